@@ -1,0 +1,255 @@
+//! The command line: clap definitions, each subcommand a thin adapter over the library.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::guard::{self, Class, Review};
+
+/// Exit statuses shared by every subcommand (DESIGN.md §2).
+pub mod exit {
+    pub const DONE: u8 = 0;
+    pub const REFUSED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const DATABASE: u8 = 3;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal cockpit for looking at a production PostgreSQL during an incident: reads run, writes never do.",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Classify SQL: print each statement's READ or WRITE label and the reasons.
+    ///
+    /// Reads markdown too: SQL inside ```sql fences is checked, prose around it is ignored.
+    /// Exit status: 0 when every statement is a read, 1 when any is a write (or there is
+    /// no statement), 2 for unreadable input.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Print JSON (see README) instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+    /// Files to check; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// An error that ends the command with a status and one clear sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    fn status(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => exit::USAGE,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("warroom: {e}");
+            ExitCode::from(e.status())
+        }
+    }
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8 text, with errors that say what to do.
+pub fn read_input(path: &std::path::Path) -> Result<String, CliError> {
+    let (name, bytes) = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        ("standard input".to_string(), buf)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+        (path.display().to_string(), bytes)
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        CliError::Usage(format!(
+            "{name} is not valid UTF-8 text (invalid byte at offset {}); convert it to UTF-8, for example with iconv, and try again",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    verdict: Class,
+    statements: Vec<SourcedStatement<'a>>,
+    ignored: Vec<SourcedIgnored<'a>>,
+}
+
+#[derive(Serialize)]
+struct SourcedStatement<'a> {
+    #[serde(flatten)]
+    statement: &'a guard::Statement,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct SourcedIgnored<'a> {
+    #[serde(flatten)]
+    ignored: &'a guard::Ignored,
+    source: &'a str,
+}
+
+fn check(args: &CheckArgs) -> Result<u8, CliError> {
+    let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    if files.iter().any(|f| f.as_os_str() == "-") && std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "nothing to check: give a FILE, or pipe SQL in (for example: echo 'SELECT 1' | warroom check)".into(),
+        ));
+    }
+    let mut reviews: Vec<(String, Review)> = Vec::new();
+    for f in &files {
+        let text = read_input(f)?;
+        let name = if f.as_os_str() == "-" { "-".to_string() } else { f.display().to_string() };
+        reviews.push((name, guard::review(&text)));
+    }
+    let all_read = reviews.iter().all(|(_, r)| r.verdict() == Class::Read);
+    let verdict = if all_read { Class::Read } else { Class::Write };
+
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let mut index = 0;
+        let mut statements = Vec::new();
+        let mut ignored = Vec::new();
+        let mut renumbered: Vec<(String, Vec<guard::Statement>, &Review)> = Vec::new();
+        for (name, review) in &reviews {
+            let stmts = review
+                .statements
+                .iter()
+                .map(|s| {
+                    index += 1;
+                    guard::Statement { index, ..s.clone() }
+                })
+                .collect();
+            renumbered.push((name.clone(), stmts, review));
+        }
+        for (name, stmts, review) in &renumbered {
+            statements.extend(stmts.iter().map(|s| SourcedStatement { statement: s, source: name }));
+            ignored.extend(review.ignored.iter().map(|i| SourcedIgnored { ignored: i, source: name }));
+        }
+        let report = CheckJson { verdict, statements, ignored };
+        serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out))
+    } else {
+        let style = Style::detect();
+        let multi = reviews.len() > 1;
+        reviews.iter().try_for_each(|(name, review)| {
+            if multi {
+                writeln!(out, "{}", style.bold(&format!("== {name}")))?;
+            }
+            write_human(&mut out, review, &style)
+        })
+    };
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(CliError::Usage(format!("cannot write the report: {e}")));
+    }
+    Ok(if all_read { exit::DONE } else { exit::REFUSED })
+}
+
+/// ANSI styling, only on a terminal and without NO_COLOR.
+pub struct Style {
+    color: bool,
+}
+
+impl Style {
+    pub fn detect() -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style { color: std::io::stdout().is_terminal() && !no_color }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+
+    pub fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    pub fn read(&self, t: &str) -> String {
+        self.paint("1;32", t)
+    }
+    pub fn write(&self, t: &str) -> String {
+        self.paint("1;31", t)
+    }
+    pub fn destructive(&self, t: &str) -> String {
+        self.paint("1;7;31", t)
+    }
+    pub fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+}
+
+fn lines_label(start: usize, end: usize) -> String {
+    if start == end { format!("line {start}") } else { format!("lines {start}-{end}") }
+}
+
+fn write_human(out: &mut impl Write, review: &Review, style: &Style) -> std::io::Result<()> {
+    for s in &review.statements {
+        let badge = match s.class {
+            Class::Read => style.read("READ "),
+            Class::Write => style.write("WRITE"),
+        };
+        let mut head = format!("#{:<3} {badge}  {:<12} {}", s.index, s.kind.name(), lines_label(s.span.start_line, s.span.end_line));
+        if s.destructive {
+            head.push_str("  ");
+            head.push_str(&style.destructive("DESTRUCTIVE"));
+        }
+        writeln!(out, "{head}")?;
+        for line in s.text.lines().take(6) {
+            writeln!(out, "      {}", style.dim(line))?;
+        }
+        if s.text.lines().count() > 6 {
+            writeln!(out, "      {}", style.dim("…"))?;
+        }
+        for r in &s.reasons {
+            writeln!(out, "      - {r}")?;
+        }
+    }
+    if !review.ignored.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "ignored (not SQL, never run):")?;
+        for i in &review.ignored {
+            let first = i.text.lines().next().unwrap_or("");
+            let more = if i.text.lines().count() > 1 { " …" } else { "" };
+            writeln!(out, "  {}: {first}{more}", lines_label(i.span.start_line, i.span.end_line))?;
+        }
+    }
+    writeln!(out)?;
+    let total = review.statements.len();
+    let writes = review.writes().count();
+    match review.verdict() {
+        Class::Read => writeln!(out, "{} {total} of {total} statements are reads.", style.read("READ:")),
+        Class::Write => writeln!(
+            out,
+            "{} {writes} of {total} statements are writes; warroom will not run them.",
+            style.write("WRITE:")
+        ),
+    }
+}

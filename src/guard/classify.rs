@@ -1,0 +1,638 @@
+//! Deciding READ or WRITE for one normalised statement. Read only when proven.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    ArrayElemTypeDef, BinaryOperator, CopySource, CopyTarget, DataType, Expr, FromTable, Ident, LockType, ObjectName,
+    ObjectNamePart, Query, Select, SetExpr, Statement as Ast, TableFactor, UnaryOperator, Value, Visit, Visitor,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::lists;
+use super::normalize::{Normalized, clip};
+use super::{Class, Kind};
+
+/// The guard's verdict on one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub class: Class,
+    pub kind: Kind,
+    pub destructive: bool,
+    pub reasons: Vec<String>,
+}
+
+impl Verdict {
+    fn write(kind: Kind, reasons: Vec<String>, destructive: bool) -> Self {
+        Verdict { class: Class::Write, kind, destructive, reasons }
+    }
+}
+
+/// sqlparser's own guard against deep recursion while parsing.
+const PARSE_RECURSION_LIMIT: usize = 128;
+
+pub fn classify(n: &Normalized) -> Verdict {
+    let words: Vec<&str> = n.words.iter().map(String::as_str).collect();
+    let first = n.first_word.as_deref().unwrap_or("");
+    let (kw_kind, kw_reason, kw_destructive) = keyword_info(first, &words, n.top_level_where);
+    let read_candidate = matches!(first, "SELECT" | "WITH" | "TABLE" | "VALUES" | "SHOW" | "EXPLAIN" | "COPY" | "(");
+    let lock_reasons = token_locks(&words);
+
+    if !n.findings.is_empty() {
+        let mut reasons: Vec<String> = kw_reason.into_iter().collect();
+        reasons.extend(n.findings.iter().cloned());
+        reasons.extend(lock_reasons);
+        let kind = if first.is_empty() || read_candidate { Kind::Unparsed } else { kw_kind };
+        return Verdict::write(kind, reasons, kw_destructive);
+    }
+
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(PARSE_RECURSION_LIMIT)
+        .try_with_sql(&n.sql)
+        .and_then(|mut p| p.parse_statements());
+    let stmt = match parsed {
+        Ok(mut v) if v.len() == 1 => v.remove(0),
+        Ok(v) => {
+            let reason = format!("reads as {} statements where PostgreSQL sees one, so it cannot be proven read-only", v.len());
+            return Verdict::write(if read_candidate { Kind::Unparsed } else { kw_kind }, vec![reason], kw_destructive);
+        }
+        Err(e) => {
+            let mut reasons: Vec<String> = kw_reason.into_iter().collect();
+            reasons.extend(lock_reasons);
+            let msg = e.to_string();
+            let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg);
+            reasons.push(format!("could not be parsed, so it cannot be proven read-only ({msg})"));
+            let kind = if read_candidate { Kind::Unparsed } else { kw_kind };
+            return Verdict::write(kind, reasons, kw_destructive);
+        }
+    };
+
+    let verdict = classify_ast(&stmt);
+    // Keyword gate: whatever the parser made of it, only these first words can start a read.
+    if verdict.class == Class::Read && !read_candidate {
+        let reason = format!("{first} is not a statement warroom can prove read-only");
+        return Verdict::write(kw_kind, vec![reason], kw_destructive);
+    }
+    let kind = if verdict.kind == Kind::Other { kw_kind } else { verdict.kind };
+    if verdict.class == Class::Write && verdict.reasons.is_empty() {
+        let reasons = kw_reason.into_iter().collect();
+        return Verdict::write(kind, reasons, verdict.destructive || kw_destructive);
+    }
+    let verdict = Verdict { kind, ..verdict };
+    Verdict { destructive: verdict.destructive || kw_destructive, ..verdict }
+}
+
+fn classify_ast(stmt: &Ast) -> Verdict {
+    match stmt {
+        Ast::Query(q) => {
+            let mut w = Walk::default();
+            w.top.insert(&**q as *const Query);
+            let _ = stmt.visit(&mut w);
+            let mut kind = query_kind(q);
+            if kind == Kind::Select
+                && let Some(dml) = q.with.iter().flat_map(|w| &w.cte_tables).find_map(|c| dml_statement(&c.query.body))
+            {
+                // A SELECT over a data-modifying CTE is, first of all, that modification.
+                kind = dml_kind(dml);
+            }
+            let mut reasons = Vec::new();
+            let mut destructive = false;
+            if kind != Kind::Select
+                && let Some(inner) = dml_statement(&q.body)
+            {
+                let v = classify_dml(inner);
+                reasons.extend(v.reasons);
+                destructive = v.destructive;
+            }
+            reasons.extend(w.structural);
+            reasons.extend(w.effects);
+            let class = if reasons.is_empty() { Class::Read } else { Class::Write };
+            Verdict { class, kind, destructive: destructive || w.destructive, reasons }
+        }
+        Ast::ShowVariable { .. } => Verdict { class: Class::Read, kind: Kind::Show, destructive: false, reasons: vec![] },
+        Ast::Explain { analyze, statement, options, .. } => classify_explain(*analyze, statement, options.as_deref()),
+        Ast::Copy { source, to, target, .. } => classify_copy(stmt, source, *to, target),
+        Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) | Ast::Merge(_) => {
+            let mut v = classify_dml(stmt);
+            let mut w = Walk::default();
+            let _ = stmt.visit(&mut w);
+            v.reasons.extend(w.effects);
+            v.destructive |= w.destructive;
+            v
+        }
+        Ast::AlterTable(at) => {
+            let dropping = at.operations.iter().any(|op| op.to_string().to_ascii_uppercase().starts_with("DROP"));
+            let reason = if dropping {
+                format!("ALTER TABLE {} drops part of the table, and its data with it", at.name)
+            } else {
+                format!("ALTER TABLE {} changes the schema", at.name)
+            };
+            Verdict::write(Kind::Ddl, vec![reason], dropping)
+        }
+        Ast::Drop { object_type, names, .. } => {
+            let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+            let reason = format!("DROP {object_type} {} destroys it and everything stored in it", names.join(", "));
+            Verdict::write(Kind::Ddl, vec![reason], true)
+        }
+        Ast::Truncate(t) => {
+            let names: Vec<String> = t.table_names.iter().map(|n| n.name.to_string()).collect();
+            Verdict::write(Kind::Ddl, vec![format!("TRUNCATE {} removes every row", names.join(", "))], true)
+        }
+        Ast::CreateTable(ct) if ct.query.is_some() => {
+            Verdict::write(Kind::Ddl, vec![format!("CREATE TABLE {} AS creates a table from a query", ct.name)], false)
+        }
+        // Everything else is a write; the keyword table supplies the reason.
+        _ => Verdict::write(Kind::Other, vec![], false),
+    }
+}
+
+fn query_kind(q: &Query) -> Kind {
+    dml_statement(&q.body).map_or(Kind::Select, dml_kind)
+}
+
+fn dml_kind(stmt: &Ast) -> Kind {
+    match stmt {
+        Ast::Insert(_) => Kind::Insert,
+        Ast::Update(_) => Kind::Update,
+        Ast::Delete(_) => Kind::Delete,
+        Ast::Merge(_) => Kind::Merge,
+        _ => Kind::Other,
+    }
+}
+
+fn dml_statement(body: &SetExpr) -> Option<&Ast> {
+    match body {
+        SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) | SetExpr::Merge(s) => Some(s),
+        SetExpr::Query(q) => dml_statement(&q.body),
+        _ => None,
+    }
+}
+
+/// "deletes from users", for reasons about DML found anywhere.
+fn dml_phrase(stmt: &Ast) -> String {
+    match stmt {
+        Ast::Insert(i) => format!("inserts into {}", i.table),
+        Ast::Update(u) => format!("updates {}", u.table.relation),
+        Ast::Delete(d) => format!("deletes from {}", delete_target(d)),
+        Ast::Merge(m) => format!("merges into {}", m.table),
+        other => format!("runs {}", clip(&other.to_string())),
+    }
+}
+
+fn delete_target(d: &sqlparser::ast::Delete) -> String {
+    let tables = match &d.from {
+        FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+    };
+    tables.iter().map(|t| t.relation.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn classify_dml(stmt: &Ast) -> Verdict {
+    match stmt {
+        Ast::Insert(i) => Verdict::write(Kind::Insert, vec![format!("INSERT INTO {} adds rows", i.table)], false),
+        Ast::Update(u) => {
+            let target = u.table.relation.to_string();
+            let (reason, destructive) = match &u.selection {
+                None => (format!("UPDATE {target} has no WHERE clause: it changes every row"), true),
+                Some(w) if always_true(w) => {
+                    (format!("UPDATE {target} has a WHERE clause that is always true ({}): it changes every row", clip(&w.to_string())), true)
+                }
+                Some(_) => (format!("UPDATE {target} changes rows"), false),
+            };
+            Verdict::write(Kind::Update, vec![reason], destructive)
+        }
+        Ast::Delete(d) => {
+            let target = delete_target(d);
+            let (reason, destructive) = match &d.selection {
+                None => (format!("DELETE FROM {target} has no WHERE clause: it removes every row"), true),
+                Some(w) if always_true(w) => {
+                    (format!("DELETE FROM {target} has a WHERE clause that is always true ({}): it removes every row", clip(&w.to_string())), true)
+                }
+                Some(_) => (format!("DELETE FROM {target} removes rows"), false),
+            };
+            Verdict::write(Kind::Delete, vec![reason], destructive)
+        }
+        Ast::Merge(m) => Verdict::write(Kind::Merge, vec![format!("MERGE INTO {} inserts, updates or deletes rows", m.table)], false),
+        other => Verdict::write(Kind::Other, vec![format!("runs {}", clip(&other.to_string()))], false),
+    }
+}
+
+fn classify_explain(analyze_kw: bool, inner: &Ast, options: Option<&[sqlparser::ast::UtilityOption]>) -> Verdict {
+    // PostgreSQL applies options in order: the last ANALYZE setting wins.
+    let mut analyze = Some(analyze_kw);
+    for opt in options.unwrap_or(&[]) {
+        if opt.name.value.eq_ignore_ascii_case("analyze") || opt.name.value.eq_ignore_ascii_case("analyse") {
+            analyze = match &opt.arg {
+                None => Some(true),
+                Some(arg) => explain_bool(arg),
+            };
+        }
+    }
+    let Some(analyze) = analyze else {
+        return Verdict::write(Kind::Explain, vec!["EXPLAIN has an ANALYZE option whose value is not a boolean".into()], false);
+    };
+    if analyze || analyze_kw {
+        let v = classify_ast(inner);
+        if v.class == Class::Read {
+            return Verdict { kind: Kind::Explain, ..v };
+        }
+        let mut reasons = vec!["EXPLAIN ANALYZE executes the statement it explains".to_string()];
+        reasons.extend(v.reasons);
+        return Verdict::write(Kind::Explain, reasons, v.destructive);
+    }
+    // Plain EXPLAIN only plans, but planning may evaluate functions.
+    match inner {
+        Ast::Query(_) | Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) | Ast::Merge(_) => {
+            let mut w = Walk::default();
+            let _ = inner.visit(&mut w);
+            if w.effects.is_empty() {
+                Verdict { class: Class::Read, kind: Kind::Explain, destructive: false, reasons: vec![] }
+            } else {
+                Verdict::write(Kind::Explain, w.effects, w.destructive)
+            }
+        }
+        other => Verdict::write(Kind::Explain, vec![format!("EXPLAIN of {} cannot be proven read-only", clip(&other.to_string()))], false),
+    }
+}
+
+fn explain_bool(arg: &Expr) -> Option<bool> {
+    let text = match arg {
+        Expr::Value(v) => match &v.value {
+            Value::Boolean(b) => return Some(*b),
+            Value::Number(n, _) => n.clone(),
+            Value::SingleQuotedString(s) => s.clone(),
+            _ => return None,
+        },
+        Expr::Identifier(Ident { value, .. }) => value.clone(),
+        _ => return None,
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "on" | "1" => Some(true),
+        "false" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn classify_copy(stmt: &Ast, source: &CopySource, to: bool, target: &CopyTarget) -> Verdict {
+    let what = match source {
+        CopySource::Table { table_name, .. } => table_name.to_string(),
+        CopySource::Query(_) => "(query)".to_string(),
+    };
+    if !to {
+        return Verdict::write(Kind::Copy, vec![format!("COPY {what} FROM loads rows into the table")], false);
+    }
+    match target {
+        CopyTarget::Stdout => {
+            let mut w = Walk::default();
+            let _ = stmt.visit(&mut w);
+            let mut reasons = w.structural;
+            reasons.extend(w.effects);
+            let class = if reasons.is_empty() { Class::Read } else { Class::Write };
+            Verdict { class, kind: Kind::Copy, destructive: w.destructive, reasons }
+        }
+        CopyTarget::Program { .. } => {
+            Verdict::write(Kind::Copy, vec!["COPY … TO PROGRAM runs a shell command on the database server".into()], true)
+        }
+        CopyTarget::File { .. } => Verdict::write(Kind::Copy, vec!["COPY … TO a file writes a file on the database server".into()], false),
+        CopyTarget::Stdin => Verdict::write(Kind::Copy, vec![format!("COPY {what} TO STDIN is not a read")], false),
+    }
+}
+
+/// Collects what makes a statement not a plain read, anywhere in its tree.
+#[derive(Default)]
+struct Walk {
+    /// Things that change data or take locks when run (not when only planned).
+    structural: Vec<String>,
+    /// Calls, casts and operators that may have side effects even when only planned.
+    effects: Vec<String>,
+    destructive: bool,
+    /// Queries whose DML body is reported elsewhere (the top level, CTE bodies).
+    top: HashSet<*const Query>,
+}
+
+impl Visitor for Walk {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                if let Some(inner) = dml_statement(&cte.query.body) {
+                    self.structural.push(format!("data-modifying CTE `{}` {}", cte.alias.name.value, dml_phrase(inner)));
+                    self.top.insert(&*cte.query as *const Query);
+                }
+            }
+        }
+        if !self.top.contains(&(q as *const Query))
+            && let Some(inner) = dml_statement(&q.body)
+        {
+            self.structural.push(format!("a nested statement {}", dml_phrase(inner)));
+        }
+        for lock in &q.locks {
+            let mode = match lock.lock_type {
+                LockType::Share => "SHARE",
+                LockType::Update => "UPDATE",
+            };
+            self.structural.push(format!("locking clause FOR {mode} locks the rows it reads"));
+        }
+        if q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
+            self.structural.push("uses a clause PostgreSQL does not have".into());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<()> {
+        if let Some(into) = &s.into {
+            let targets: Vec<String> = into.targets.iter().map(ToString::to_string).collect();
+            self.structural.push(format!("SELECT … INTO {} creates a table", targets.join(", ")));
+        }
+        if s.top.is_some() || s.prewhere.is_some() || !s.lateral_views.is_empty() || !s.connect_by.is_empty() {
+            self.structural.push("uses a clause PostgreSQL does not have".into());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        match e {
+            Expr::Function(f) => self.check_function(&f.name),
+            Expr::Cast { data_type, .. } => self.check_type(data_type),
+            Expr::TypedString(ts) => self.check_type(&ts.data_type),
+            Expr::BinaryOp { op, .. } => self.check_binary(op),
+            Expr::UnaryOp { op, .. } => self.check_unary(op),
+            Expr::Lambda(_) | Expr::Prior(_) => self.effects.push("uses an expression PostgreSQL does not have".into()),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {
+        match tf {
+            TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => self.check_function(name),
+            TableFactor::Pivot { .. }
+            | TableFactor::Unpivot { .. }
+            | TableFactor::MatchRecognize { .. }
+            | TableFactor::OpenJsonTable { .. }
+            | TableFactor::SemanticView { .. } => self.effects.push("uses a FROM item PostgreSQL does not have".into()),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// PostgreSQL's case folding: unquoted names are lower-cased, quoted ones kept.
+fn fold(ident: &Ident) -> String {
+    if ident.quote_style.is_some() { ident.value.clone() } else { ident.value.to_ascii_lowercase() }
+}
+
+/// The unqualified name, if the object is unqualified or in pg_catalog.
+fn builtin_name(name: &ObjectName) -> Result<String, String> {
+    let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+    if parts.len() != name.0.len() || parts.is_empty() {
+        return Err(name.to_string());
+    }
+    match parts.as_slice() {
+        [one] => Ok(fold(one)),
+        [schema, one] if fold(schema) == "pg_catalog" => Ok(fold(one)),
+        _ => Err(name.to_string()),
+    }
+}
+
+impl Walk {
+    fn check_function(&mut self, name: &ObjectName) {
+        match builtin_name(name) {
+            Ok(f) if lists::is_allowed_function(&f) => {}
+            Ok(f) => {
+                let (reason, destructive) = lists::function_reason(&f);
+                self.destructive |= destructive;
+                self.effects.push(reason);
+            }
+            Err(full) => self.effects.push(format!("calls {full}(), which is not a built-in function")),
+        }
+    }
+
+    fn check_type(&mut self, dt: &DataType) {
+        match dt {
+            DataType::Custom(name, _) => match builtin_name(name) {
+                Ok(t) if lists::is_builtin_type(&t) => {}
+                _ => self.effects.push(format!("casts to {name}, which is not a built-in type and may run a user-defined function")),
+            },
+            DataType::Array(
+                ArrayElemTypeDef::AngleBracket(inner)
+                | ArrayElemTypeDef::SquareBracket(inner, _)
+                | ArrayElemTypeDef::Parenthesis(inner)
+                | ArrayElemTypeDef::Qualified(inner, _),
+            ) => self.check_type(inner),
+            _ => {}
+        }
+    }
+
+    fn check_binary(&mut self, op: &BinaryOperator) {
+        let symbol = match op {
+            BinaryOperator::PGCustomBinaryOperator(parts) => match parts.as_slice() {
+                [schema, sym] if schema.eq_ignore_ascii_case("pg_catalog") => sym.clone(),
+                [sym] => sym.clone(),
+                _ => String::new(),
+            },
+            other => other.to_string(),
+        };
+        if !lists::is_builtin_operator(&symbol) {
+            self.effects.push(format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function"));
+        }
+    }
+
+    fn check_unary(&mut self, op: &UnaryOperator) {
+        let symbol = op.to_string();
+        if !lists::is_builtin_operator(symbol.trim()) {
+            self.effects.push(format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function"));
+        }
+    }
+}
+
+/// Is this WHERE clause provably true for every row (ignoring NULLs)?
+pub fn always_true(e: &Expr) -> bool {
+    eval(e) == Some(true)
+}
+
+/// A three-valued constant folder, for the shapes people write by accident or to trick a check.
+fn eval(e: &Expr) -> Option<bool> {
+    use BinaryOperator as B;
+    match e {
+        Expr::Nested(inner) => eval(inner),
+        Expr::Value(v) => match &v.value {
+            Value::Boolean(b) => Some(*b),
+            Value::SingleQuotedString(s) => match s.to_ascii_lowercase().as_str() {
+                "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+                "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::Cast { expr, .. } => eval(expr),
+        Expr::UnaryOp { op: UnaryOperator::Not, expr } => eval(expr).map(|b| !b),
+        Expr::BinaryOp { left, op: B::And, right } => match (eval(left), eval(right)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Expr::BinaryOp { left, op: B::Or, right } => match (eval(left), eval(right)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Expr::BinaryOp { left, op, right } => compare(left, op, right),
+        Expr::IsNull(inner) => is_null_literal(inner),
+        Expr::IsNotNull(inner) => is_null_literal(inner).map(|b| !b),
+        Expr::Like { negated: false, pattern, .. } | Expr::ILike { negated: false, pattern, .. } => {
+            match pattern.as_ref() {
+                Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(s) if !s.is_empty() && s.chars().all(|c| c == '%')) => {
+                    Some(true)
+                }
+                _ => None,
+            }
+        }
+        Expr::Between { expr, negated: false, low, high } if same(expr, low) && same(expr, high) => Some(true),
+        Expr::InList { expr, list, negated: false } if list.iter().any(|x| same(expr, x)) => Some(true),
+        Expr::Exists { subquery, negated } => {
+            let trivially = matches!(subquery.body.as_ref(), SetExpr::Select(s) if s.from.is_empty() && s.selection.is_none() && s.having.is_none());
+            if trivially { Some(!negated) } else { None }
+        }
+        _ => None,
+    }
+}
+
+fn is_null_literal(e: &Expr) -> Option<bool> {
+    match e {
+        Expr::Value(v) if matches!(v.value, Value::Null) => Some(true),
+        Expr::Value(_) => Some(false),
+        Expr::Nested(inner) => is_null_literal(inner),
+        _ => None,
+    }
+}
+
+fn same(a: &Expr, b: &Expr) -> bool {
+    a.to_string() == b.to_string()
+}
+
+fn number(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => number(inner),
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => number(expr).map(|n| -n),
+        Expr::UnaryOp { op: UnaryOperator::Plus, expr } => number(expr),
+        _ => None,
+    }
+}
+
+fn string(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        Expr::Nested(inner) => string(inner),
+        _ => None,
+    }
+}
+
+fn compare(l: &Expr, op: &BinaryOperator, r: &Expr) -> Option<bool> {
+    use BinaryOperator as B;
+    use std::cmp::Ordering;
+    let ord = if let (Some(a), Some(b)) = (number(l), number(r)) {
+        a.partial_cmp(&b)?
+    } else if let (Some(a), Some(b)) = (string(l), string(r)) {
+        a.cmp(b)
+    } else if let (Some(a), Some(b)) = (eval(l), eval(r)) {
+        a.cmp(&b)
+    } else if same(l, r) && !contains_volatile(l) {
+        Ordering::Equal
+    } else {
+        return None;
+    };
+    match op {
+        B::Eq => Some(ord == Ordering::Equal),
+        B::NotEq => Some(ord != Ordering::Equal),
+        B::Lt => Some(ord == Ordering::Less),
+        B::LtEq => Some(ord != Ordering::Greater),
+        B::Gt => Some(ord == Ordering::Greater),
+        B::GtEq => Some(ord != Ordering::Less),
+        _ => None,
+    }
+}
+
+/// `random() = random()` is not a tautology.
+fn contains_volatile(e: &Expr) -> bool {
+    e.to_string().contains('(')
+}
+
+/// `FOR UPDATE`, `FOR NO KEY UPDATE`, `FOR SHARE`, `FOR KEY SHARE`, found in the words.
+fn token_locks(words: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if *w != "FOR" {
+            continue;
+        }
+        let clause = match &words[i + 1..] {
+            ["UPDATE", ..] => "FOR UPDATE",
+            ["NO", "KEY", "UPDATE", ..] => "FOR NO KEY UPDATE",
+            ["SHARE", ..] => "FOR SHARE",
+            ["KEY", "SHARE", ..] => "FOR KEY SHARE",
+            _ => continue,
+        };
+        out.push(format!("locking clause {clause} locks the rows it reads"));
+    }
+    out
+}
+
+/// Kind, reason and destructive flag from the statement's leading words alone.
+fn keyword_info(first: &str, words: &[&str], top_level_where: bool) -> (Kind, Option<String>, bool) {
+    let second = words.get(1).copied().unwrap_or("");
+    let has = |w: &str| words.contains(&w);
+    let (kind, reason, destructive): (Kind, String, bool) = match first {
+        "" => (Kind::Empty, "there is no SQL statement here, only comments or nothing".into(), false),
+        "SELECT" | "WITH" | "TABLE" | "VALUES" | "(" => (Kind::Select, String::new(), false),
+        "SHOW" => (Kind::Show, String::new(), false),
+        "EXPLAIN" => (Kind::Explain, String::new(), false),
+        "COPY" => (Kind::Copy, String::new(), false),
+        "INSERT" => (Kind::Insert, "INSERT adds rows".into(), false),
+        "UPDATE" => (Kind::Update, "UPDATE changes rows".into(), !top_level_where),
+        "DELETE" => (Kind::Delete, "DELETE removes rows".into(), !top_level_where),
+        "MERGE" => (Kind::Merge, "MERGE inserts, updates or deletes rows".into(), false),
+        "DROP" => (Kind::Ddl, format!("DROP {second} destroys it and everything stored in it"), true),
+        "TRUNCATE" => (Kind::Ddl, "TRUNCATE removes every row".into(), true),
+        "ALTER" if has("DROP") => (Kind::Ddl, format!("ALTER {second} … DROP removes part of the schema, and its data"), true),
+        "ALTER" if second == "SYSTEM" => (Kind::Set, "ALTER SYSTEM changes the server's configuration".into(), false),
+        "CREATE" | "ALTER" | "COMMENT" | "SECURITY" | "IMPORT" => (Kind::Ddl, format!("{first} {second} changes the schema"), false),
+        "GRANT" | "REVOKE" => (Kind::Dcl, format!("{first} changes privileges"), false),
+        "BEGIN" | "START" if has("WRITE") => (Kind::Transaction, format!("{first} … READ WRITE opens a transaction that can write"), false),
+        "BEGIN" | "START" => (Kind::Transaction, format!("{first} opens a transaction; warroom runs each read in its own read-only one"), false),
+        "COMMIT" | "END" => (Kind::Transaction, format!("{first} ends the read-only transaction, so what follows could write"), false),
+        "ROLLBACK" | "ABORT" => (Kind::Transaction, format!("{first} ends the read-only transaction, so what follows could write"), false),
+        "SAVEPOINT" | "RELEASE" => (Kind::Transaction, format!("{first} is transaction control"), false),
+        "PREPARE" if second == "TRANSACTION" => (Kind::Transaction, "PREPARE TRANSACTION is transaction control".into(), false),
+        "PREPARE" | "DEALLOCATE" => (Kind::Prepare, format!("{first} changes prepared statements, which outlive the read"), false),
+        "EXECUTE" => (Kind::Execute, "EXECUTE runs a prepared statement whose text is not shown here".into(), false),
+        "SET" if has("ROLE") => (Kind::Set, "SET ROLE changes which role the session acts as".into(), false),
+        "SET" if has("AUTHORIZATION") => (Kind::Set, "SET SESSION AUTHORIZATION changes which user the session acts as".into(), false),
+        "SET" if has("WRITE") || has("TRANSACTION_READ_ONLY") || has("DEFAULT_TRANSACTION_READ_ONLY") => {
+            (Kind::Set, "SET … READ WRITE lifts the read-only protection".into(), false)
+        }
+        "SET" => (Kind::Set, "SET changes a session setting".into(), false),
+        "RESET" => (Kind::Set, "RESET changes a session setting, and can lift the read-only protection".into(), false),
+        "DISCARD" => (Kind::Discard, "DISCARD drops session state".into(), false),
+        "DO" => (Kind::Do, "DO runs an anonymous code block, which can do anything".into(), false),
+        "CALL" => (Kind::Call, "CALL runs a procedure, which can write and commit".into(), false),
+        "DECLARE" | "FETCH" | "MOVE" | "CLOSE" => (Kind::Cursor, format!("{first} works with a cursor, which outlives the read"), false),
+        "LISTEN" | "UNLISTEN" => (Kind::Listen, format!("{first} changes what this session listens to"), false),
+        "NOTIFY" => (Kind::Notify, "NOTIFY sends a message to other sessions".into(), false),
+        "LOCK" => (Kind::Lock, "LOCK takes a table lock that can block production traffic".into(), false),
+        "VACUUM" | "ANALYZE" | "ANALYSE" | "REINDEX" | "CLUSTER" | "CHECKPOINT" | "REFRESH" => {
+            (Kind::Maintenance, format!("{first} is maintenance work that writes and takes locks"), false)
+        }
+        "LOAD" => (Kind::Other, "LOAD loads a shared library into the server".into(), false),
+        other => (Kind::Unparsed, format!("{} is not a statement warroom can prove read-only", clip(other)), false),
+    };
+    let reason = if reason.is_empty() { None } else { Some(reason) };
+    (kind, reason, destructive)
+}

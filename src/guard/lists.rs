@@ -1,0 +1,86 @@
+//! Data, reviewed by hand: built-in functions, types and operators a read may use.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+fn load(text: &'static str) -> HashSet<&'static str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+}
+
+static FUNCTIONS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("functions.txt")));
+static TYPES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("types.txt")));
+static OPERATORS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    let mut ops = load(include_str!("operators.txt"));
+    // Keyword operators of the grammar, evaluated by built-in code.
+    ops.extend(["AND", "OR", "NOT", "OVERLAPS"]);
+    ops
+});
+
+/// Is `name` (already case-folded as PostgreSQL would) a side-effect-free built-in function?
+pub fn is_allowed_function(name: &str) -> bool {
+    FUNCTIONS.contains(name)
+}
+
+pub fn is_builtin_type(name: &str) -> bool {
+    TYPES.contains(name)
+}
+
+pub fn is_builtin_operator(op: &str) -> bool {
+    OPERATORS.contains(op)
+}
+
+/// Why a known function is not a read, in one sentence, and whether it is destructive.
+pub fn function_reason(name: &str) -> (String, bool) {
+    let why = match name {
+        "pg_terminate_backend" => return (format!("calls {name}(), which ends other sessions"), true),
+        "pg_cancel_backend" => "cancels other sessions' queries",
+        "set_config" => "changes a setting for the session or transaction",
+        "nextval" | "setval" => "changes a sequence",
+        "pg_notify" => "sends a notification to other sessions",
+        "pg_logical_emit_message" => "writes a message into the WAL",
+        "pg_read_file" | "pg_read_binary_file" | "pg_ls_dir" | "pg_stat_file" | "pg_read_file_old" => {
+            "reads files on the database server"
+        }
+        "query_to_xml" | "query_to_xml_and_xmlschema" | "query_to_xmlschema" | "cursor_to_xml" | "cursor_to_xmlschema"
+        | "ts_stat" | "ts_rewrite" | "database_to_xml" | "database_to_xml_and_xmlschema" | "schema_to_xml"
+        | "schema_to_xml_and_xmlschema" | "table_to_xml" | "table_to_xml_and_xmlschema" => {
+            "runs SQL given as a string, which cannot be reviewed here"
+        }
+        "pg_sleep" | "pg_sleep_for" | "pg_sleep_until" => "holds the session for a while on purpose",
+        "txid_current" | "pg_current_xact_id" => "assigns a transaction id",
+        "pg_reload_conf" | "pg_rotate_logfile" | "pg_rotate_logfile_old" | "pg_switch_wal" | "pg_create_restore_point"
+        | "pg_promote" | "pg_wal_replay_pause" | "pg_wal_replay_resume" | "pg_backup_start" | "pg_backup_stop" => {
+            "changes the server's state"
+        }
+        n if n.starts_with("pg_advisory") || n.starts_with("pg_try_advisory") => "takes or releases an advisory lock",
+        n if n.starts_with("pg_stat_reset") => "resets statistics",
+        n if n.starts_with("lo_") || n == "loread" || n == "lowrite" => "works on large objects, which can write",
+        n if n.starts_with("dblink") => "runs SQL over another connection, which can write",
+        n if n.contains("replication_slot") || n.starts_with("pg_replication_origin") || n.starts_with("pg_logical_slot") => {
+            "changes replication state"
+        }
+        _ => return (format!("calls {name}(), which is not on the list of side-effect-free built-in functions"), false),
+    };
+    (format!("calls {name}(), which {why}"), false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_loaded_and_reviewed() {
+        for f in ["count", "lower", "now", "pg_size_pretty", "pg_total_relation_size", "coalesce", "jsonb_build_object"] {
+            assert!(is_allowed_function(f), "{f} should be allowed");
+        }
+        for f in [
+            "pg_terminate_backend", "pg_cancel_backend", "set_config", "nextval", "setval", "pg_advisory_lock",
+            "pg_notify", "lo_import", "lo_unlink", "dblink", "pg_read_file", "pg_logical_emit_message", "pg_sleep",
+            "query_to_xml", "ts_stat", "txid_current", "table_to_xml", "pg_stat_reset",
+        ] {
+            assert!(!is_allowed_function(f), "{f} must not be allowed");
+        }
+        assert!(is_builtin_type("regclass") && is_builtin_type("int4") && !is_builtin_type("mytype"));
+        assert!(is_builtin_operator("->>") && is_builtin_operator("AND") && !is_builtin_operator("+++"));
+    }
+}

@@ -1,0 +1,289 @@
+//! The guard: splits a paste into statements and proves each one READ, or labels it WRITE.
+//!
+//! Pure: no IO, no async, no UI. Fail-closed: what cannot be proven read-only is a WRITE.
+
+mod classify;
+mod fence;
+mod lex;
+mod lists;
+mod normalize;
+
+use serde::Serialize;
+
+pub use classify::always_true;
+
+/// Input larger than this is not analysed: every statement in it is a WRITE.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    Read,
+    Write,
+}
+
+impl Class {
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Read => "READ",
+            Class::Write => "WRITE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Select,
+    Show,
+    Explain,
+    Copy,
+    Insert,
+    Update,
+    Delete,
+    Merge,
+    Ddl,
+    Dcl,
+    Set,
+    Transaction,
+    Call,
+    Do,
+    Prepare,
+    Execute,
+    Cursor,
+    Listen,
+    Notify,
+    Lock,
+    Maintenance,
+    Discard,
+    PsqlMeta,
+    Unparsed,
+    Empty,
+    Other,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Select => "select",
+            Kind::Show => "show",
+            Kind::Explain => "explain",
+            Kind::Copy => "copy",
+            Kind::Insert => "insert",
+            Kind::Update => "update",
+            Kind::Delete => "delete",
+            Kind::Merge => "merge",
+            Kind::Ddl => "ddl",
+            Kind::Dcl => "dcl",
+            Kind::Set => "set",
+            Kind::Transaction => "transaction",
+            Kind::Call => "call",
+            Kind::Do => "do",
+            Kind::Prepare => "prepare",
+            Kind::Execute => "execute",
+            Kind::Cursor => "cursor",
+            Kind::Listen => "listen",
+            Kind::Notify => "notify",
+            Kind::Lock => "lock",
+            Kind::Maintenance => "maintenance",
+            Kind::Discard => "discard",
+            Kind::PsqlMeta => "psql-meta",
+            Kind::Unparsed => "unparsed",
+            Kind::Empty => "empty",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// A byte range of the input and its 1-based, inclusive line span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    #[serde(skip)]
+    pub start: usize,
+    #[serde(skip)]
+    pub end: usize,
+    pub start_line: usize,
+    pub end_line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    /// 1-based position among the statements.
+    pub index: usize,
+    #[serde(flatten)]
+    pub span: Span,
+    /// The original text, exactly as given.
+    pub text: String,
+    pub class: Class,
+    pub kind: Kind,
+    pub destructive: bool,
+    /// One sentence each; never empty for a write.
+    pub reasons: Vec<String>,
+}
+
+/// Text outside SQL fences: shown, never run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ignored {
+    #[serde(flatten)]
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub statements: Vec<Statement>,
+    pub ignored: Vec<Ignored>,
+}
+
+impl Review {
+    /// READ only if there is at least one statement and every one is a read.
+    pub fn verdict(&self) -> Class {
+        if !self.statements.is_empty() && self.statements.iter().all(|s| s.class == Class::Read) {
+            Class::Read
+        } else {
+            Class::Write
+        }
+    }
+
+    pub fn reads(&self) -> impl Iterator<Item = &Statement> {
+        self.statements.iter().filter(|s| s.class == Class::Read)
+    }
+
+    pub fn writes(&self) -> impl Iterator<Item = &Statement> {
+        self.statements.iter().filter(|s| s.class == Class::Write)
+    }
+
+    /// The statement whose line span holds `line` (1-based), if any.
+    pub fn statement_at_line(&self, line: usize) -> Option<&Statement> {
+        self.statements.iter().find(|s| s.span.start_line <= line && line <= s.span.end_line)
+    }
+}
+
+/// Stack for parsing and analysis: sqlparser recurses per nesting level when it parses,
+/// prints and drops a tree, and a debug build's frames are large.
+const ANALYSIS_STACK: usize = 256 * 1024 * 1024;
+
+/// Review a paste, a runbook block or a file's text.
+pub fn review(text: &str) -> Review {
+    let owned = text.to_string();
+    let worker = std::thread::Builder::new()
+        .name("warroom-guard".into())
+        .stack_size(ANALYSIS_STACK)
+        .spawn(move || review_inline(&owned));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(review)) => review,
+        // The thread could not start or the analysis panicked: fail closed.
+        _ => refuse_all(text, "the guard could not analyse this input, so it cannot be proven read-only"),
+    }
+}
+
+fn refuse_all(text: &str, reason: &str) -> Review {
+    let lines = Lines::new(text);
+    let span = lines.span(0, text.len());
+    Review {
+        statements: vec![Statement {
+            index: 1,
+            span,
+            text: text.to_string(),
+            class: Class::Write,
+            kind: Kind::Unparsed,
+            destructive: false,
+            reasons: vec![reason.to_string()],
+        }],
+        ignored: vec![],
+    }
+}
+
+fn review_inline(text: &str) -> Review {
+    if text.len() > MAX_INPUT_BYTES {
+        return refuse_all(
+            text,
+            &format!("the input is {} bytes, more than the {} the guard analyses safely", text.len(), MAX_INPUT_BYTES),
+        );
+    }
+    let lines = Lines::new(text);
+    let mut statements = Vec::new();
+    let mut ignored = Vec::new();
+    for region in fence::regions(text) {
+        match region.kind {
+            fence::RegionKind::Ignored => {
+                let chunk = &text[region.start..region.end];
+                let trimmed = chunk.trim();
+                if !trimmed.is_empty() {
+                    let lead = chunk.len() - chunk.trim_start().len();
+                    let start = region.start + lead;
+                    let end = start + trimmed.len();
+                    ignored.push(Ignored { span: lines.span(start, end), text: trimmed.to_string() });
+                }
+            }
+            fence::RegionKind::Sql => {
+                let sql = &text[region.start..region.end];
+                let toks = lex::tokenize(sql);
+                for chunk in lex::split(sql, &toks) {
+                    if !chunk.has_code {
+                        continue;
+                    }
+                    let toks = &toks[chunk.first..chunk.last];
+                    let verdict = if toks.len() == 1 && toks[0].kind == lex::TokKind::Meta {
+                        let cmd = toks[0].text(sql).split_whitespace().next().unwrap_or("\\");
+                        classify::Verdict {
+                            class: Class::Write,
+                            kind: Kind::PsqlMeta,
+                            destructive: false,
+                            reasons: vec![format!("{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything")],
+                        }
+                    } else {
+                        classify::classify(&normalize::normalize(sql, toks))
+                    };
+                    let (start, end) = (region.start + chunk.start, region.start + chunk.end);
+                    statements.push(Statement {
+                        index: statements.len() + 1,
+                        span: lines.span(start, end),
+                        text: text[start..end].to_string(),
+                        class: verdict.class,
+                        kind: verdict.kind,
+                        destructive: verdict.destructive,
+                        reasons: verdict.reasons,
+                    });
+                }
+            }
+        }
+    }
+    if statements.is_empty() {
+        let mut r = refuse_all(text, "there is no SQL statement here, only comments, prose or nothing");
+        r.statements[0].kind = Kind::Empty;
+        r.ignored = ignored;
+        return r;
+    }
+    Review { statements, ignored }
+}
+
+/// Line numbers as editors count them: `\n`, `\r\n` and a bare `\r` each end a line.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        Lines { starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        let last = if end > start { end - 1 } else { start };
+        Span { start, end, start_line: self.line_of(start), end_line: self.line_of(last) }
+    }
+}
+
+#[cfg(test)]
+mod tests;

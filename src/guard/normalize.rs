@@ -1,0 +1,256 @@
+//! Turns one statement's PostgreSQL tokens into plain SQL for sqlparser.
+//!
+//! sqlparser's own lexer disagrees with PostgreSQL's on dollar quotes, `E''`, `U&""`,
+//! nested comments and identifiers containing `$`. If it were given the raw text, a call
+//! PostgreSQL sees could hide, to sqlparser, inside what it takes for a string. So the
+//! parser only ever sees text rebuilt from our tokens: comments gone, every string a plain
+//! `'...'` without quotes or backslashes inside, every quoted identifier decoded.
+
+use super::lex::{TokKind, Token};
+
+/// Above these, a statement is a WRITE: too big to analyse safely.
+pub const MAX_TOKENS: usize = 100_000;
+pub const MAX_OPERATORS: usize = 5_000;
+pub const MAX_DEPTH: usize = 100;
+
+#[derive(Debug, Default)]
+pub struct Normalized {
+    pub sql: String,
+    /// Reasons found at the token level; any one makes the statement a WRITE.
+    pub findings: Vec<String>,
+    /// The first word, upper-cased, or "(" for a parenthesised query.
+    pub first_word: Option<String>,
+    /// Words in order, upper-cased (unquoted only), for keyword checks.
+    pub words: Vec<String>,
+    /// Has a `WHERE` at parenthesis depth 0 (for statements that do not parse).
+    pub top_level_where: bool,
+}
+
+pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
+    let mut n = Normalized::default();
+    let sig = toks.iter().filter(|t| t.is_significant()).count();
+    if sig > MAX_TOKENS {
+        n.findings.push(format!("is too large to analyse safely ({sig} tokens; the limit is {MAX_TOKENS})"));
+        return n;
+    }
+    let mut depth = 0usize;
+    let mut max_depth = 0usize;
+    let mut ops = 0usize;
+    let mut prev: Option<String> = None;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        let text = t.text(src);
+        i += 1;
+        match t.kind {
+            TokKind::Space => n.sql.push_str(text),
+            TokKind::Comment => {
+                n.sql.push(' ');
+                n.sql.extend(std::iter::repeat_n('\n', text.matches('\n').count()));
+                continue;
+            }
+            TokKind::Word => {
+                let upper = text.to_ascii_uppercase();
+                if n.first_word.is_none() {
+                    n.first_word = Some(upper.clone());
+                }
+                if depth == 0 && upper == "WHERE" {
+                    n.top_level_where = true;
+                }
+                if upper == "AND" || upper == "OR" {
+                    ops += 1;
+                }
+                if upper == "ANALYSE" {
+                    n.sql.push_str("ANALYZE");
+                } else if upper == "TABLE" && starts_table_query(prev.as_deref()) {
+                    // `TABLE t` is PostgreSQL's short form of `SELECT * FROM t`.
+                    n.sql.push_str("SELECT * FROM");
+                } else {
+                    n.sql.push_str(text);
+                }
+                n.words.push(upper.clone());
+                prev = Some(upper);
+                continue;
+            }
+            TokKind::QuotedIdent | TokKind::Str => {
+                if n.first_word.is_none() {
+                    n.first_word = Some(text.to_string());
+                }
+                let (escape, consumed) = uescape(src, &toks[i..]);
+                if consumed > 0 && !text.starts_with(['u', 'U']) {
+                    n.findings.push("has UESCAPE after something that is not a U& literal".into());
+                }
+                i += consumed;
+                match decode(text, t.kind, escape) {
+                    Some(content) if t.kind == TokKind::QuotedIdent => {
+                        n.sql.push('"');
+                        n.sql.push_str(&content.replace('"', "\"\""));
+                        n.sql.push('"');
+                    }
+                    Some(content) => {
+                        n.sql.push('\'');
+                        n.sql.extend(content.chars().filter(|c| *c != '\'' && *c != '\\'));
+                        n.sql.push('\'');
+                    }
+                    None => n.findings.push(format!("has a Unicode escape that PostgreSQL would reject: {}", clip(text))),
+                }
+            }
+            TokKind::Number | TokKind::Param => n.sql.push_str(text),
+            TokKind::Op => {
+                ops += 1;
+                n.sql.push_str(text);
+            }
+            TokKind::Punct => {
+                match text {
+                    "(" => {
+                        depth += 1;
+                        max_depth = max_depth.max(depth);
+                        if n.first_word.is_none() {
+                            n.first_word = Some("(".into());
+                        }
+                    }
+                    ")" => depth = depth.saturating_sub(1),
+                    ";" => n.findings.push("has a semicolon inside parentheses, so it cannot be one statement".into()),
+                    _ => {}
+                }
+                n.sql.push_str(text);
+            }
+            TokKind::PsqlVar => {
+                n.findings.push(format!("uses the psql variable {text}, whose value is not known here"));
+                n.sql.push_str(" NULL ");
+            }
+            TokKind::Meta => n.findings.push(format!("has the psql meta-command {}", clip(text))),
+            TokKind::Unterminated => {
+                n.findings.push(format!("has an unterminated string, identifier or comment: {}", clip(text)));
+            }
+            TokKind::Junk => {
+                let what = if text == "\0" { "a NUL byte".to_string() } else { format!("the character {text:?}") };
+                n.findings.push(format!("contains {what}, which PostgreSQL rejects"));
+            }
+        }
+        prev = Some(text.to_string());
+    }
+    if max_depth > MAX_DEPTH {
+        n.findings.push(format!("is nested {max_depth} parentheses deep, too deep to analyse safely (limit {MAX_DEPTH})"));
+    }
+    if ops > MAX_OPERATORS {
+        n.findings.push(format!("has {ops} operators, too many to analyse safely (limit {MAX_OPERATORS})"));
+    }
+    n
+}
+
+fn starts_table_query(prev: Option<&str>) -> bool {
+    match prev {
+        None => true,
+        Some(p) => matches!(
+            p.to_ascii_uppercase().as_str(),
+            "(" | ")" | "UNION" | "INTERSECT" | "EXCEPT" | "ALL" | "DISTINCT" | "EXPLAIN" | "ANALYZE" | "ANALYSE" | "VERBOSE"
+        ),
+    }
+}
+
+pub fn clip(text: &str) -> String {
+    let first: String = text.chars().take(40).collect();
+    let line = first.lines().next().unwrap_or("");
+    if line.len() < text.len() { format!("{line}…") } else { line.to_string() }
+}
+
+/// A `UESCAPE 'c'` clause following a U& literal: (escape char, tokens consumed).
+fn uescape(src: &str, rest: &[Token]) -> (char, usize) {
+    let mut sig = rest.iter().enumerate().filter(|(_, t)| t.is_significant());
+    if let Some((_, w)) = sig.next()
+        && w.kind == TokKind::Word
+        && w.text(src).eq_ignore_ascii_case("uescape")
+        && let Some((j, s)) = sig.next()
+        && s.kind == TokKind::Str
+    {
+        let lit = s.text(src);
+        let inner = &lit[1..lit.len() - 1];
+        let mut chars = inner.chars();
+        if let (Some(c), None) = (chars.next(), chars.next())
+            && !c.is_ascii_hexdigit()
+            && !matches!(c, '+' | '\'' | '"' | ' ' | '\t' | '\n' | '\r')
+        {
+            return (c, j + 1);
+        }
+        return ('\u{0}', j + 1);
+    }
+    ('\\', 0)
+}
+
+/// The content of a string or quoted identifier, as PostgreSQL would read it.
+fn decode(text: &str, kind: TokKind, escape: char) -> Option<String> {
+    if escape == '\u{0}' {
+        return None;
+    }
+    let (unicode, body) = if text.starts_with("U&") || text.starts_with("u&") {
+        (true, &text[2..])
+    } else {
+        (false, text)
+    };
+    if body.starts_with('$') {
+        let tag_end = body[1..].find('$')? + 2;
+        return Some(body[tag_end..body.len() - tag_end].to_string());
+    }
+    let body = match body.as_bytes()[0] {
+        b'\'' | b'"' => body,
+        _ => &body[1..], // E, B, X, N prefixes
+    };
+    let quote = if kind == TokKind::QuotedIdent { '"' } else { '\'' };
+    let inner = &body[1..body.len() - 1];
+    let doubled = format!("{quote}{quote}");
+    let inner = inner.replace(&doubled, &quote.to_string());
+    if !unicode {
+        return Some(inner);
+    }
+    let mut out = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != escape {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&escape) {
+            chars.next();
+            out.push(escape);
+            continue;
+        }
+        let width = if chars.peek() == Some(&'+') {
+            chars.next();
+            6
+        } else {
+            4
+        };
+        let hex: String = (0..width).filter_map(|_| chars.next()).collect();
+        if hex.len() != width || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
+            return None;
+        }
+        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::lex::tokenize;
+
+    fn norm(src: &str) -> Normalized {
+        normalize(src, &tokenize(src))
+    }
+
+    #[test]
+    fn strings_become_plain() {
+        assert_eq!(norm("SELECT E'a\\'b', $x$it's$x$ /* c */").sql, "SELECT 'ab', 'its'  ");
+        assert_eq!(norm("TABLE users").sql, "SELECT * FROM users");
+        assert_eq!(norm("EXPLAIN ANALYSE SELECT 1").sql, "EXPLAIN ANALYZE SELECT 1");
+    }
+
+    #[test]
+    fn unicode_identifiers_are_decoded() {
+        assert_eq!(norm("SELECT U&\"d\\0061t\\+000061\"").sql, "SELECT \"data\"");
+        assert_eq!(norm("SELECT U&\"d!0061t!+000061\" UESCAPE '!'").sql, "SELECT \"data\"");
+        assert_eq!(norm("SELECT U&\"pg_sleep\"(1)").sql, "SELECT \"pg_sleep\"(1)");
+        assert!(!norm("SELECT U&'\\zzzz'").findings.is_empty());
+    }
+}

@@ -1,0 +1,4 @@
+//! warroom: a terminal cockpit for looking at a production PostgreSQL during an incident.
+
+pub mod cli;
+pub mod guard;
