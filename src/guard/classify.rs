@@ -60,9 +60,11 @@ pub fn classify(n: &Normalized) -> Verdict {
         Err(e) => {
             let mut reasons: Vec<String> = kw_reason.into_iter().collect();
             reasons.extend(lock_reasons);
-            let msg = e.to_string();
-            let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg);
-            reasons.push(format!("could not be parsed, so it cannot be proven read-only ({msg})"));
+            if reasons.is_empty() || read_candidate {
+                let msg = e.to_string();
+                let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+                reasons.push(format!("could not be parsed, so it cannot be proven read-only ({msg})"));
+            }
             let kind = if read_candidate { Kind::Unparsed } else { kw_kind };
             return Verdict::write(kind, reasons, kw_destructive);
         }
@@ -76,7 +78,7 @@ pub fn classify(n: &Normalized) -> Verdict {
     }
     let kind = if verdict.kind == Kind::Other { kw_kind } else { verdict.kind };
     if verdict.class == Class::Write && verdict.reasons.is_empty() {
-        let reasons = kw_reason.into_iter().collect();
+        let reasons = vec![kw_reason.unwrap_or_else(|| format!("this form of {first} is not one warroom can prove read-only"))];
         return Verdict::write(kind, reasons, verdict.destructive || kw_destructive);
     }
     let verdict = Verdict { kind, ..verdict };

@@ -435,8 +435,9 @@ mod tests {
     fn comments() {
         assert_eq!(stmts("SELECT 1 /* /* ; */ ; */; SELECT 2"), vec!["SELECT 1 /* /* ; */ ; */", "SELECT 2"]);
         assert_eq!(stmts("SELECT 1 -- ;\r; SELECT 2"), vec!["SELECT 1 -- ;", "SELECT 2"]);
-        assert_eq!(kinds("+--x"), vec![(TokKind::Op, "+"), (TokKind::Comment, "--x")]);
-        assert_eq!(kinds("*/*x*/"), vec![(TokKind::Op, "*"), (TokKind::Comment, "/*x*/")]);
+        let all = |s: &'static str| tokenize(s).into_iter().map(|t| (t.kind, t.text(s))).collect::<Vec<_>>();
+        assert_eq!(all("+--x"), vec![(TokKind::Op, "+"), (TokKind::Comment, "--x")]);
+        assert_eq!(all("*/*x*/"), vec![(TokKind::Op, "*"), (TokKind::Comment, "/*x*/")]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! `'...'` without quotes or backslashes inside, every quoted identifier decoded.
 
 use super::lex::{TokKind, Token};
+use super::lists;
 
 /// Above these, a statement is a WRITE: too big to analyse safely.
 pub const MAX_TOKENS: usize = 100_000;
@@ -76,6 +77,12 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                 if n.first_word.is_none() {
                     n.first_word = Some(text.to_string());
                 }
+                if t.kind == TokKind::Str && !text.starts_with(['e', 'E', '$']) && text.contains("\\'") {
+                    n.findings.push(
+                        "has a backslash before a quote, which PostgreSQL reads differently when standard_conforming_strings is off"
+                            .into(),
+                    );
+                }
                 let (escape, consumed) = uescape(src, &toks[i..]);
                 if consumed > 0 && !text.starts_with(['u', 'U']) {
                     n.findings.push("has UESCAPE after something that is not a U& literal".into());
@@ -97,8 +104,16 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
             }
             TokKind::Number | TokKind::Param => n.sql.push_str(text),
             TokKind::Op => {
-                ops += 1;
-                n.sql.push_str(text);
+                // Re-split as PostgreSQL does, so sqlparser sees the operators PostgreSQL sees.
+                for op in pg_operators(text) {
+                    ops += 1;
+                    if !lists::is_builtin_operator(op) && !matches!(op, "!=" | "=>" | "::" | ":=") {
+                        n.findings.push(format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function"));
+                    }
+                    n.sql.push(' ');
+                    n.sql.push_str(op);
+                    n.sql.push(' ');
+                }
             }
             TokKind::Punct => {
                 match text {
@@ -137,6 +152,24 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
         n.findings.push(format!("has {ops} operators, too many to analyse safely (limit {MAX_OPERATORS})"));
     }
     n
+}
+
+/// scan.l's rule: an operator may end in `+` or `-` only if it also has one of ``~!@#%^&|`?``;
+/// otherwise the trailing `+`/`-` are lexed again as separate operators.
+fn pg_operators(run: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = run;
+    while !rest.is_empty() {
+        let mut n = rest.len();
+        if n > 1 && rest.ends_with(['+', '-']) && !rest.contains(['~', '!', '@', '#', '^', '&', '|', '`', '?', '%']) {
+            while n > 1 && rest[..n].ends_with(['+', '-']) {
+                n -= 1;
+            }
+        }
+        out.push(&rest[..n]);
+        rest = &rest[n..];
+    }
+    out
 }
 
 fn starts_table_query(prev: Option<&str>) -> bool {
@@ -242,8 +275,19 @@ mod tests {
     #[test]
     fn strings_become_plain() {
         assert_eq!(norm("SELECT E'a\\'b', $x$it's$x$ /* c */").sql, "SELECT 'ab', 'its'  ");
+        assert_eq!(norm("SELECT 1+-2").sql, "SELECT 1 +  - 2");
         assert_eq!(norm("TABLE users").sql, "SELECT * FROM users");
         assert_eq!(norm("EXPLAIN ANALYSE SELECT 1").sql, "EXPLAIN ANALYZE SELECT 1");
+    }
+
+    #[test]
+    fn operators_split_as_postgres_does() {
+        assert_eq!(pg_operators("+++"), vec!["+", "+", "+"]);
+        assert_eq!(pg_operators("*-"), vec!["*", "-"]);
+        assert_eq!(pg_operators("@-"), vec!["@-"]);
+        assert_eq!(pg_operators("~~~"), vec!["~~~"]);
+        assert!(!norm("SELECT a ~~~ b").findings.is_empty());
+        assert!(norm("SELECT a +++ b, c->>'k', d #>> '{a}'").findings.is_empty());
     }
 
     #[test]
