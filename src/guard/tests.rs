@@ -360,7 +360,7 @@ fn lexical_tricks() {
         ("/* c */ DELETE FROM users", "DELETE FROM users"),
         ("SELECT (1; DELETE FROM users)", "semicolon"),
         ("sElEcT 1; dElEtE fRoM users", "removes every row"),
-        ("SELECT 1 UESCAPE '!'", "UESCAPE"),
+        ("SELECT 'x' UESCAPE '!'", "UESCAPE"),
         ("SELECT U&'\\zzzz'", "Unicode escape"),
         ("SELECT `x`", "operator"),
     ]);
