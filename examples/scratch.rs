@@ -1,10 +1,9 @@
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Tokenizer;
 fn main() {
-    for sql in std::env::args().skip(1) {
-        match Parser::parse_sql(&PostgreSqlDialect {}, &sql) {
-            Ok(s) => println!("OK {sql}\n{:?}\n", s),
-            Err(e) => println!("ERR {sql}: {e}\n"),
-        }
-    }
+    let d = PostgreSqlDialect {};
+    let s = "SELECT u.id, u.email, count(o.id) FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE u.id = 5 GROUP BY 1, 2";
+    let toks = Tokenizer::new(&d, s).tokenize().unwrap();
+    for _ in 0..20000 { let _ = Parser::new(&d).with_tokens(toks.clone()).parse_statements().unwrap(); }
 }

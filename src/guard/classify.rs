@@ -33,6 +33,15 @@ impl Verdict {
 const PARSE_RECURSION_LIMIT: usize = 128;
 
 pub fn classify(n: &Normalized) -> Verdict {
+    // The lexical proof implies no findings; anything it cannot prove goes to the parser.
+    if n.lexically_read {
+        return Verdict { class: Class::Read, kind: Kind::Select, destructive: false, reasons: vec![] };
+    }
+    classify_parsed(n)
+}
+
+/// The full proof, through sqlparser's AST.
+pub fn classify_parsed(n: &Normalized) -> Verdict {
     let words: Vec<&str> = n.words.iter().map(String::as_str).collect();
     let first = n.first_word.as_deref().unwrap_or("");
     let (kw_kind, kw_reason, kw_destructive) = keyword_info(first, &words, n.top_level_where);

@@ -285,5 +285,19 @@ impl Lines {
     }
 }
 
+/// Both proofs for each statement of `sql`: (the lexical fast path said read, the parser's verdict).
+#[cfg(test)]
+fn both_proofs(sql: &str) -> Vec<(bool, classify::Verdict)> {
+    let toks = lex::tokenize(sql);
+    lex::split(sql, &toks)
+        .into_iter()
+        .filter(|c| c.has_code)
+        .map(|c| {
+            let n = normalize::normalize(sql, &toks[c.first..c.last]);
+            (n.lexically_read, classify::classify_parsed(&n))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,89 @@ pub struct Normalized {
     pub words: Vec<String>,
     /// Has a `WHERE` at parenthesis depth 0 (for statements that do not parse).
     pub top_level_where: bool,
+    /// Proven read from the tokens alone (see [`FastPath`]); else the parser decides.
+    pub lexically_read: bool,
+}
+
+/// A second, independent proof of a plain `SELECT`, from PostgreSQL's tokens alone: it
+/// spares the (slow) parser for the common case. It only ever says "read" when every way
+/// a SELECT can run code or lock is absent: no `INTO`, no `FOR`, no `WITH`, every call an
+/// unqualified allow-listed built-in, every cast and typed literal a built-in type.
+#[derive(Default)]
+struct FastPath {
+    ok: bool,
+    prev: Option<(TokKind, String)>,
+    prev2: Option<(TokKind, String)>,
+    expect_type: bool,
+    after_type: bool,
+}
+
+/// Reserved words that PostgreSQL never reads as a function or type name.
+const RESERVED_BEFORE_PAREN: &[&str] = &[
+    "IN", "EXISTS", "ANY", "SOME", "ALL", "ARRAY", "AND", "OR", "NOT", "WHERE", "SELECT", "FROM", "ON", "USING", "THEN",
+    "ELSE", "WHEN", "CASE", "HAVING", "DISTINCT", "LATERAL", "UNION", "INTERSECT", "EXCEPT", "LIMIT", "OFFSET", "GROUP",
+];
+const RESERVED_BEFORE_STRING: &[&str] =
+    &["AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "CASE", "IN", "SELECT", "WHERE", "HAVING", "LIMIT", "OFFSET", "DISTINCT", "ON"];
+const NOT_FAST: &[&str] = &[
+    "INTO", "FOR", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TABLE", "EXPLAIN", "ANALYZE", "ANALYSE", "LOCK",
+    "SHARE", "NOWAIT", "SKIP", "OPERATOR", "UESCAPE", "COLLATE", "CAST", "TABLESAMPLE", "ROWS", "RETURNING", "DO",
+];
+
+impl FastPath {
+    fn see(&mut self, kind: TokKind, text: &str) {
+        if !self.ok {
+            return;
+        }
+        let upper = || text.to_ascii_uppercase();
+        if self.prev.is_none() && !(kind == TokKind::Word && upper() == "SELECT") {
+            self.ok = false;
+            return;
+        }
+        if self.expect_type {
+            self.expect_type = false;
+            if kind != TokKind::Word || !lists::is_builtin_type(&text.to_ascii_lowercase()) {
+                self.ok = false;
+                return;
+            }
+            self.after_type = true;
+        } else if self.after_type {
+            self.after_type = false;
+            if text == "." {
+                self.ok = false;
+                return;
+            }
+        }
+        let prev_word = match &self.prev {
+            Some((TokKind::Word, w)) => Some(w.to_ascii_uppercase()),
+            _ => None,
+        };
+        match kind {
+            TokKind::Word if NOT_FAST.contains(&upper().as_str()) => self.ok = false,
+            TokKind::Op if text == "::" => self.expect_type = true,
+            TokKind::Punct if text == "(" => {
+                if matches!(self.prev, Some((TokKind::QuotedIdent, _))) {
+                    self.ok = false;
+                } else if let Some(w) = prev_word
+                    && !RESERVED_BEFORE_PAREN.contains(&w.as_str())
+                {
+                    let qualified = matches!(&self.prev2, Some((TokKind::Punct, p)) if p == ".");
+                    self.ok = !qualified && lists::is_allowed_function(&w.to_ascii_lowercase());
+                }
+            }
+            TokKind::Str => {
+                if let Some(w) = prev_word
+                    && !RESERVED_BEFORE_STRING.contains(&w.as_str())
+                    && !lists::is_builtin_type(&w.to_ascii_lowercase())
+                {
+                    self.ok = false;
+                }
+            }
+            _ => {}
+        }
+        self.prev2 = self.prev.take();
+        self.prev = Some((kind, text.to_string()));
+    }
 }
 
 pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
@@ -38,11 +121,15 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
     let mut max_depth = 0usize;
     let mut ops = 0usize;
     let mut prev: Option<String> = None;
+    let mut fast = FastPath { ok: true, ..FastPath::default() };
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
         let text = t.text(src);
         i += 1;
+        if t.is_significant() {
+            fast.see(t.kind, text);
+        }
         match t.kind {
             TokKind::Space => n.sql.push_str(text),
             TokKind::Comment => {
@@ -151,6 +238,7 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
     if ops > MAX_OPERATORS {
         n.findings.push(format!("has {ops} operators, too many to analyse safely (limit {MAX_OPERATORS})"));
     }
+    n.lexically_read = fast.ok && fast.prev.is_some() && !fast.expect_type && n.findings.is_empty();
     n
 }
 
