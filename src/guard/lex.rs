@@ -63,8 +63,15 @@ fn is_op_char(b: u8) -> bool {
     )
 }
 
-/// Splits `src` into tokens that cover it exactly, in order.
+/// Splits `src` into tokens that cover it exactly, in order, as PostgreSQL does with
+/// `standard_conforming_strings = on` (the default since 9.1).
 pub fn tokenize(src: &str) -> Vec<Token> {
+    tokenize_with(src, true)
+}
+
+/// As [`tokenize`]; with `standard_strings = false`, a backslash escapes in every string,
+/// as on a server with `standard_conforming_strings = off`.
+pub fn tokenize_with(src: &str, standard_strings: bool) -> Vec<Token> {
     let b = src.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -89,7 +96,7 @@ pub fn tokenize(src: &str) -> Vec<Token> {
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             lex_block_comment(b, &mut i)
         } else if c == b'\'' {
-            lex_quoted(b, &mut i, b'\'', false)
+            lex_quoted(b, &mut i, b'\'', !standard_strings)
         } else if c == b'"' {
             match lex_quoted(b, &mut i, b'"', false) {
                 TokKind::Str => TokKind::QuotedIdent,
@@ -98,7 +105,7 @@ pub fn tokenize(src: &str) -> Vec<Token> {
         } else if c == b'$' {
             lex_dollar(b, &mut i)
         } else if ident_start(c) {
-            lex_word(b, &mut i)
+            lex_word(b, &mut i, standard_strings)
         } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             lex_number(b, &mut i);
             TokKind::Number
@@ -213,7 +220,7 @@ fn lex_dollar(b: &[u8], i: &mut usize) -> TokKind {
     TokKind::Unterminated
 }
 
-fn lex_word(b: &[u8], i: &mut usize) -> TokKind {
+fn lex_word(b: &[u8], i: &mut usize, standard_strings: bool) -> TokKind {
     let start = *i;
     // Prefixed strings are recognised only at the start of a token, as scan.l does.
     let next = b.get(start + 1).copied();
@@ -224,7 +231,7 @@ fn lex_word(b: &[u8], i: &mut usize) -> TokKind {
         }
         (b'b' | b'x' | b'n', Some(b'\'')) => {
             *i = start + 1;
-            return lex_quoted(b, i, b'\'', false);
+            return lex_quoted(b, i, b'\'', !standard_strings);
         }
         (b'u', Some(b'&')) if matches!(b.get(start + 2), Some(b'\'' | b'"')) => {
             let q = b[start + 2];

@@ -219,6 +219,7 @@ fn review_inline(text: &str) -> Review {
             fence::RegionKind::Sql => {
                 let sql = &text[region.start..region.end];
                 let toks = lex::tokenize(sql);
+                let first_new = statements.len();
                 for chunk in lex::split(sql, &toks) {
                     if !chunk.has_code {
                         continue;
@@ -246,6 +247,7 @@ fn review_inline(text: &str) -> Review {
                         reasons: verdict.reasons,
                     });
                 }
+                refuse_if_read_differently(sql, region.start, &toks, &mut statements[first_new..]);
             }
         }
     }
@@ -256,6 +258,36 @@ fn review_inline(text: &str) -> Review {
         return r;
     }
     Review { statements, ignored }
+}
+
+/// A server (or psql) with `standard_conforming_strings = off` reads a backslash in a
+/// plain string as an escape, which moves where strings and statements end. When the
+/// text contains such a backslash, read it that way too: any write found there makes
+/// the statements it overlaps writes. Readings that end in an unterminated string are
+/// rejected by the server, so they cannot run.
+fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], statements: &mut [Statement]) {
+    let has_backslash =
+        toks.iter().any(|t| t.kind == lex::TokKind::Str && !t.text(sql).starts_with(['e', 'E', '$', 'u', 'U']) && t.text(sql).contains('\\'));
+    if !has_backslash {
+        return;
+    }
+    let alt = lex::tokenize_with(sql, false);
+    for chunk in lex::split(sql, &alt) {
+        let toks = &alt[chunk.first..chunk.last];
+        if !chunk.has_code || toks.iter().any(|t| t.kind == lex::TokKind::Unterminated) {
+            continue;
+        }
+        let verdict = classify::classify(&normalize::normalize(sql, toks));
+        if verdict.class == Class::Read {
+            continue;
+        }
+        let (start, end) = (offset + chunk.start, offset + chunk.end);
+        for s in statements.iter_mut().filter(|s| s.span.start < end && start < s.span.end) {
+            s.class = Class::Write;
+            let why = verdict.reasons.first().cloned().unwrap_or_default();
+            s.reasons.push(format!("with standard_conforming_strings off, a backslash in a string changes how this reads, and then it {why}"));
+        }
+    }
 }
 
 /// Line numbers as editors count them: `\n`, `\r\n` and a bare `\r` each end a line.

@@ -164,12 +164,6 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                 if n.first_word.is_none() {
                     n.first_word = Some(text.to_string());
                 }
-                if t.kind == TokKind::Str && !text.starts_with(['e', 'E', '$']) && text.contains("\\'") {
-                    n.findings.push(
-                        "has a backslash before a quote, which PostgreSQL reads differently when standard_conforming_strings is off"
-                            .into(),
-                    );
-                }
                 let (escape, consumed) = uescape(src, &toks[i..]);
                 if consumed > 0 && !text.starts_with(['u', 'U']) {
                     n.findings.push("has UESCAPE after something that is not a U& literal".into());

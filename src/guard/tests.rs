@@ -81,6 +81,7 @@ fn other_read_forms() {
         "SELECT U&'\\0041' AS a",
         "SELECT $$a;b$$, E'\\'', 'it''s', $tag$ ; DELETE FROM users $tag$",
         "SELECT 1 /* /* nested ; */ DELETE FROM users; */",
+        "SELECT * FROM users WHERE email LIKE '%\\_%' ESCAPE '\\'",
     ]);
 }
 
@@ -350,6 +351,7 @@ fn lexical_tricks() {
         ("SELECT E'a\\'; DELETE FROM users; --' , pg_sleep(1)", "pg_sleep"),
         // Read differently with standard_conforming_strings off: refuse.
         ("SELECT 'a\\'' , pg_sleep(1) --'", "standard_conforming_strings"),
+        ("SELECT '\\'; SELECT '; SELECT pg_sleep(1); SELECT '", "standard_conforming_strings"),
         ("SELECT $a$ x $a$, pg_sleep(1)", "pg_sleep"),
         ("SELECT a$b$, pg_sleep(1) FROM t", "pg_sleep"),
         ("SELECT a$b$, pg_sleep(1) $b$ FROM t", "unterminated"),
