@@ -82,7 +82,9 @@ pub fn main() -> ExitCode {
 pub fn read_input(path: &std::path::Path) -> Result<String, CliError> {
     let (name, bytes) = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
         ("standard input".to_string(), buf)
     } else {
         let bytes = std::fs::read(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
@@ -216,7 +218,12 @@ fn write_human(out: &mut impl Write, review: &Review, style: &Style) -> std::io:
             Class::Read => style.read("READ "),
             Class::Write => style.write("WRITE"),
         };
-        let mut head = format!("#{:<3} {badge}  {:<12} {}", s.index, s.kind.name(), lines_label(s.span.start_line, s.span.end_line));
+        let mut head = format!(
+            "#{:<3} {badge}  {:<12} {}",
+            s.index,
+            s.kind.name(),
+            lines_label(s.span.start_line, s.span.end_line)
+        );
         if s.destructive {
             head.push_str("  ");
             head.push_str(&style.destructive("DESTRUCTIVE"));

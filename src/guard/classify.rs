@@ -63,7 +63,8 @@ pub fn classify_parsed(n: &Normalized) -> Verdict {
     let stmt = match parsed {
         Ok(mut v) if v.len() == 1 => v.remove(0),
         Ok(v) => {
-            let reason = format!("reads as {} statements where PostgreSQL sees one, so it cannot be proven read-only", v.len());
+            let reason =
+                format!("reads as {} statements where PostgreSQL sees one, so it cannot be proven read-only", v.len());
             return Verdict::write(if read_candidate { Kind::Unparsed } else { kw_kind }, vec![reason], kw_destructive);
         }
         Err(e) => {
@@ -87,7 +88,8 @@ pub fn classify_parsed(n: &Normalized) -> Verdict {
     }
     let kind = if verdict.kind == Kind::Other { kw_kind } else { verdict.kind };
     if verdict.class == Class::Write && verdict.reasons.is_empty() {
-        let reasons = vec![kw_reason.unwrap_or_else(|| format!("this form of {first} is not one warroom can prove read-only"))];
+        let reasons =
+            vec![kw_reason.unwrap_or_else(|| format!("this form of {first} is not one warroom can prove read-only"))];
         return Verdict::write(kind, reasons, verdict.destructive || kw_destructive);
     }
     let verdict = Verdict { kind, ..verdict };
@@ -121,7 +123,9 @@ fn classify_ast(stmt: &Ast) -> Verdict {
             let class = if reasons.is_empty() { Class::Read } else { Class::Write };
             Verdict { class, kind, destructive: destructive || w.destructive, reasons }
         }
-        Ast::ShowVariable { .. } => Verdict { class: Class::Read, kind: Kind::Show, destructive: false, reasons: vec![] },
+        Ast::ShowVariable { .. } => {
+            Verdict { class: Class::Read, kind: Kind::Show, destructive: false, reasons: vec![] }
+        }
         Ast::Explain { analyze, statement, options, .. } => classify_explain(*analyze, statement, options.as_deref()),
         Ast::Copy { source, to, target, .. } => classify_copy(stmt, source, *to, target),
         Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) | Ast::Merge(_) => {
@@ -205,9 +209,13 @@ fn classify_dml(stmt: &Ast) -> Verdict {
             let target = u.table.relation.to_string();
             let (reason, destructive) = match &u.selection {
                 None => (format!("UPDATE {target} has no WHERE clause: it changes every row"), true),
-                Some(w) if always_true(w) => {
-                    (format!("UPDATE {target} has a WHERE clause that is always true ({}): it changes every row", clip(&w.to_string())), true)
-                }
+                Some(w) if always_true(w) => (
+                    format!(
+                        "UPDATE {target} has a WHERE clause that is always true ({}): it changes every row",
+                        clip(&w.to_string())
+                    ),
+                    true,
+                ),
                 Some(_) => (format!("UPDATE {target} changes rows"), false),
             };
             Verdict::write(Kind::Update, vec![reason], destructive)
@@ -216,14 +224,20 @@ fn classify_dml(stmt: &Ast) -> Verdict {
             let target = delete_target(d);
             let (reason, destructive) = match &d.selection {
                 None => (format!("DELETE FROM {target} has no WHERE clause: it removes every row"), true),
-                Some(w) if always_true(w) => {
-                    (format!("DELETE FROM {target} has a WHERE clause that is always true ({}): it removes every row", clip(&w.to_string())), true)
-                }
+                Some(w) if always_true(w) => (
+                    format!(
+                        "DELETE FROM {target} has a WHERE clause that is always true ({}): it removes every row",
+                        clip(&w.to_string())
+                    ),
+                    true,
+                ),
                 Some(_) => (format!("DELETE FROM {target} removes rows"), false),
             };
             Verdict::write(Kind::Delete, vec![reason], destructive)
         }
-        Ast::Merge(m) => Verdict::write(Kind::Merge, vec![format!("MERGE INTO {} inserts, updates or deletes rows", m.table)], false),
+        Ast::Merge(m) => {
+            Verdict::write(Kind::Merge, vec![format!("MERGE INTO {} inserts, updates or deletes rows", m.table)], false)
+        }
         other => Verdict::write(Kind::Other, vec![format!("runs {}", clip(&other.to_string()))], false),
     }
 }
@@ -240,7 +254,11 @@ fn classify_explain(analyze_kw: bool, inner: &Ast, options: Option<&[sqlparser::
         }
     }
     let Some(analyze) = analyze else {
-        return Verdict::write(Kind::Explain, vec!["EXPLAIN has an ANALYZE option whose value is not a boolean".into()], false);
+        return Verdict::write(
+            Kind::Explain,
+            vec!["EXPLAIN has an ANALYZE option whose value is not a boolean".into()],
+            false,
+        );
     };
     if analyze || analyze_kw {
         let v = classify_ast(inner);
@@ -262,7 +280,11 @@ fn classify_explain(analyze_kw: bool, inner: &Ast, options: Option<&[sqlparser::
                 Verdict::write(Kind::Explain, w.effects, w.destructive)
             }
         }
-        other => Verdict::write(Kind::Explain, vec![format!("EXPLAIN of {} cannot be proven read-only", clip(&other.to_string()))], false),
+        other => Verdict::write(
+            Kind::Explain,
+            vec![format!("EXPLAIN of {} cannot be proven read-only", clip(&other.to_string()))],
+            false,
+        ),
     }
 }
 
@@ -301,10 +323,14 @@ fn classify_copy(stmt: &Ast, source: &CopySource, to: bool, target: &CopyTarget)
             let class = if reasons.is_empty() { Class::Read } else { Class::Write };
             Verdict { class, kind: Kind::Copy, destructive: w.destructive, reasons }
         }
-        CopyTarget::Program { .. } => {
-            Verdict::write(Kind::Copy, vec!["COPY … TO PROGRAM runs a shell command on the database server".into()], true)
+        CopyTarget::Program { .. } => Verdict::write(
+            Kind::Copy,
+            vec!["COPY … TO PROGRAM runs a shell command on the database server".into()],
+            true,
+        ),
+        CopyTarget::File { .. } => {
+            Verdict::write(Kind::Copy, vec!["COPY … TO a file writes a file on the database server".into()], false)
         }
-        CopyTarget::File { .. } => Verdict::write(Kind::Copy, vec!["COPY … TO a file writes a file on the database server".into()], false),
         CopyTarget::Stdin => Verdict::write(Kind::Copy, vec![format!("COPY {what} TO STDIN is not a read")], false),
     }
 }
@@ -328,7 +354,11 @@ impl Visitor for Walk {
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
                 if let Some(inner) = dml_statement(&cte.query.body) {
-                    self.structural.push(format!("data-modifying CTE `{}` {}", cte.alias.name.value, dml_phrase(inner)));
+                    self.structural.push(format!(
+                        "data-modifying CTE `{}` {}",
+                        cte.alias.name.value,
+                        dml_phrase(inner)
+                    ));
                     self.top.insert(&*cte.query as *const Query);
                 }
             }
@@ -377,7 +407,9 @@ impl Visitor for Walk {
 
     fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {
         match tf {
-            TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => self.check_function(name),
+            TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
+                self.check_function(name)
+            }
             TableFactor::Pivot { .. }
             | TableFactor::Unpivot { .. }
             | TableFactor::MatchRecognize { .. }
@@ -424,7 +456,9 @@ impl Walk {
         match dt {
             DataType::Custom(name, _) => match builtin_name(name) {
                 Ok(t) if lists::is_builtin_type(&t) => {}
-                _ => self.effects.push(format!("casts to {name}, which is not a built-in type and may run a user-defined function")),
+                _ => self
+                    .effects
+                    .push(format!("casts to {name}, which is not a built-in type and may run a user-defined function")),
             },
             DataType::Array(
                 ArrayElemTypeDef::AngleBracket(inner)
@@ -446,14 +480,18 @@ impl Walk {
             other => other.to_string(),
         };
         if !lists::is_builtin_operator(&symbol) {
-            self.effects.push(format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function"));
+            self.effects.push(format!(
+                "uses the operator {op}, which is not a built-in operator and may run a user-defined function"
+            ));
         }
     }
 
     fn check_unary(&mut self, op: &UnaryOperator) {
         let symbol = op.to_string();
         if !lists::is_builtin_operator(symbol.trim()) {
-            self.effects.push(format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function"));
+            self.effects.push(format!(
+                "uses the operator {op}, which is not a built-in operator and may run a user-defined function"
+            ));
         }
     }
 }
@@ -612,20 +650,40 @@ fn keyword_info(first: &str, words: &[&str], top_level_where: bool) -> (Kind, Op
         "MERGE" => (Kind::Merge, "MERGE inserts, updates or deletes rows".into(), false),
         "DROP" => (Kind::Ddl, format!("DROP {second} destroys it and everything stored in it"), true),
         "TRUNCATE" => (Kind::Ddl, "TRUNCATE removes every row".into(), true),
-        "ALTER" if has("DROP") => (Kind::Ddl, format!("ALTER {second} … DROP removes part of the schema, and its data"), true),
+        "ALTER" if has("DROP") => {
+            (Kind::Ddl, format!("ALTER {second} … DROP removes part of the schema, and its data"), true)
+        }
         "ALTER" if second == "SYSTEM" => (Kind::Set, "ALTER SYSTEM changes the server's configuration".into(), false),
-        "CREATE" | "ALTER" | "COMMENT" | "SECURITY" | "IMPORT" => (Kind::Ddl, format!("{first} {second} changes the schema"), false),
+        "CREATE" | "ALTER" | "COMMENT" | "SECURITY" | "IMPORT" => {
+            (Kind::Ddl, format!("{first} {second} changes the schema"), false)
+        }
         "GRANT" | "REVOKE" => (Kind::Dcl, format!("{first} changes privileges"), false),
-        "BEGIN" | "START" if has("WRITE") => (Kind::Transaction, format!("{first} … READ WRITE opens a transaction that can write"), false),
-        "BEGIN" | "START" => (Kind::Transaction, format!("{first} opens a transaction; warroom runs each read in its own read-only one"), false),
-        "COMMIT" | "END" => (Kind::Transaction, format!("{first} ends the read-only transaction, so what follows could write"), false),
-        "ROLLBACK" | "ABORT" => (Kind::Transaction, format!("{first} ends the read-only transaction, so what follows could write"), false),
+        "BEGIN" | "START" if has("WRITE") => {
+            (Kind::Transaction, format!("{first} … READ WRITE opens a transaction that can write"), false)
+        }
+        "BEGIN" | "START" => (
+            Kind::Transaction,
+            format!("{first} opens a transaction; warroom runs each read in its own read-only one"),
+            false,
+        ),
+        "COMMIT" | "END" => {
+            (Kind::Transaction, format!("{first} ends the read-only transaction, so what follows could write"), false)
+        }
+        "ROLLBACK" | "ABORT" => {
+            (Kind::Transaction, format!("{first} ends the read-only transaction, so what follows could write"), false)
+        }
         "SAVEPOINT" | "RELEASE" => (Kind::Transaction, format!("{first} is transaction control"), false),
-        "PREPARE" if second == "TRANSACTION" => (Kind::Transaction, "PREPARE TRANSACTION is transaction control".into(), false),
-        "PREPARE" | "DEALLOCATE" => (Kind::Prepare, format!("{first} changes prepared statements, which outlive the read"), false),
+        "PREPARE" if second == "TRANSACTION" => {
+            (Kind::Transaction, "PREPARE TRANSACTION is transaction control".into(), false)
+        }
+        "PREPARE" | "DEALLOCATE" => {
+            (Kind::Prepare, format!("{first} changes prepared statements, which outlive the read"), false)
+        }
         "EXECUTE" => (Kind::Execute, "EXECUTE runs a prepared statement whose text is not shown here".into(), false),
         "SET" if has("ROLE") => (Kind::Set, "SET ROLE changes which role the session acts as".into(), false),
-        "SET" if has("AUTHORIZATION") => (Kind::Set, "SET SESSION AUTHORIZATION changes which user the session acts as".into(), false),
+        "SET" if has("AUTHORIZATION") => {
+            (Kind::Set, "SET SESSION AUTHORIZATION changes which user the session acts as".into(), false)
+        }
         "SET" if has("WRITE") || has("TRANSACTION_READ_ONLY") || has("DEFAULT_TRANSACTION_READ_ONLY") => {
             (Kind::Set, "SET … READ WRITE lifts the read-only protection".into(), false)
         }
@@ -634,7 +692,9 @@ fn keyword_info(first: &str, words: &[&str], top_level_where: bool) -> (Kind, Op
         "DISCARD" => (Kind::Discard, "DISCARD drops session state".into(), false),
         "DO" => (Kind::Do, "DO runs an anonymous code block, which can do anything".into(), false),
         "CALL" => (Kind::Call, "CALL runs a procedure, which can write and commit".into(), false),
-        "DECLARE" | "FETCH" | "MOVE" | "CLOSE" => (Kind::Cursor, format!("{first} works with a cursor, which outlives the read"), false),
+        "DECLARE" | "FETCH" | "MOVE" | "CLOSE" => {
+            (Kind::Cursor, format!("{first} works with a cursor, which outlives the read"), false)
+        }
         "LISTEN" | "UNLISTEN" => (Kind::Listen, format!("{first} changes what this session listens to"), false),
         "NOTIFY" => (Kind::Notify, "NOTIFY sends a message to other sessions".into(), false),
         "LOCK" => (Kind::Lock, "LOCK takes a table lock that can block production traffic".into(), false),

@@ -59,7 +59,22 @@ fn is_space(b: u8) -> bool {
 fn is_op_char(b: u8) -> bool {
     matches!(
         b,
-        b'~' | b'!' | b'@' | b'#' | b'^' | b'&' | b'|' | b'`' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'='
+        b'~' | b'!'
+            | b'@'
+            | b'#'
+            | b'^'
+            | b'&'
+            | b'|'
+            | b'`'
+            | b'?'
+            | b'+'
+            | b'-'
+            | b'*'
+            | b'/'
+            | b'%'
+            | b'<'
+            | b'>'
+            | b'='
     )
 }
 
@@ -303,7 +318,9 @@ fn lex_colon(b: &[u8], i: &mut usize, bracket_depth: usize) -> TokKind {
 fn lex_operator(b: &[u8], i: &mut usize) {
     let start = *i;
     while *i < b.len() && is_op_char(b[*i]) {
-        if *i > start && ((b[*i] == b'-' && b.get(*i + 1) == Some(&b'-')) || (b[*i] == b'/' && b.get(*i + 1) == Some(&b'*'))) {
+        if *i > start
+            && ((b[*i] == b'-' && b.get(*i + 1) == Some(&b'-')) || (b[*i] == b'/' && b.get(*i + 1) == Some(&b'*')))
+        {
             break;
         }
         *i += 1;
@@ -334,7 +351,13 @@ pub fn split(src: &str, toks: &[Token]) -> Vec<Chunk> {
 
     let flush = |first: &mut Option<usize>, last_sig: usize, has_code: &mut bool, chunks: &mut Vec<Chunk>| {
         if let Some(f) = first.take() {
-            chunks.push(Chunk { start: toks[f].start, end: toks[last_sig].end, first: f, last: last_sig + 1, has_code: *has_code });
+            chunks.push(Chunk {
+                start: toks[f].start,
+                end: toks[last_sig].end,
+                first: f,
+                last: last_sig + 1,
+                has_code: *has_code,
+            });
         }
         *has_code = false;
     };
@@ -384,7 +407,9 @@ fn track_begin(word: &str, idents: &mut Vec<u8>, begin_depth: &mut usize, paren:
     }
     let is_routine = idents.first() == Some(&b'c')
         && (matches!(idents.get(1), Some(b'f' | b'p'))
-            || (idents.get(1) == Some(&b'o') && idents.get(2) == Some(&b'r') && matches!(idents.get(3), Some(b'f' | b'p'))));
+            || (idents.get(1) == Some(&b'o')
+                && idents.get(2) == Some(&b'r')
+                && matches!(idents.get(3), Some(b'f' | b'p'))));
     if is_routine && paren == 0 {
         match lower.as_str() {
             "begin" => *begin_depth += 1,

@@ -41,25 +41,44 @@ pub fn function_reason(name: &str) -> (String, bool) {
         "pg_read_file" | "pg_read_binary_file" | "pg_ls_dir" | "pg_stat_file" | "pg_read_file_old" => {
             "reads files on the database server"
         }
-        "query_to_xml" | "query_to_xml_and_xmlschema" | "query_to_xmlschema" | "cursor_to_xml" | "cursor_to_xmlschema"
-        | "ts_stat" | "ts_rewrite" | "database_to_xml" | "database_to_xml_and_xmlschema" | "schema_to_xml"
-        | "schema_to_xml_and_xmlschema" | "table_to_xml" | "table_to_xml_and_xmlschema" => {
-            "runs SQL given as a string, out of the guard's sight"
-        }
+        "query_to_xml"
+        | "query_to_xml_and_xmlschema"
+        | "query_to_xmlschema"
+        | "cursor_to_xml"
+        | "cursor_to_xmlschema"
+        | "ts_stat"
+        | "ts_rewrite"
+        | "database_to_xml"
+        | "database_to_xml_and_xmlschema"
+        | "schema_to_xml"
+        | "schema_to_xml_and_xmlschema"
+        | "table_to_xml"
+        | "table_to_xml_and_xmlschema" => "runs SQL given as a string, out of the guard's sight",
         "pg_sleep" | "pg_sleep_for" | "pg_sleep_until" => "holds the session for a while on purpose",
         "txid_current" | "pg_current_xact_id" => "assigns a transaction id",
-        "pg_reload_conf" | "pg_rotate_logfile" | "pg_rotate_logfile_old" | "pg_switch_wal" | "pg_create_restore_point"
-        | "pg_promote" | "pg_wal_replay_pause" | "pg_wal_replay_resume" | "pg_backup_start" | "pg_backup_stop" => {
-            "changes the server's state"
-        }
+        "pg_reload_conf"
+        | "pg_rotate_logfile"
+        | "pg_rotate_logfile_old"
+        | "pg_switch_wal"
+        | "pg_create_restore_point"
+        | "pg_promote"
+        | "pg_wal_replay_pause"
+        | "pg_wal_replay_resume"
+        | "pg_backup_start"
+        | "pg_backup_stop" => "changes the server's state",
         n if n.starts_with("pg_advisory") || n.starts_with("pg_try_advisory") => "takes or releases an advisory lock",
         n if n.starts_with("pg_stat_reset") => "resets statistics",
         n if n.starts_with("lo_") || n == "loread" || n == "lowrite" => "reads or writes large objects",
         n if n.starts_with("dblink") => "runs SQL over another connection, where it can write",
-        n if n.contains("replication_slot") || n.starts_with("pg_replication_origin") || n.starts_with("pg_logical_slot") => {
+        n if n.contains("replication_slot")
+            || n.starts_with("pg_replication_origin")
+            || n.starts_with("pg_logical_slot") =>
+        {
             "changes replication state"
         }
-        _ => return (format!("calls {name}(), which is not on the list of side-effect-free built-in functions"), false),
+        _ => {
+            return (format!("calls {name}(), which is not on the list of side-effect-free built-in functions"), false);
+        }
     };
     (format!("calls {name}(), which {why}"), false)
 }
@@ -70,13 +89,29 @@ mod tests {
 
     #[test]
     fn lists_are_loaded_and_reviewed() {
-        for f in ["count", "lower", "now", "pg_size_pretty", "pg_total_relation_size", "coalesce", "jsonb_build_object"] {
+        for f in ["count", "lower", "now", "pg_size_pretty", "pg_total_relation_size", "coalesce", "jsonb_build_object"]
+        {
             assert!(is_allowed_function(f), "{f} should be allowed");
         }
         for f in [
-            "pg_terminate_backend", "pg_cancel_backend", "set_config", "nextval", "setval", "pg_advisory_lock",
-            "pg_notify", "lo_import", "lo_unlink", "dblink", "pg_read_file", "pg_logical_emit_message", "pg_sleep",
-            "query_to_xml", "ts_stat", "txid_current", "table_to_xml", "pg_stat_reset",
+            "pg_terminate_backend",
+            "pg_cancel_backend",
+            "set_config",
+            "nextval",
+            "setval",
+            "pg_advisory_lock",
+            "pg_notify",
+            "lo_import",
+            "lo_unlink",
+            "dblink",
+            "pg_read_file",
+            "pg_logical_emit_message",
+            "pg_sleep",
+            "query_to_xml",
+            "ts_stat",
+            "txid_current",
+            "table_to_xml",
+            "pg_stat_reset",
         ] {
             assert!(!is_allowed_function(f), "{f} must not be allowed");
         }

@@ -231,7 +231,9 @@ fn review_inline(text: &str) -> Review {
                             class: Class::Write,
                             kind: Kind::PsqlMeta,
                             destructive: false,
-                            reasons: vec![format!("{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything")],
+                            reasons: vec![format!(
+                                "{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything"
+                            )],
                         }
                     } else {
                         classify::classify(&normalize::normalize(sql, toks))
@@ -266,8 +268,9 @@ fn review_inline(text: &str) -> Review {
 /// the statements it overlaps writes. Readings that end in an unterminated string are
 /// rejected by the server, so they cannot run.
 fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], statements: &mut [Statement]) {
-    let has_backslash =
-        toks.iter().any(|t| t.kind == lex::TokKind::Str && !t.text(sql).starts_with(['e', 'E', '$', 'u', 'U']) && t.text(sql).contains('\\'));
+    let has_backslash = toks.iter().any(|t| {
+        t.kind == lex::TokKind::Str && !t.text(sql).starts_with(['e', 'E', '$', 'u', 'U']) && t.text(sql).contains('\\')
+    });
     if !has_backslash {
         return;
     }

@@ -44,14 +44,63 @@ struct FastPath {
 
 /// Reserved words that PostgreSQL never reads as a function or type name.
 const RESERVED_BEFORE_PAREN: &[&str] = &[
-    "IN", "EXISTS", "ANY", "SOME", "ALL", "ARRAY", "AND", "OR", "NOT", "WHERE", "SELECT", "FROM", "ON", "USING", "THEN",
-    "ELSE", "WHEN", "CASE", "HAVING", "DISTINCT", "LATERAL", "UNION", "INTERSECT", "EXCEPT", "LIMIT", "OFFSET", "GROUP",
+    "IN",
+    "EXISTS",
+    "ANY",
+    "SOME",
+    "ALL",
+    "ARRAY",
+    "AND",
+    "OR",
+    "NOT",
+    "WHERE",
+    "SELECT",
+    "FROM",
+    "ON",
+    "USING",
+    "THEN",
+    "ELSE",
+    "WHEN",
+    "CASE",
+    "HAVING",
+    "DISTINCT",
+    "LATERAL",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "LIMIT",
+    "OFFSET",
+    "GROUP",
 ];
-const RESERVED_BEFORE_STRING: &[&str] =
-    &["AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "CASE", "IN", "SELECT", "WHERE", "HAVING", "LIMIT", "OFFSET", "DISTINCT", "ON"];
+const RESERVED_BEFORE_STRING: &[&str] = &[
+    "AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "CASE", "IN", "SELECT", "WHERE", "HAVING", "LIMIT", "OFFSET",
+    "DISTINCT", "ON",
+];
 const NOT_FAST: &[&str] = &[
-    "INTO", "FOR", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TABLE", "EXPLAIN", "ANALYZE", "ANALYSE", "LOCK",
-    "SHARE", "NOWAIT", "SKIP", "OPERATOR", "UESCAPE", "COLLATE", "CAST", "TABLESAMPLE", "ROWS", "RETURNING", "DO",
+    "INTO",
+    "FOR",
+    "WITH",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "COPY",
+    "TABLE",
+    "EXPLAIN",
+    "ANALYZE",
+    "ANALYSE",
+    "LOCK",
+    "SHARE",
+    "NOWAIT",
+    "SKIP",
+    "OPERATOR",
+    "UESCAPE",
+    "COLLATE",
+    "CAST",
+    "TABLESAMPLE",
+    "ROWS",
+    "RETURNING",
+    "DO",
 ];
 
 impl FastPath {
@@ -180,7 +229,9 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                         n.sql.extend(content.chars().filter(|c| *c != '\'' && *c != '\\'));
                         n.sql.push('\'');
                     }
-                    None => n.findings.push(format!("has a Unicode escape that PostgreSQL would reject: {}", clip(text))),
+                    None => {
+                        n.findings.push(format!("has a Unicode escape that PostgreSQL would reject: {}", clip(text)))
+                    }
                 }
             }
             TokKind::Number | TokKind::Param => n.sql.push_str(text),
@@ -227,7 +278,8 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
         prev = Some(text.to_string());
     }
     if max_depth > MAX_DEPTH {
-        n.findings.push(format!("is nested {max_depth} parentheses deep, too deep to analyse safely (limit {MAX_DEPTH})"));
+        n.findings
+            .push(format!("is nested {max_depth} parentheses deep, too deep to analyse safely (limit {MAX_DEPTH})"));
     }
     if ops > MAX_OPERATORS {
         n.findings.push(format!("has {ops} operators, too many to analyse safely (limit {MAX_OPERATORS})"));
@@ -259,7 +311,16 @@ fn starts_table_query(prev: Option<&str>) -> bool {
         None => true,
         Some(p) => matches!(
             p.to_ascii_uppercase().as_str(),
-            "(" | ")" | "UNION" | "INTERSECT" | "EXCEPT" | "ALL" | "DISTINCT" | "EXPLAIN" | "ANALYZE" | "ANALYSE" | "VERBOSE"
+            "(" | ")"
+                | "UNION"
+                | "INTERSECT"
+                | "EXCEPT"
+                | "ALL"
+                | "DISTINCT"
+                | "EXPLAIN"
+                | "ANALYZE"
+                | "ANALYSE"
+                | "VERBOSE"
         ),
     }
 }
@@ -298,13 +359,10 @@ fn decode(text: &str, kind: TokKind, escape: char) -> Option<String> {
     if escape == '\u{0}' {
         return None;
     }
-    let (unicode, body) = if text.starts_with("U&") || text.starts_with("u&") {
-        (true, &text[2..])
-    } else {
-        (false, text)
-    };
-    if body.starts_with('$') {
-        let tag_end = body[1..].find('$')? + 2;
+    let (unicode, body) =
+        if text.starts_with("U&") || text.starts_with("u&") { (true, &text[2..]) } else { (false, text) };
+    if let Some(rest) = body.strip_prefix('$') {
+        let tag_end = rest.find('$')? + 2;
         return Some(body[tag_end..body.len() - tag_end].to_string());
     }
     let body = match body.as_bytes()[0] {

@@ -132,7 +132,10 @@ fn transaction_escapes() {
 #[test]
 fn writable_ctes_anywhere() {
     assert_writes(&[
-        ("WITH gone AS (DELETE FROM users RETURNING *) SELECT * FROM gone", "data-modifying CTE `gone` deletes from users"),
+        (
+            "WITH gone AS (DELETE FROM users RETURNING *) SELECT * FROM gone",
+            "data-modifying CTE `gone` deletes from users",
+        ),
         ("WITH x AS (SELECT 1), y AS (UPDATE t SET a = 1 RETURNING *) SELECT * FROM y", "`y` updates t"),
         ("WITH i AS (INSERT INTO t VALUES (1) RETURNING *) SELECT 1", "`i` inserts into t"),
         ("SELECT * FROM (WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d) s", "`d` deletes from t"),
@@ -186,7 +189,10 @@ fn locking_clauses() {
 #[test]
 fn side_effecting_functions() {
     assert_writes(&[
-        ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity", "calls pg_terminate_backend(), which ends other sessions"),
+        (
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+            "calls pg_terminate_backend(), which ends other sessions",
+        ),
         ("SELECT pg_cancel_backend(1)", "pg_cancel_backend"),
         ("SELECT set_config('default_transaction_read_only', 'off', false)", "set_config"),
         ("SELECT nextval('s')", "nextval"),
@@ -320,9 +326,10 @@ fn ddl_dcl_and_destructive() {
         assert_eq!(s.destructive, *destructive, "{sql}: destructive flag, reasons {:?}", s.reasons);
         assert!(!s.reasons.is_empty(), "{sql}");
     }
-    assert_eq!(only("DELETE FROM users WHERE 1=1").reasons, vec![
-        "DELETE FROM users has a WHERE clause that is always true (1 = 1): it removes every row".to_string()
-    ]);
+    assert_eq!(
+        only("DELETE FROM users WHERE 1=1").reasons,
+        vec!["DELETE FROM users has a WHERE clause that is always true (1 = 1): it removes every row".to_string()]
+    );
 }
 
 #[test]
@@ -390,7 +397,8 @@ fn huge_and_deep_input() {
     assert_writes(&[(deep.as_str(), "too deep")]);
     let long = format!("SELECT {}", vec!["1"; 50_000].join(" + "));
     assert_writes(&[(long.as_str(), "too many")]);
-    let ors = format!("SELECT * FROM t WHERE {}", (0..2000).map(|i| format!("id = {i}")).collect::<Vec<_>>().join(" OR "));
+    let ors =
+        format!("SELECT * FROM t WHERE {}", (0..2000).map(|i| format!("id = {i}")).collect::<Vec<_>>().join(" OR "));
     assert_reads(&[ors.as_str()]);
     let big = "SELECT 1;\n".repeat(100_000);
     let r = review(&big);
@@ -436,10 +444,21 @@ fn statement_text_is_original() {
 #[test]
 fn fast_path_never_proves_a_trap() {
     let traps = [
-        "SELECT by(1)", "SELECT x::mytype", "SELECT mytype 'x'", "SELECT pg_catalog.pg_sleep(1)", "SELECT public.lower('x')",
-        "SELECT \"lower\"(x)", "SELECT * FROM t FOR UPDATE", "SELECT 1 INTO t", "SELECT cube(1)", "SELECT x::public.int4",
-        "SELECT * FROM t TABLESAMPLE evil(1)", "SELECT * FROM ROWS FROM (evil())", "SELECT a OPERATOR(public.+) b",
-        "SELECT x::\"int4\"", "SELECT 1 FROM t WHERE left(a, 1) = 'x' AND evil(a)",
+        "SELECT by(1)",
+        "SELECT x::mytype",
+        "SELECT mytype 'x'",
+        "SELECT pg_catalog.pg_sleep(1)",
+        "SELECT public.lower('x')",
+        "SELECT \"lower\"(x)",
+        "SELECT * FROM t FOR UPDATE",
+        "SELECT 1 INTO t",
+        "SELECT cube(1)",
+        "SELECT x::public.int4",
+        "SELECT * FROM t TABLESAMPLE evil(1)",
+        "SELECT * FROM ROWS FROM (evil())",
+        "SELECT a OPERATOR(public.+) b",
+        "SELECT x::\"int4\"",
+        "SELECT 1 FROM t WHERE left(a, 1) = 'x' AND evil(a)",
     ];
     for sql in traps {
         for (fast, _) in both_proofs(sql) {
@@ -463,9 +482,43 @@ mod properties {
 
     fn sqlish() -> impl Strategy<Value = String> {
         let atoms = prop::sample::select(vec![
-            "SELECT", "DELETE", "FROM", "users", "WHERE", "1", ";", "'", "\"", "$$", "$a$", "E'", "U&'", "--", "/*", "*/",
-            "\n", "\r", " ", "(", ")", "\\", ":", "::", "```sql\n", "```\n", "pg_sleep(1)", "INTO", "FOR UPDATE", "WITH",
-            "x AS (", "EXPLAIN", "ANALYZE", "COMMIT", "\0", "é", "\u{feff}",
+            "SELECT",
+            "DELETE",
+            "FROM",
+            "users",
+            "WHERE",
+            "1",
+            ";",
+            "'",
+            "\"",
+            "$$",
+            "$a$",
+            "E'",
+            "U&'",
+            "--",
+            "/*",
+            "*/",
+            "\n",
+            "\r",
+            " ",
+            "(",
+            ")",
+            "\\",
+            ":",
+            "::",
+            "```sql\n",
+            "```\n",
+            "pg_sleep(1)",
+            "INTO",
+            "FOR UPDATE",
+            "WITH",
+            "x AS (",
+            "EXPLAIN",
+            "ANALYZE",
+            "COMMIT",
+            "\0",
+            "é",
+            "\u{feff}",
         ]);
         prop::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
     }
