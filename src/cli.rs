@@ -14,7 +14,6 @@ pub mod exit {
     pub const DONE: u8 = 0;
     pub const REFUSED: u8 = 1;
     pub const USAGE: u8 = 2;
-    pub const DATABASE: u8 = 3;
 }
 
 #[derive(Parser, Debug)]
@@ -137,25 +136,18 @@ fn check(args: &CheckArgs) -> Result<u8, CliError> {
 
     let mut out = std::io::stdout().lock();
     let written = if args.json {
-        let mut index = 0;
-        let mut statements = Vec::new();
-        let mut ignored = Vec::new();
-        let mut renumbered: Vec<(String, Vec<guard::Statement>, &Review)> = Vec::new();
-        for (name, review) in &reviews {
-            let stmts = review
-                .statements
-                .iter()
-                .map(|s| {
-                    index += 1;
-                    guard::Statement { index, ..s.clone() }
-                })
-                .collect();
-            renumbered.push((name.clone(), stmts, review));
+        // One object for all inputs: `index` runs across files, `source` names each one.
+        for (i, s) in reviews.iter_mut().flat_map(|(_, r)| r.statements.iter_mut()).enumerate() {
+            s.index = i + 1;
         }
-        for (name, stmts, review) in &renumbered {
-            statements.extend(stmts.iter().map(|s| SourcedStatement { statement: s, source: name }));
-            ignored.extend(review.ignored.iter().map(|i| SourcedIgnored { ignored: i, source: name }));
-        }
+        let statements = reviews
+            .iter()
+            .flat_map(|(name, r)| r.statements.iter().map(move |s| SourcedStatement { statement: s, source: name }))
+            .collect();
+        let ignored = reviews
+            .iter()
+            .flat_map(|(name, r)| r.ignored.iter().map(move |i| SourcedIgnored { ignored: i, source: name }))
+            .collect();
         let report = CheckJson { verdict, statements, ignored };
         serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out))
     } else {

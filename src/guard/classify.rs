@@ -480,24 +480,20 @@ impl Walk {
             other => other.to_string(),
         };
         if !lists::is_builtin_operator(&symbol) {
-            self.effects.push(format!(
-                "uses the operator {op}, which is not a built-in operator and may run a user-defined function"
-            ));
+            self.effects.push(lists::operator_reason(&op.to_string()));
         }
     }
 
     fn check_unary(&mut self, op: &UnaryOperator) {
         let symbol = op.to_string();
         if !lists::is_builtin_operator(symbol.trim()) {
-            self.effects.push(format!(
-                "uses the operator {op}, which is not a built-in operator and may run a user-defined function"
-            ));
+            self.effects.push(lists::operator_reason(&op.to_string()));
         }
     }
 }
 
 /// Is this WHERE clause provably true for every row (ignoring NULLs)?
-pub fn always_true(e: &Expr) -> bool {
+fn always_true(e: &Expr) -> bool {
     eval(e) == Some(true)
 }
 

@@ -29,6 +29,11 @@ pub fn is_builtin_operator(op: &str) -> bool {
     OPERATORS.contains(op)
 }
 
+/// Why an operator outside the built-in list is not a read.
+pub fn operator_reason(op: &str) -> String {
+    format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function")
+}
+
 /// Why a known function is not a read, in one sentence, and whether it is destructive.
 pub fn function_reason(name: &str) -> (String, bool) {
     let why = match name {

@@ -10,8 +10,6 @@ mod normalize;
 
 use serde::Serialize;
 
-pub use classify::always_true;
-
 /// Input larger than this is not analysed: every statement in it is a WRITE.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
@@ -20,15 +18,6 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 pub enum Class {
     Read,
     Write,
-}
-
-impl Class {
-    pub fn label(self) -> &'static str {
-        match self {
-            Class::Read => "READ",
-            Class::Write => "WRITE",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,17 +134,8 @@ impl Review {
         }
     }
 
-    pub fn reads(&self) -> impl Iterator<Item = &Statement> {
-        self.statements.iter().filter(|s| s.class == Class::Read)
-    }
-
     pub fn writes(&self) -> impl Iterator<Item = &Statement> {
         self.statements.iter().filter(|s| s.class == Class::Write)
-    }
-
-    /// The statement whose line span holds `line` (1-based), if any.
-    pub fn statement_at_line(&self, line: usize) -> Option<&Statement> {
-        self.statements.iter().find(|s| s.span.start_line <= line && line <= s.span.end_line)
     }
 }
 

@@ -34,10 +34,10 @@ pub struct Normalized {
 /// a SELECT can run code or lock is absent: no `INTO`, no `FOR`, no `WITH`, every call an
 /// unqualified allow-listed built-in, every cast and typed literal a built-in type.
 #[derive(Default)]
-struct FastPath {
+struct FastPath<'a> {
     ok: bool,
-    prev: Option<(TokKind, String)>,
-    prev2: Option<(TokKind, String)>,
+    prev: Option<(TokKind, &'a str)>,
+    prev2: Option<(TokKind, &'a str)>,
     expect_type: bool,
     after_type: bool,
 }
@@ -103,8 +103,8 @@ const NOT_FAST: &[&str] = &[
     "DO",
 ];
 
-impl FastPath {
-    fn see(&mut self, kind: TokKind, text: &str) {
+impl<'a> FastPath<'a> {
+    fn see(&mut self, kind: TokKind, text: &'a str) {
         if !self.ok {
             return;
         }
@@ -140,7 +140,7 @@ impl FastPath {
                 } else if let Some(w) = prev_word
                     && !RESERVED_BEFORE_PAREN.contains(&w.as_str())
                 {
-                    let qualified = matches!(&self.prev2, Some((TokKind::Punct, p)) if p == ".");
+                    let qualified = matches!(self.prev2, Some((TokKind::Punct, ".")));
                     self.ok = !qualified && lists::is_allowed_function(&w.to_ascii_lowercase());
                 }
             }
@@ -155,7 +155,7 @@ impl FastPath {
             _ => {}
         }
         self.prev2 = self.prev.take();
-        self.prev = Some((kind, text.to_string()));
+        self.prev = Some((kind, text));
     }
 }
 
@@ -169,7 +169,7 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
     let mut depth = 0usize;
     let mut max_depth = 0usize;
     let mut ops = 0usize;
-    let mut prev: Option<String> = None;
+    let mut prev: Option<&str> = None;
     let mut fast = FastPath { ok: true, ..FastPath::default() };
     let mut i = 0;
     while i < toks.len() {
@@ -199,14 +199,14 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                 }
                 if upper == "ANALYSE" {
                     n.sql.push_str("ANALYZE");
-                } else if upper == "TABLE" && starts_table_query(prev.as_deref()) {
+                } else if upper == "TABLE" && starts_table_query(prev) {
                     // `TABLE t` is PostgreSQL's short form of `SELECT * FROM t`.
                     n.sql.push_str("SELECT * FROM");
                 } else {
                     n.sql.push_str(text);
                 }
-                n.words.push(upper.clone());
-                prev = Some(upper);
+                n.words.push(upper);
+                prev = Some(text);
                 continue;
             }
             TokKind::QuotedIdent | TokKind::Str => {
@@ -240,7 +240,7 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                 for op in pg_operators(text) {
                     ops += 1;
                     if !lists::is_builtin_operator(op) && !matches!(op, "!=" | "=>" | "::" | ":=") {
-                        n.findings.push(format!("uses the operator {op}, which is not a built-in operator and may run a user-defined function"));
+                        n.findings.push(lists::operator_reason(op));
                     }
                     n.sql.push(' ');
                     n.sql.push_str(op);
@@ -275,7 +275,7 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                 n.findings.push(format!("contains {what}, which PostgreSQL rejects"));
             }
         }
-        prev = Some(text.to_string());
+        prev = Some(text);
     }
     if max_depth > MAX_DEPTH {
         n.findings
