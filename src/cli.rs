@@ -9,11 +9,14 @@ use serde::Serialize;
 
 use crate::guard::{self, Class, Review};
 
+mod connected;
+
 /// Exit statuses shared by every subcommand (DESIGN.md §2).
 pub mod exit {
     pub const DONE: u8 = 0;
     pub const REFUSED: u8 = 1;
     pub const USAGE: u8 = 2;
+    pub const DATABASE: u8 = 3;
 }
 
 #[derive(Parser, Debug)]
@@ -36,6 +39,69 @@ pub enum Command {
     /// Exit status: 0 when every statement is a read, 1 when any is a write (or there is
     /// no statement), 2 for unreadable input.
     Check(CheckArgs),
+    /// Run reads only, through the guard and a read-only session; writes are refused.
+    ///
+    /// Every statement is checked first: if any is a write, nothing is sent to the server
+    /// and the exit status is 1. Reads run in order, each in its own READ ONLY transaction.
+    /// Exit status: 0 done, 1 refused, 2 usage error, 3 database error or timeout.
+    Query(QueryArgs),
+    /// Prove (or disprove) that the connection can only read, and print the fix.
+    ///
+    /// Exit status: 0 when nothing fails, 1 when the role could change data or schema,
+    /// 3 when the server cannot be reached.
+    Doctor(DoctorArgs),
+    /// Start a throwaway PostgreSQL with a sample incident and a read-only role.
+    ///
+    /// The server runs in a private temporary folder on a Unix socket, and is stopped and
+    /// deleted when warroom exits (Ctrl-C included).
+    Demo,
+}
+
+/// Where to connect: a URL or conninfo, else the profile, else libpq's environment.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConnArgs {
+    /// Connection URL or `key=value` conninfo (as psql takes).
+    #[arg(long, value_name = "URL")]
+    pub dsn: Option<String>,
+    /// Profile from the config file.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Config file (default: $WARROOM_CONFIG, ./warroom.toml, $XDG_CONFIG_HOME/warroom/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Print a JSON array of objects, one per row.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (RFC 4180) with a header.
+    #[arg(long)]
+    pub csv: bool,
+    /// Most rows to print per statement (default: the profile's row_limit, else 500); 0 streams every row.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Cancel a statement that runs longer than this (500ms, 5s, 2min; default: the profile's, else 30s).
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<String>,
+    /// [CONN] SQL: an optional connection URL, then the SQL (or `-` for standard input).
+    #[arg(value_name = "CONN_OR_SQL", num_args = 0..=2)]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Connection URL or conninfo.
+    #[arg(value_name = "CONN")]
+    pub target: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -53,12 +119,15 @@ pub struct CheckArgs {
 pub enum CliError {
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Database(String),
 }
 
 impl CliError {
     fn status(&self) -> u8 {
         match self {
             CliError::Usage(_) => exit::USAGE,
+            CliError::Database(_) => exit::DATABASE,
         }
     }
 }
@@ -67,6 +136,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Query(args) => connected::query(args),
+        Command::Doctor(args) => connected::doctor(args),
+        Command::Demo => connected::demo(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

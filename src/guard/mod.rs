@@ -157,6 +157,31 @@ pub fn review(text: &str) -> Review {
     }
 }
 
+/// The first keyword of a statement, lower-cased (or `(` for a parenthesised query).
+pub fn first_keyword(sql: &str) -> Option<String> {
+    let toks = lex::tokenize(sql);
+    let first = toks.iter().find(|t| t.is_significant())?;
+    match first.kind {
+        lex::TokKind::Word => Some(first.text(sql).to_ascii_lowercase()),
+        lex::TokKind::Punct if first.text(sql) == "(" => Some("(".into()),
+        _ => None,
+    }
+}
+
+/// The statement without its trailing `;` and anything after it, for embedding in a
+/// larger statement; comments and strings are respected.
+pub fn without_terminator(sql: &str) -> &str {
+    let toks = lex::tokenize(sql);
+    let last = toks.iter().rev().find(|t| t.is_significant());
+    match last {
+        Some(t) if t.kind == lex::TokKind::Punct && t.text(sql) == ";" => {
+            let before = toks.iter().rev().find(|x| x.is_significant() && x.start < t.start);
+            &sql[..before.map_or(0, |b| b.end)]
+        }
+        _ => sql,
+    }
+}
+
 fn refuse_all(text: &str, reason: &str) -> Review {
     let lines = Lines::new(text);
     let span = lines.span(0, text.len());

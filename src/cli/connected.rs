@@ -1,0 +1,298 @@
+//! Subcommands that talk to a server: `query`, `doctor` and `demo`.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::time::Duration;
+
+use super::{CliError, ConnArgs, DoctorArgs, QueryArgs, Style, exit, read_input};
+use crate::config::{self, Profile};
+use crate::db::posture::{self, Level};
+use crate::db::render::{self, Format};
+use crate::db::{DbError, Limits, Session, Target, conn};
+use crate::demo;
+use crate::guard::{self, Class};
+
+const DEFAULT_ROW_LIMIT: u64 = 500;
+
+/// Where to connect and with which limits, from the flags, the profile and the environment.
+struct Resolved {
+    target: Target,
+    limits: Limits,
+    row_limit: u64,
+}
+
+fn resolve(conn: &ConnArgs, positional: Option<&str>, timeout: Option<&str>) -> Result<Resolved, CliError> {
+    if conn.dsn.is_some() && positional.is_some() {
+        return Err(CliError::Usage("give the connection once: either --dsn or a positional URL, not both".into()));
+    }
+    let loaded = config::load(conn.config.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
+    let profile: Option<Profile> =
+        loaded.profile(conn.profile.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?.map(|(_, p)| p);
+    let conninfo =
+        conn.dsn.clone().or(positional.map(str::to_string)).or_else(|| profile.as_ref().and_then(Profile::conninfo));
+    let target = conn::resolve(conninfo.as_deref(), &conn::ProcessEnv).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut limits = Limits::default();
+    let duration = |s: &str| config::parse_duration(s).map_err(|e| CliError::Usage(e.to_string()));
+    if let Some(t) = timeout.or(profile.as_ref().and_then(|p| p.statement_timeout.as_deref())) {
+        limits.statement_timeout = duration(t)?;
+    }
+    if let Some(t) = profile.as_ref().and_then(|p| p.lock_timeout.as_deref()) {
+        limits.lock_timeout = duration(t)?;
+    }
+    let row_limit = profile.as_ref().and_then(|p| p.row_limit).unwrap_or(DEFAULT_ROW_LIMIT);
+    for w in &target.warnings {
+        eprintln!("warroom: note: {w}");
+    }
+    Ok(Resolved { target, limits, row_limit })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// A database error as one clear sentence, with psql's LINE/caret marker when there is a position.
+fn describe_db_error(e: &DbError, sql: Option<&str>) -> String {
+    let Some(s) = e.server() else { return e.to_string() };
+    let mut msg = format!("{} (SQLSTATE {})", s.message, s.sqlstate);
+    if let (Some(pos), Some(sql)) = (s.position, sql) {
+        let upto: String = sql.chars().take(pos - 1).collect();
+        let line_no = upto.matches('\n').count() + 1;
+        let line_start = upto.rfind('\n').map_or(0, |i| i + 1);
+        let col = upto[line_start..].chars().count();
+        let line = sql.lines().nth(line_no - 1).unwrap_or("");
+        let prefix = format!("LINE {line_no}: ");
+        msg.push_str(&format!("\n{prefix}{line}\n{}^", " ".repeat(prefix.len() + col)));
+    }
+    if let Some(d) = &s.detail {
+        msg.push_str(&format!("\nDETAIL:  {d}"));
+    }
+    if let Some(h) = &s.hint {
+        msg.push_str(&format!("\nHINT:  {h}"));
+    }
+    if s.sqlstate == "57014" && s.message.contains("statement timeout") {
+        msg.push_str("\nHINT:  the read ran longer than the timeout; narrow it, or raise --timeout");
+    }
+    msg
+}
+
+pub fn query(args: QueryArgs) -> Result<u8, CliError> {
+    let (positional, sql_arg) = match args.args.as_slice() {
+        [] => (None, None),
+        [sql] => (None, Some(sql.as_str())),
+        [conn, sql, ..] => (Some(conn.as_str()), Some(sql.as_str())),
+    };
+    let sql = match sql_arg {
+        Some("-") | None => {
+            if std::io::stdin().is_terminal() {
+                return Err(CliError::Usage(
+                    "no SQL given: pass it as an argument (warroom query 'SELECT 1') or pipe it in with -".into(),
+                ));
+            }
+            read_input(std::path::Path::new("-"))?
+        }
+        Some(s) => s.to_string(),
+    };
+    if sql.trim().is_empty() {
+        return Err(CliError::Usage("no SQL given: the input is empty".into()));
+    }
+    let format = if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Table
+    };
+
+    // The guard first: if anything is a write, nothing reaches the server.
+    let review = guard::review(&sql);
+    if review.verdict() != Class::Read {
+        let style = Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
+        for s in review.writes() {
+            eprintln!(
+                "warroom: refused: statement #{} ({}, line {}) is a {}:",
+                s.index,
+                s.kind.name(),
+                s.span.start_line,
+                style.write("WRITE")
+            );
+            for r in &s.reasons {
+                eprintln!("  - {r}");
+            }
+        }
+        eprintln!(
+            "warroom: nothing was sent to the server; writes never run in warroom (stage them in a plan instead)."
+        );
+        return Ok(exit::REFUSED);
+    }
+
+    let resolved = resolve(&args.conn, positional, args.timeout.as_deref())?;
+    let limit = match args.limit.unwrap_or(resolved.row_limit) {
+        0 => None,
+        n => Some(n),
+    };
+    runtime()?.block_on(run_reads(&resolved, &review.statements, format, limit))
+}
+
+async fn run_reads(
+    resolved: &Resolved,
+    statements: &[guard::Statement],
+    format: Format,
+    limit: Option<u64>,
+) -> Result<u8, CliError> {
+    let mut session = Session::connect(&resolved.target, resolved.limits)
+        .await
+        .map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
+    let canceller = session.canceller();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    // The server's statement_timeout stops a read; this stops one whose server went quiet.
+    let backstop = resolved.limits.statement_timeout + Duration::from_secs(5);
+    for stmt in statements {
+        let mut sink = render::sink(format, &mut out);
+        let result = {
+            let run = session.run(&stmt.text, limit, sink.as_mut());
+            tokio::pin!(run);
+            tokio::select! {
+                r = &mut run => r,
+                _ = tokio::signal::ctrl_c() => {
+                    eprintln!("warroom: cancelling the read…");
+                    let _ = canceller.cancel().await;
+                    run.await
+                }
+                _ = tokio::time::sleep(backstop) => {
+                    let _ = canceller.cancel().await;
+                    let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
+                    Err(DbError::TimedOut(backstop))
+                }
+            }
+        };
+        match result {
+            Ok(outcome) => {
+                if let Err(e) = sink.finish(&outcome) {
+                    return broken_pipe_or(e);
+                }
+                if outcome.more {
+                    eprintln!(
+                        "warroom: statement #{}: showing the first {} rows; more exist (use --limit N for more, --limit 0 for all)",
+                        stmt.index, outcome.rows
+                    );
+                }
+            }
+            Err(DbError::Output(e)) => return broken_pipe_or(e),
+            Err(e) => {
+                drop(sink);
+                let _ = out.flush();
+                let which =
+                    if statements.len() > 1 { format!("statement #{} failed: ", stmt.index) } else { String::new() };
+                return Err(CliError::Database(format!("{which}{}", describe_db_error(&e, Some(&stmt.text)))));
+            }
+        }
+    }
+    out.flush().or_else(|e| broken_pipe_or(e).map(|_| ()))?;
+    Ok(exit::DONE)
+}
+
+/// A reader that went away (`| head`) ends the command quietly; anything else is an error.
+fn broken_pipe_or(e: std::io::Error) -> Result<u8, CliError> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(exit::DONE)
+    } else {
+        Err(CliError::Usage(format!("cannot write the output: {e}")))
+    }
+}
+
+pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
+    let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
+    let posture = runtime()?.block_on(async {
+        let mut session = Session::connect(&resolved.target, resolved.limits).await?;
+        posture::check(&mut session).await
+    });
+    let posture = posture.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
+    let mut out = std::io::stdout().lock();
+    let failed = posture.failures().count();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &posture).map_err(std::io::Error::from).and_then(|_| writeln!(out))
+    } else {
+        let style = Style::detect();
+        (|| -> std::io::Result<()> {
+            writeln!(out, "warroom doctor: {}", resolved.target.describe())?;
+            for c in &posture.checks {
+                let label = match c.level {
+                    Level::Pass => style.read(c.level.label()),
+                    Level::Warn => style.bold(c.level.label()),
+                    Level::Fail => style.write(c.level.label()),
+                };
+                writeln!(out, "{label}  {:<27} {}", c.name, c.finding)?;
+                if c.level != Level::Pass && !c.why.is_empty() {
+                    writeln!(out, "      {:<27} {}", "", style.dim(&format!("why it matters: {}", c.why)))?;
+                }
+            }
+            let warned = posture.checks.iter().filter(|c| c.level == Level::Warn).count();
+            writeln!(out)?;
+            if failed == 0 {
+                writeln!(
+                    out,
+                    "{} this connection can only read ({}).",
+                    style.read("READ-ONLY:"),
+                    posture::plural(warned, "warning")
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{} {} failed: role {} could change data or schema.",
+                    style.write("NOT READ-ONLY:"),
+                    posture::plural(failed, "check"),
+                    posture.role
+                )?;
+            }
+            if let Some(fix) = &posture.fix {
+                writeln!(out, "\nTo give warroom a role that can only read, a DBA runs:\n\n{fix}")?;
+            }
+            Ok(())
+        })()
+    };
+    if let Err(e) = written {
+        broken_pipe_or(e)?;
+    }
+    Ok(if failed == 0 { exit::DONE } else { exit::REFUSED })
+}
+
+pub fn demo() -> Result<u8, CliError> {
+    eprintln!("warroom demo: starting a throwaway PostgreSQL with a sample incident…");
+    let cluster = match demo::start_incident() {
+        Ok(c) => c,
+        Err(e @ demo::DemoError::NotInstalled) => return Err(CliError::Usage(e.to_string())),
+        Err(e) => return Err(CliError::Database(format!("the demo server did not start: {e}"))),
+    };
+    let dsn = cluster.dsn(demo::READ_ONLY_ROLE, demo::DEMO_DB);
+    println!("The demo database is up (it is deleted when you stop this command).");
+    println!();
+    println!("  connection (read-only role):  {dsn}");
+    println!("  as a URL:                     {}", cluster.url(demo::READ_ONLY_ROLE, demo::DEMO_DB));
+    println!();
+    println!("Try, in another terminal:");
+    println!("  warroom doctor --dsn '{dsn}'");
+    println!("  warroom query --dsn '{dsn}' 'SELECT count(*) FROM users WHERE email IS NULL'");
+    println!("  warroom query --dsn '{dsn}' 'DELETE FROM users WHERE email IS NULL'   # refused");
+    println!();
+    println!("Press Ctrl-C to stop.");
+    let _ = std::io::stdout().flush();
+    runtime()?.block_on(wait_for_stop());
+    eprintln!("warroom demo: stopping and deleting the demo server…");
+    drop(cluster);
+    Ok(exit::DONE)
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+async fn wait_for_stop() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut hup = signal(SignalKind::hangup()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+        _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+    }
+}

@@ -1,0 +1,191 @@
+//! The TOML config: profiles (which database, how it is labelled, its limits).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {0}: {1}")]
+    Read(String, String),
+    #[error("the config file {0} is not valid: {1}")]
+    Invalid(String, String),
+    #[error("no profile named \"{0}\" in {1}; profiles there: {2}")]
+    NoProfile(String, String, String),
+    #[error("no profile named \"{0}\": there is no config file (looked for {1})")]
+    NoConfig(String, String),
+    #[error("{0}")]
+    Value(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub default_profile: Option<String>,
+    /// Where incident folders live (default: `$XDG_STATE_HOME/warroom/incidents`).
+    pub incidents_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Banner text and colour: production, staging, development or any word.
+    pub environment: Option<String>,
+    pub dsn: Option<String>,
+    /// A `pg_service.conf` service name, instead of a DSN.
+    pub service: Option<String>,
+    pub runbook: Option<PathBuf>,
+    pub theme: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub lock_timeout: Option<String>,
+    pub row_limit: Option<u64>,
+}
+
+impl Profile {
+    /// The conninfo this profile names, if any.
+    pub fn conninfo(&self) -> Option<String> {
+        self.dsn.clone().or_else(|| self.service.as_ref().map(|s| format!("service='{}'", s.replace('\'', "\\'"))))
+    }
+}
+
+/// A loaded config and the file it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub path: Option<PathBuf>,
+    pub searched: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// The named profile, else the default one, else none.
+    pub fn profile(&self, name: Option<&str>) -> Result<Option<(String, Profile)>, ConfigError> {
+        let wanted = name.map(str::to_string).or_else(|| self.config.default_profile.clone());
+        let Some(wanted) = wanted else { return Ok(None) };
+        match self.config.profiles.get(&wanted) {
+            Some(p) => Ok(Some((wanted, p.clone()))),
+            None => match &self.path {
+                Some(path) => Err(ConfigError::NoProfile(
+                    wanted,
+                    path.display().to_string(),
+                    self.config.profiles.keys().cloned().collect::<Vec<_>>().join(", "),
+                )),
+                None => Err(ConfigError::NoConfig(
+                    wanted,
+                    self.searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                )),
+            },
+        }
+    }
+}
+
+pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+    let config: Config =
+        toml::from_str(text).map_err(|e| ConfigError::Invalid(origin.display().to_string(), e.to_string()))?;
+    if let Some(d) = &config.default_profile
+        && !config.profiles.contains_key(d)
+    {
+        return Err(ConfigError::Invalid(
+            origin.display().to_string(),
+            format!("default_profile \"{d}\" is not among the profiles"),
+        ));
+    }
+    for (name, p) in &config.profiles {
+        if p.dsn.is_some() && p.service.is_some() {
+            return Err(ConfigError::Invalid(
+                origin.display().to_string(),
+                format!("profile \"{name}\" sets both dsn and service; keep one"),
+            ));
+        }
+        for t in [&p.statement_timeout, &p.lock_timeout].into_iter().flatten() {
+            parse_duration(t)
+                .map_err(|e| ConfigError::Invalid(origin.display().to_string(), format!("profile \"{name}\": {e}")))?;
+        }
+    }
+    Ok(config)
+}
+
+/// `--config`, else `$WARROOM_CONFIG`, else `./warroom.toml`, else `$XDG_CONFIG_HOME/warroom/config.toml`.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let named = explicit.map(Path::to_path_buf).or_else(|| std::env::var_os("WARROOM_CONFIG").map(PathBuf::from));
+    if let Some(path) = named {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.display().to_string(), e.to_string()))?;
+        return Ok(Loaded { config: parse(&text, &path)?, path: Some(path.clone()), searched: vec![path] });
+    }
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    let searched: Vec<PathBuf> = [Some(PathBuf::from("warroom.toml")), xdg.map(|x| x.join("warroom/config.toml"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    for path in &searched {
+        if path.is_file() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Read(path.display().to_string(), e.to_string()))?;
+            return Ok(Loaded { config: parse(&text, path)?, path: Some(path.clone()), searched });
+        }
+    }
+    Ok(Loaded { config: Config::default(), path: None, searched })
+}
+
+/// Parses `500ms`, `5s`, `2min`, `1h` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || ConfigError::Value(format!("\"{s}\" is not a duration; write it like 500ms, 5s, 2min or 1h"));
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" | "sec" | "secs" => n,
+        "m" | "min" | "mins" => n * 60.0,
+        "h" | "hour" | "hours" => n * 3600.0,
+        _ => return Err(bad()),
+    };
+    if !secs.is_finite() || secs <= 0.0 || secs > 7.0 * 86400.0 {
+        return Err(ConfigError::Value(format!("\"{s}\" must be more than zero and at most a week")));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert_eq!(parse_duration("1.5min").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn profiles_and_unknown_keys() {
+        let c = parse(
+            "default_profile = \"prod\"\n[profiles.prod]\nenvironment = \"production\"\ndsn = \"postgres://ro@db/app\"\nrow_limit = 100\nstatement_timeout = \"5s\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let loaded = Loaded { config: c, path: Some("t.toml".into()), searched: vec![] };
+        let (name, p) = loaded.profile(None).unwrap().unwrap();
+        assert_eq!(name, "prod");
+        assert_eq!(p.row_limit, Some(100));
+        assert!(matches!(loaded.profile(Some("nope")), Err(ConfigError::NoProfile(..))));
+        let err = parse("[profiles.prod]\nhots = \"x\"\n", Path::new("t.toml")).unwrap_err().to_string();
+        assert!(err.contains("hots"), "{err}");
+        assert!(parse("default_profile = \"x\"\n", Path::new("t.toml")).is_err());
+        assert_eq!(
+            Profile { service: Some("prod".into()), ..Default::default() }.conninfo().as_deref(),
+            Some("service='prod'")
+        );
+    }
+}

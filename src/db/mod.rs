@@ -1,0 +1,119 @@
+//! The only user of tokio-postgres: connection settings, the hardened read session,
+//! the posture check and result rendering.
+
+pub mod conn;
+pub mod posture;
+pub mod render;
+pub mod session;
+pub mod tls;
+
+use std::fmt;
+
+pub use conn::{ConnError, Target};
+pub use session::{Canceller, Column, Limits, Outcome, RowSink, ServerInfo, Session, ValueKind};
+
+/// A PostgreSQL error as the server reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerError {
+    pub sqlstate: String,
+    pub severity: String,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// 1-based character position in the statement as the user wrote it.
+    pub position: Option<usize>,
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (SQLSTATE {})", self.message, self.sqlstate)?;
+        if let Some(d) = &self.detail {
+            write!(f, "\nDETAIL:  {d}")?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\nHINT:  {h}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    Server(Box<ServerError>),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("the connection to the server was lost: {0}")]
+    Lost(String),
+    #[error("the session is not read-only: {0}")]
+    Posture(String),
+    #[error("cannot decode a row: {0}")]
+    Decode(String),
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+    #[error("the read did not finish within {0:?} and was cancelled")]
+    TimedOut(std::time::Duration),
+}
+
+impl DbError {
+    pub fn from_pg(e: tokio_postgres::Error) -> DbError {
+        if let Some(db) = e.as_db_error() {
+            let position = match db.position() {
+                Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
+                _ => None,
+            };
+            return DbError::Server(Box::new(ServerError {
+                sqlstate: db.code().code().to_string(),
+                severity: db.severity().to_string(),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+                position,
+            }));
+        }
+        if e.is_closed() {
+            return DbError::Lost(e.to_string());
+        }
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        DbError::Lost(text)
+    }
+
+    /// A connection failure, with the settings it tried (never the password).
+    fn connect(e: tokio_postgres::Error, target: &Target) -> DbError {
+        let detail = match DbError::from_pg(e) {
+            DbError::Server(s) => s.to_string(),
+            DbError::Lost(t) => t,
+            other => other.to_string(),
+        };
+        let mut msg = format!("{} ({})", detail, target.describe());
+        for w in &target.warnings {
+            msg.push_str("\nnote: ");
+            msg.push_str(w);
+        }
+        DbError::Connect(msg)
+    }
+
+    /// Moves an error position from a wrapping statement back into the user's text.
+    fn shift(self, prefix_chars: usize) -> DbError {
+        match self {
+            DbError::Server(mut s) => {
+                s.position = s.position.and_then(|p| p.checked_sub(prefix_chars)).filter(|p| *p > 0);
+                DbError::Server(s)
+            }
+            other => other,
+        }
+    }
+
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            DbError::Server(s) => Some(s),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! The posture check: who are we on this server, and what could we change?
+//!
+//! Fail means the role could change data or schema; warn is anything weaker. When
+//! anything fails, the SQL a DBA would run to create a proper read-only role.
+
+use serde::Serialize;
+
+use super::{DbError, Session};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Pass => "pass",
+            Level::Warn => "warn",
+            Level::Fail => "FAIL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub level: Level,
+    pub name: &'static str,
+    /// What was found, in one sentence.
+    pub finding: String,
+    /// Why it matters (shown for warn and fail).
+    pub why: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Posture {
+    pub role: String,
+    pub database: String,
+    pub checks: Vec<Check>,
+    /// SQL to create a proper read-only role, when anything failed.
+    pub fix: Option<String>,
+}
+
+impl Posture {
+    pub fn worst(&self) -> Level {
+        self.checks.iter().map(|c| c.level).max_by_key(|l| *l as u8).unwrap_or(Level::Pass)
+    }
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.level == Level::Fail)
+    }
+}
+
+const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'";
+
+fn list(items: &[String], max: usize) -> String {
+    let mut s = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > max {
+        s.push_str(&format!(" and {} more", items.len() - max));
+    }
+    s
+}
+
+pub fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
+fn ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Functions that act outside the read-only transaction or on the server itself.
+const DANGEROUS: &[(&str, Level, &str)] = &[
+    ("dblink_exec", Level::Fail, "runs SQL over a new connection, outside the read-only transaction"),
+    ("dblink", Level::Fail, "runs SQL over a new connection, outside the read-only transaction"),
+    ("dblink_connect_u", Level::Fail, "opens connections as the server's OS user"),
+    ("lo_import", Level::Fail, "reads server files into large objects"),
+    ("lo_export", Level::Fail, "writes server files"),
+    ("pg_file_write", Level::Fail, "writes server files"),
+    ("pg_promote", Level::Fail, "promotes a standby"),
+    ("pg_reload_conf", Level::Fail, "reloads the server configuration"),
+    ("pg_switch_wal", Level::Warn, "forces a WAL switch"),
+    ("pg_create_restore_point", Level::Warn, "writes to the WAL"),
+    ("pg_logical_emit_message", Level::Warn, "writes messages into the WAL"),
+    ("pg_read_file", Level::Warn, "reads server files"),
+    ("pg_read_binary_file", Level::Warn, "reads server files"),
+];
+
+/// Runs every check over the session.
+pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
+    let mut checks = Vec::new();
+    let info = session.info.clone();
+    let role = session
+        .catalog(
+            "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, \
+             coalesce(array_to_string(r.rolconfig, ', '), ''), \
+             pg_has_role('pg_write_all_data', 'MEMBER'), pg_has_role('pg_signal_backend', 'MEMBER'), \
+             pg_has_role('pg_write_server_files', 'MEMBER') OR pg_has_role('pg_execute_server_program', 'MEMBER'), \
+             coalesce((SELECT array_to_string(s.setconfig, ', ') FROM pg_db_role_setting s \
+               WHERE s.setrole = r.oid AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), ''), \
+             current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('lock_timeout') \
+             FROM pg_roles r WHERE r.rolname = current_user",
+        )
+        .await?;
+    let r = &role[0];
+    let name: String = r.get(0);
+    let (superuser, createrole, createdb, replication, bypassrls): (bool, bool, bool, bool, bool) =
+        (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+    let role_settings: String = r.get(6);
+    let (write_all, signal, server_files): (bool, bool, bool) = (r.get(7), r.get(8), r.get(9));
+    let db_role_settings: String = r.get(10);
+    let (tx_read_only, statement_timeout, lock_timeout): (String, String, String) = (r.get(11), r.get(12), r.get(13));
+
+    let mut push = |level, name, finding: String, why| checks.push(Check { level, name, finding, why });
+
+    push(
+        if superuser { Level::Fail } else { Level::Pass },
+        "superuser",
+        if superuser { format!("{name} is a superuser") } else { format!("{name} is not a superuser") },
+        "a superuser can turn read-only off, bypass every privilege and change anything",
+    );
+    let mut powers = Vec::new();
+    if createrole {
+        powers.push("CREATEROLE");
+    }
+    if write_all {
+        powers.push("member of pg_write_all_data");
+    }
+    if server_files {
+        powers.push("member of pg_write_server_files or pg_execute_server_program");
+    }
+    push(
+        if powers.is_empty() { Level::Pass } else { Level::Fail },
+        "role powers",
+        if powers.is_empty() {
+            "no CREATEROLE, pg_write_all_data or server-file roles".into()
+        } else {
+            powers.join(", ")
+        },
+        "these let the role write data or grant itself the right to",
+    );
+    let mut weaker = Vec::new();
+    if createdb {
+        weaker.push("CREATEDB");
+    }
+    if replication {
+        weaker.push("REPLICATION");
+    }
+    if bypassrls {
+        weaker.push("BYPASSRLS");
+    }
+    if signal {
+        weaker.push("member of pg_signal_backend (can cancel or terminate other sessions)");
+    }
+    push(
+        if weaker.is_empty() { Level::Pass } else { Level::Warn },
+        "role attributes",
+        if weaker.is_empty() {
+            "no CREATEDB, REPLICATION, BYPASSRLS or pg_signal_backend".into()
+        } else {
+            weaker.join(", ")
+        },
+        "none changes data, but each is more than looking needs",
+    );
+
+    let owned = session
+        .catalog(&format!(
+            "SELECT kind || ' ' || what FROM ( \
+               SELECT 'database' AS kind, datname::text AS what FROM pg_database \
+                 WHERE datname = current_database() AND pg_has_role(datdba, 'MEMBER') \
+               UNION ALL SELECT 'schema', n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND pg_has_role(n.nspowner, 'MEMBER') \
+               UNION ALL SELECT 'table', format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND pg_has_role(c.relowner, 'MEMBER') \
+               UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE {USER_SCHEMAS} AND pg_has_role(p.proowner, 'MEMBER') \
+             ) o ORDER BY kind, what"
+        ))
+        .await?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>();
+    push(
+        if owned.is_empty() { Level::Pass } else { Level::Fail },
+        "ownership",
+        if owned.is_empty() {
+            "owns nothing in this database".into()
+        } else {
+            format!("owns (directly or through a role) {}: {}", plural(owned.len(), "object"), list(&owned, 5))
+        },
+        "an owner can ALTER, DROP or TRUNCATE what it owns and grant itself any privilege on it",
+    );
+
+    let writable = session
+        .catalog(&format!(
+            "SELECT format('%I.%I', n.nspname, c.relname) || ' (' || array_to_string(ARRAY( \
+               SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p \
+               WHERE CASE WHEN c.relkind = 'S' THEN p = 'UPDATE' AND has_sequence_privilege(c.oid, 'UPDATE') \
+                          ELSE has_table_privilege(c.oid, p) OR (p IN ('INSERT', 'UPDATE') AND has_any_column_privilege(c.oid, p)) END \
+             ), ', ') || ')' \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE {USER_SCHEMAS} AND ( \
+               (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
+                  OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))) \
+               OR (c.relkind = 'S' AND has_sequence_privilege(c.oid, 'UPDATE'))) \
+             ORDER BY 1"
+        ))
+        .await?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>();
+    push(
+        if writable.is_empty() { Level::Pass } else { Level::Fail },
+        "write privileges",
+        if writable.is_empty() {
+            "no INSERT, UPDATE, DELETE or TRUNCATE on any table, directly or through a role".into()
+        } else {
+            format!(
+                "can write to {} (directly or through a role): {}",
+                plural(writable.len(), "table"),
+                list(&writable, 5)
+            )
+        },
+        "with these, only the read-only transaction stands between a mistake and the data",
+    );
+
+    let creatable = session
+        .catalog(&format!(
+            "SELECT 'schema ' || n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND has_schema_privilege(n.oid, 'CREATE') \
+             UNION ALL SELECT 'database ' || current_database() WHERE has_database_privilege(current_database(), 'CREATE') \
+             ORDER BY 1"
+        ))
+        .await?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>();
+    push(
+        if creatable.is_empty() { Level::Pass } else { Level::Fail },
+        "CREATE privilege",
+        if creatable.is_empty() {
+            "cannot create objects in any schema or in the database".into()
+        } else {
+            format!("can CREATE in {}", list(&creatable, 5))
+        },
+        "CREATE lets the role add schema objects, including functions that shadow built-ins",
+    );
+
+    let names: Vec<String> = DANGEROUS.iter().map(|(n, _, _)| format!("'{n}'")).collect();
+    let callable = session
+        .catalog(&format!(
+            "SELECT p.proname::text, p.oid::regprocedure::text FROM pg_proc p \
+             WHERE p.proname IN ({}) AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1, 2",
+            names.join(", ")
+        ))
+        .await?;
+    let mut fail_fns = Vec::new();
+    let mut warn_fns = Vec::new();
+    for row in &callable {
+        let (proname, sig): (String, String) = (row.get(0), row.get(1));
+        if let Some((_, level, what)) = DANGEROUS.iter().find(|(n, _, _)| *n == proname) {
+            let item = format!("{sig} ({what})");
+            if *level == Level::Fail { fail_fns.push(item) } else { warn_fns.push(item) }
+        }
+    }
+    push(
+        if !fail_fns.is_empty() {
+            Level::Fail
+        } else if !warn_fns.is_empty() {
+            Level::Warn
+        } else {
+            Level::Pass
+        },
+        "dangerous functions",
+        if fail_fns.is_empty() && warn_fns.is_empty() {
+            "cannot execute dblink, server-file, large-object import/export or WAL functions".into()
+        } else {
+            format!("can execute {}", list(&[fail_fns, warn_fns].concat(), 4))
+        },
+        "these act outside the read-only transaction or on the server itself",
+    );
+
+    let definers = session
+        .catalog(&format!(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE {USER_SCHEMAS} AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1"
+        ))
+        .await?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect::<Vec<_>>();
+    push(
+        if definers.is_empty() { Level::Pass } else { Level::Warn },
+        "security definer functions",
+        if definers.is_empty() {
+            "can call no SECURITY DEFINER function".into()
+        } else {
+            format!("can call {}: {}", plural(definers.len(), "SECURITY DEFINER function"), list(&definers, 5))
+        },
+        "they run with their owner's rights; warroom's guard never calls them, other clients might",
+    );
+
+    let settings = [role_settings.as_str(), db_role_settings.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let role_read_only = settings.contains("default_transaction_read_only=on")
+        || settings.contains("default_transaction_read_only=true");
+    push(
+        if role_read_only { Level::Pass } else { Level::Warn },
+        "role settings",
+        if settings.is_empty() { "none set on the role".into() } else { settings.clone() },
+        "default_transaction_read_only=on on the role makes every client of this role read-only, not only warroom",
+    );
+
+    push(
+        if tx_read_only == "on" && info.default_read_only { Level::Pass } else { Level::Fail },
+        "session",
+        format!(
+            "default_transaction_read_only=on, each read in BEGIN READ ONLY (transaction_read_only={tx_read_only}), statement_timeout={statement_timeout}, lock_timeout={lock_timeout}"
+        ),
+        "the session is warroom's own line of defence",
+    );
+    push(
+        Level::Pass,
+        "server role",
+        if info.in_recovery {
+            "a standby (pg_is_in_recovery): nothing can be written here".into()
+        } else {
+            "the primary (pg_is_in_recovery is false): writes are possible on this server".into()
+        },
+        "",
+    );
+    push(
+        if info.version_num < 160000 { Level::Warn } else { Level::Pass },
+        "server version",
+        if info.version_num < 160000 {
+            format!(
+                "PostgreSQL {}: before 16, RESET transaction_read_only inside a transaction escapes read-only (warroom's guard refuses SET and RESET)",
+                info.version
+            )
+        } else {
+            format!("PostgreSQL {}", info.version)
+        },
+        "on older servers the role's privileges matter even more",
+    );
+
+    let mut posture = Posture { role: name, database: info.database.clone(), checks, fix: None };
+    if posture.worst() == Level::Fail {
+        posture.fix = Some(recommended_sql(session, &posture, &writable, &creatable).await?);
+    }
+    Ok(posture)
+}
+
+/// The SQL a DBA would run to give warroom a role that can only read.
+async fn recommended_sql(
+    session: &mut Session,
+    posture: &Posture,
+    writable: &[String],
+    creatable: &[String],
+) -> Result<String, DbError> {
+    let schemas: Vec<String> = session
+        .catalog(&format!("SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} ORDER BY 1"))
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let owners: Vec<(String, String)> = session
+        .catalog(&format!(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner)::text, n.nspname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1, 2"
+        ))
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let public_grants: Vec<String> = session
+        .catalog(
+            "SELECT 'SCHEMA ' || quote_ident(n.nspname) FROM pg_namespace n, aclexplode(n.nspacl) a \
+               WHERE a.grantee = 0 AND a.privilege_type = 'CREATE' \
+             UNION ALL SELECT 'DATABASE ' || quote_ident(d.datname) FROM pg_database d, aclexplode(d.datacl) a \
+               WHERE d.datname = current_database() AND a.grantee = 0 AND a.privilege_type = 'CREATE'",
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let public_fns: Vec<String> = {
+        let names: Vec<String> =
+            DANGEROUS.iter().filter(|(_, l, _)| *l == Level::Fail).map(|(n, _, _)| format!("'{n}'")).collect();
+        session
+            .catalog(&format!(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a \
+                 WHERE p.proname IN ({}) AND a.grantee = 0 AND a.privilege_type = 'EXECUTE' ORDER BY 1",
+                names.join(", ")
+            ))
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+
+    let ro = "warroom_ro";
+    let db = ident(&posture.database);
+    let schema_list = schemas.iter().map(|s| ident(s)).collect::<Vec<_>>().join(", ");
+    let mut sql = format!(
+        "-- A role that can only read. Run as a superuser (or the database owner) on database {db}.\n\
+         CREATE ROLE {ro} LOGIN;  -- then set its password with \\password {ro}\n\
+         GRANT CONNECT ON DATABASE {db} TO {ro};\n"
+    );
+    if !schemas.is_empty() {
+        sql.push_str(&format!("GRANT USAGE ON SCHEMA {schema_list} TO {ro};\n"));
+        sql.push_str(&format!("GRANT SELECT ON ALL TABLES IN SCHEMA {schema_list} TO {ro};\n"));
+    }
+    sql.push_str(&format!("GRANT pg_monitor TO {ro};  -- to see sessions, locks and replication\n"));
+    for (owner, schema) in &owners {
+        sql.push_str(&format!(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {ro};\n",
+            ident(owner),
+            ident(schema)
+        ));
+    }
+    sql.push_str(&format!(
+        "ALTER ROLE {ro} SET default_transaction_read_only = on;\n\
+         ALTER ROLE {ro} SET statement_timeout = '30s';\n\
+         ALTER ROLE {ro} SET lock_timeout = '2s';\n\
+         ALTER ROLE {ro} SET idle_in_transaction_session_timeout = '60s';\n"
+    ));
+    if !public_grants.is_empty() || !public_fns.is_empty() {
+        sql.push_str("-- Every role may do these today, the new one included:\n");
+        for g in &public_grants {
+            sql.push_str(&format!("REVOKE CREATE ON {g} FROM PUBLIC;\n"));
+        }
+        for f in &public_fns {
+            sql.push_str(&format!("REVOKE EXECUTE ON FUNCTION {f} FROM PUBLIC;\n"));
+        }
+    }
+    let me = ident(&posture.role);
+    let mut revokes = Vec::new();
+    let superuser = posture.checks.iter().any(|c| c.name == "superuser" && c.level == Level::Fail);
+    if !superuser {
+        if !writable.is_empty() && !schemas.is_empty() {
+            revokes.push(format!(
+                "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {schema_list} FROM {me};"
+            ));
+        }
+        if posture.checks.iter().any(|c| c.name == "role powers" && c.finding.contains("pg_write_all_data")) {
+            revokes.push(format!("REVOKE pg_write_all_data FROM {me};"));
+        }
+        for c in creatable {
+            if let Some(s) = c.strip_prefix("schema ") {
+                revokes.push(format!("REVOKE CREATE ON SCHEMA {} FROM {me};", ident(s)));
+            }
+        }
+    }
+    if superuser
+        || posture.checks.iter().any(|c| c.name == "ownership" && c.level == Level::Fail)
+        || !revokes.is_empty()
+    {
+        sql.push_str(&format!("-- Then connect warroom as {ro}, not as {me}"));
+        if revokes.is_empty() {
+            sql.push_str(&format!(" ({me} is a superuser or owns objects, which cannot be revoked).\n"));
+        } else {
+            sql.push_str(&format!(", or take from {me} what it should not have:\n"));
+            for r in revokes {
+                sql.push_str(&format!("-- {r}\n"));
+            }
+        }
+    }
+    Ok(sql)
+}

@@ -1,0 +1,464 @@
+//! The hardened read session: the only place user SQL reaches PostgreSQL.
+//!
+//! It holds even when the guard is wrong: the session is read-only by default, each read
+//! runs alone in its own `READ ONLY` transaction through the extended protocol (so the
+//! server refuses a second statement), and whatever a read leaves behind is discarded.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{StreamExt, pin_mut};
+use tokio_postgres::types::{FromSql, Kind, Type};
+use tokio_postgres::{CancelToken, Client, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::conn::{SslMode, Target};
+use super::{DbError, tls};
+use crate::guard;
+
+/// Server-side limits set for the whole session at connect time.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(2),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What we learnt about the server and ourselves at connect time.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    pub version: String,
+    pub version_num: i32,
+    pub current_user: String,
+    pub database: String,
+    pub in_recovery: bool,
+    /// `default_transaction_read_only` as the server reports it for this session.
+    pub default_read_only: bool,
+    pub statement_timeout: String,
+    pub tls: bool,
+}
+
+/// How a column's values are shaped, for alignment and for JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Number,
+    Bool,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub type_name: String,
+    pub kind: ValueKind,
+}
+
+/// Where rows go as they arrive; a sink that writes them out keeps memory constant.
+pub trait RowSink {
+    fn columns(&mut self, columns: &[Column]) -> std::io::Result<()>;
+    fn row(&mut self, values: &[Option<&str>]) -> std::io::Result<()>;
+}
+
+/// How one read ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub rows: u64,
+    /// The row limit cut the result: more rows exist.
+    pub more: bool,
+    pub elapsed: Duration,
+}
+
+/// Sends a cancel request for whatever the session is running; usable from another task.
+#[derive(Clone)]
+pub struct Canceller {
+    token: CancelToken,
+    tls: MakeRustlsConnect,
+}
+
+impl Canceller {
+    pub async fn cancel(&self) -> Result<(), DbError> {
+        self.token.cancel_query(self.tls.clone()).await.map_err(DbError::from_pg)
+    }
+}
+
+pub struct Session {
+    client: Client,
+    tls: MakeRustlsConnect,
+    pub info: ServerInfo,
+    pub limits: Limits,
+}
+
+fn millis(d: Duration) -> u128 {
+    d.as_millis().max(1)
+}
+
+const FIRST_KEYWORDS_WITH_ROWS: &[&str] = &["select", "with", "values", "table"];
+
+impl Session {
+    pub async fn connect(target: &Target, limits: Limits) -> Result<Session, DbError> {
+        let tls = tls::connector(target).map_err(|e| DbError::Connect(e.to_string()))?;
+        let mut config = tokio_postgres::Config::new();
+        for host in &target.hosts {
+            config.host(&host.host);
+            config.port(host.port);
+        }
+        if let Some(addr) = target.hostaddr {
+            config.hostaddr(addr);
+        }
+        config.user(&target.user).dbname(&target.dbname);
+        if let Some(p) = &target.password {
+            config.password(p.expose());
+        }
+        config.application_name(target.application_name.as_deref().unwrap_or("warroom"));
+        config.ssl_mode(match target.sslmode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Allow | SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => tokio_postgres::config::SslMode::Require,
+        });
+        if let Some(t) = target.connect_timeout {
+            config.connect_timeout(t);
+        }
+        if target.target_session_attrs.as_deref() == Some("read-write") {
+            config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
+        }
+        // Ours come last so they win over anything in the user's `options`.
+        let ours = format!(
+            "-c default_transaction_read_only=on -c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={} -c standard_conforming_strings=on",
+            millis(limits.statement_timeout),
+            millis(limits.lock_timeout),
+            millis(limits.idle_in_transaction_timeout)
+        );
+        config.options(match &target.options {
+            Some(user) => format!("{user} {ours}"),
+            None => ours,
+        });
+
+        let (client, connection) = config.connect(tls.clone()).await.map_err(|e| DbError::connect(e, target))?;
+        let uses_tls = target.sslmode != SslMode::Disable && !target.hosts.iter().all(|h| h.is_socket());
+        tokio::spawn(connection);
+        let row = client
+            .query_one(
+                "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
+                 current_user::text, current_database()::text, pg_is_in_recovery(), \
+                 current_setting('default_transaction_read_only') = 'on', current_setting('statement_timeout'), \
+                 coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .await
+            .map_err(DbError::from_pg)?;
+        let info = ServerInfo {
+            version: row.get(0),
+            version_num: row.get(1),
+            current_user: row.get(2),
+            database: row.get(3),
+            in_recovery: row.get(4),
+            default_read_only: row.get(5),
+            statement_timeout: row.get(6),
+            tls: row.get::<_, bool>(7) && uses_tls,
+        };
+        if !info.default_read_only {
+            return Err(DbError::Posture(
+                "the server did not accept default_transaction_read_only=on for this session".into(),
+            ));
+        }
+        Ok(Session { client, tls, info, limits })
+    }
+
+    pub fn canceller(&self) -> Canceller {
+        Canceller { token: self.client.cancel_token(), tls: self.tls.clone() }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// Runs one statement in its own read-only transaction, sending at most `limit` rows
+    /// (all when `None`) to `sink`. The server refuses anything that is not a read.
+    pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
+        let started = Instant::now();
+        let result = self.run_in_transaction(sql, limit, sink).await;
+        // Whatever happened, leave nothing behind for the next read.
+        let reset = self.reset().await;
+        let outcome = result?;
+        reset?;
+        Ok(Outcome { elapsed: started.elapsed(), ..outcome })
+    }
+
+    async fn run_in_transaction(
+        &mut self,
+        sql: &str,
+        limit: Option<u64>,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, DbError> {
+        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
+        // Parse and describe the statement alone: the server refuses two statements here.
+        let statement = tx.prepare(sql).await.map_err(DbError::from_pg)?;
+        let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
+        let first = guard::first_keyword(sql).unwrap_or_default();
+        let outcome = if !columns.is_empty() && FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str()) {
+            sink.columns(&columns).map_err(DbError::Output)?;
+            copy_rows(&tx, sql, limit, sink).await?
+        } else {
+            portal_rows(&tx, &statement, &columns, limit, sink).await?
+        };
+        drop(statement);
+        tx.rollback().await.map_err(DbError::from_pg)?;
+        Ok(outcome)
+    }
+
+    /// Drops what a read could have left in the session: cursors, listeners, advisory
+    /// locks, temporary objects, settings, roles and SQL-level prepared statements.
+    async fn reset(&self) -> Result<(), DbError> {
+        if self.client.is_closed() {
+            return Ok(());
+        }
+        self.client
+            .batch_execute(
+                "ROLLBACK; CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
+                 RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION",
+            )
+            .await
+            .map_err(DbError::from_pg)?;
+        let prepared = self
+            .client
+            .query("SELECT name FROM pg_prepared_statements WHERE from_sql", &[])
+            .await
+            .map_err(DbError::from_pg)?;
+        for row in prepared {
+            let name: String = row.get(0);
+            self.client
+                .batch_execute(&format!("DEALLOCATE \"{}\"", name.replace('"', "\"\"")))
+                .await
+                .map_err(DbError::from_pg)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one of warroom's own catalog queries (never user SQL) in a read-only transaction.
+    pub(crate) async fn catalog(&mut self, sql: &str) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
+        let rows = tx.query(sql, &[]).await.map_err(DbError::from_pg)?;
+        tx.rollback().await.map_err(DbError::from_pg)?;
+        Ok(rows)
+    }
+}
+
+fn column(name: &str, ty: &Type) -> Column {
+    let base = match ty.kind() {
+        Kind::Domain(base) => base,
+        _ => ty,
+    };
+    let kind = match *base {
+        Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8 | Type::NUMERIC | Type::OID => {
+            ValueKind::Number
+        }
+        Type::BOOL => ValueKind::Bool,
+        _ if base.name() == "money" || base.name() == "xid" || base.name() == "cid" => ValueKind::Number,
+        _ => ValueKind::Text,
+    };
+    Column { name: name.to_string(), type_name: ty.name().to_string(), kind }
+}
+
+/// Rows in the server's own text rendering (what psql shows), streamed through COPY.
+async fn copy_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    sql: &str,
+    limit: Option<u64>,
+    sink: &mut dyn RowSink,
+) -> Result<Outcome, DbError> {
+    let body = guard::without_terminator(sql);
+    let (prefix, suffix) = match limit {
+        Some(n) => ("COPY (SELECT * FROM (\n".to_string(), format!("\n) AS warroom_read LIMIT {}) TO STDOUT", n + 1)),
+        None => ("COPY (\n".to_string(), "\n) TO STDOUT".to_string()),
+    };
+    let copy = format!("{prefix}{body}{suffix}");
+    let stream = tx.copy_out(copy.as_str()).await.map_err(|e| DbError::from_pg(e).shift(prefix.chars().count()))?;
+    pin_mut!(stream);
+    let mut pending: Vec<u8> = Vec::new();
+    let mut decoder = CopyDecoder::default();
+    let mut rows = 0u64;
+    let mut more = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| DbError::from_pg(e).shift(prefix.chars().count()))?;
+        pending.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(nl) = pending[start..].iter().position(|b| *b == b'\n') {
+            let line = &pending[start..start + nl];
+            start += nl + 1;
+            if limit.is_some_and(|n| rows >= n) {
+                more = true;
+                continue;
+            }
+            let values = decoder.decode(line)?;
+            sink.row(&values).map_err(DbError::Output)?;
+            rows += 1;
+        }
+        pending.drain(..start);
+    }
+    Ok(Outcome { rows, more, elapsed: Duration::ZERO })
+}
+
+/// Decodes COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
+#[derive(Default)]
+struct CopyDecoder {
+    buf: String,
+    ends: Vec<Option<usize>>,
+}
+
+impl CopyDecoder {
+    fn decode(&mut self, line: &[u8]) -> Result<Vec<Option<&str>>, DbError> {
+        self.buf.clear();
+        self.ends.clear();
+        let text =
+            std::str::from_utf8(line).map_err(|_| DbError::Decode("the server sent a row that is not UTF-8".into()))?;
+        for field in text.split('\t') {
+            if field == "\\N" {
+                self.ends.push(None);
+                continue;
+            }
+            let mut chars = field.chars();
+            while let Some(c) = chars.next() {
+                if c != '\\' {
+                    self.buf.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('n') => self.buf.push('\n'),
+                    Some('t') => self.buf.push('\t'),
+                    Some('r') => self.buf.push('\r'),
+                    Some('b') => self.buf.push('\u{8}'),
+                    Some('f') => self.buf.push('\u{c}'),
+                    Some('v') => self.buf.push('\u{b}'),
+                    Some(other) => self.buf.push(other),
+                    None => {}
+                }
+            }
+            self.ends.push(Some(self.buf.len()));
+        }
+        let mut start = 0;
+        Ok(self
+            .ends
+            .iter()
+            .map(|end| {
+                end.map(|end| {
+                    let s = &self.buf[start..end];
+                    start = end;
+                    s
+                })
+            })
+            .collect())
+    }
+}
+
+/// A column's raw bytes, whatever its type.
+struct Raw<'a>(&'a [u8]);
+
+impl<'a> FromSql<'a> for Raw<'a> {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(raw))
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// Statements that return rows COPY cannot carry (SHOW, EXPLAIN) or none at all, fetched
+/// through a portal in bounded batches.
+async fn portal_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    statement: &Statement,
+    columns: &[Column],
+    limit: Option<u64>,
+    sink: &mut dyn RowSink,
+) -> Result<Outcome, DbError> {
+    const BATCH: u64 = 1000;
+    if !columns.is_empty() {
+        sink.columns(columns).map_err(DbError::Output)?;
+    }
+    let portal = tx.bind(statement, &[]).await.map_err(DbError::from_pg)?;
+    let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+    let mut rows = 0u64;
+    loop {
+        let want = match limit {
+            Some(n) => (n + 1 - rows).min(BATCH),
+            None => BATCH,
+        };
+        let stream = tx.query_portal_raw(&portal, want as i32).await.map_err(DbError::from_pg)?;
+        pin_mut!(stream);
+        let mut got = 0u64;
+        while let Some(row) = stream.next().await {
+            let row = row.map_err(DbError::from_pg)?;
+            got += 1;
+            if limit.is_some_and(|n| rows >= n) {
+                return Ok(Outcome { rows, more: true, elapsed: Duration::ZERO });
+            }
+            let texts: Vec<Option<String>> = (0..types.len())
+                .map(|i| row.try_get::<_, Option<Raw>>(i).ok().flatten().map(|raw| binary_text(&types[i], raw.0)))
+                .collect();
+            let values: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+            sink.row(&values).map_err(DbError::Output)?;
+            rows += 1;
+        }
+        if got < want {
+            return Ok(Outcome { rows, more: false, elapsed: Duration::ZERO });
+        }
+    }
+}
+
+/// Renders the binary values SHOW and EXPLAIN return (text, json, xml) and simple scalars.
+fn binary_text(ty: &Type, raw: &[u8]) -> String {
+    let be = |n: usize| -> Option<[u8; 8]> {
+        (raw.len() == n).then(|| {
+            let mut b = [0u8; 8];
+            b[8 - n..].copy_from_slice(raw);
+            b
+        })
+    };
+    match *ty {
+        Type::JSONB if raw.first() == Some(&1) => String::from_utf8_lossy(&raw[1..]).into_owned(),
+        Type::BOOL => if raw == [1] { "t" } else { "f" }.to_string(),
+        Type::INT2 | Type::INT4 | Type::INT8 => be(raw.len())
+            .map(|b| (i64::from_be_bytes(b) << (64 - 8 * raw.len()) >> (64 - 8 * raw.len())).to_string())
+            .unwrap_or_default(),
+        Type::OID => be(4).map(|b| u64::from_be_bytes(b).to_string()).unwrap_or_default(),
+        Type::FLOAT8 if raw.len() == 8 => f64::from_be_bytes(raw.try_into().expect("8 bytes")).to_string(),
+        Type::FLOAT4 if raw.len() == 4 => f32::from_be_bytes(raw.try_into().expect("4 bytes")).to_string(),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::JSON | Type::XML | Type::UNKNOWN => {
+            String::from_utf8_lossy(raw).into_owned()
+        }
+        _ => match std::str::from_utf8(raw) {
+            Ok(s) if !s.contains('\0') => s.to_string(),
+            _ => format!("({} bytes of {})", raw.len(), ty.name()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_format_decodes_nulls_tabs_and_escapes() {
+        let mut d = CopyDecoder::default();
+        let v = d.decode(b"1\t\\N\t\ta\\tb\\nc\\\\d").unwrap();
+        assert_eq!(v, vec![Some("1"), None, Some(""), Some("a\tb\nc\\d")]);
+    }
+
+    #[test]
+    fn binary_scalars_render_like_psql() {
+        assert_eq!(binary_text(&Type::INT2, &(-5i16).to_be_bytes()), "-5");
+        assert_eq!(binary_text(&Type::INT8, &(1i64 << 40).to_be_bytes()), "1099511627776");
+        assert_eq!(binary_text(&Type::BOOL, &[1]), "t");
+        assert_eq!(binary_text(&Type::JSONB, b"\x01{\"a\": 1}"), "{\"a\": 1}");
+        assert_eq!(binary_text(&Type::TEXT, b"Seq Scan on t"), "Seq Scan on t");
+    }
+}
