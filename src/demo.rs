@@ -63,7 +63,7 @@ pub fn find_bin_dir() -> Option<PathBuf> {
     candidates.into_iter().find(|d| has_all(d))
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     whoami::username().map(|u| u == "root").unwrap_or(false)
 }
 
@@ -81,6 +81,15 @@ pub struct Cluster {
 impl Cluster {
     /// Creates and starts a new cluster with `initdb`, `pg_ctl start`.
     pub fn start() -> Result<Cluster, DemoError> {
+        Cluster::start_with("", |_| Ok(()))
+    }
+
+    /// Like `start`, with extra server options (`-c ssl=on …`) and a step that may put
+    /// files in the cluster's folder before the server starts.
+    pub fn start_with(
+        extra_options: &str,
+        before_start: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> Result<Cluster, DemoError> {
         let bin = find_bin_dir().ok_or(DemoError::NotInstalled)?;
         let run_as_postgres = is_root();
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
@@ -107,8 +116,9 @@ impl Cluster {
                 "--no-instructions",
             ],
         )?;
+        before_start(&cluster.base).map_err(|e| DemoError::Failed(format!("cannot prepare the cluster: {e}")))?;
         let opts = format!(
-            "-k {} -c listen_addresses= -p {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40",
+            "-k {} -c listen_addresses= -p {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 {extra_options}",
             cluster.base.display(),
             cluster.port
         );
