@@ -15,6 +15,17 @@ pub enum Level {
     Fail,
 }
 
+impl Check {
+    fn new(level: Level, name: &'static str, finding: String, why: &'static str) -> Check {
+        Check { level, name, finding, why }
+    }
+}
+
+/// Membership in a predefined role, false where this server version has no such role.
+fn member_of(role: &str) -> String {
+    format!("coalesce((SELECT pg_has_role(oid, 'MEMBER') FROM pg_roles WHERE rolname = '{role}'), false)")
+}
+
 impl Level {
     pub fn label(self) -> &'static str {
         match self {
@@ -88,21 +99,44 @@ const DANGEROUS: &[(&str, Level, &str)] = &[
     ("pg_read_binary_file", Level::Warn, "reads server files"),
 ];
 
+/// The first column of each row of one of our catalog queries, as text.
+async fn texts(session: &mut Session, sql: &str) -> Result<Vec<String>, DbError> {
+    Ok(session.catalog(sql).await?.iter().map(|r| r.get::<_, String>(0)).collect())
+}
+
+/// A check that passes when nothing was found, and is `level` otherwise.
+fn found(
+    level: Level,
+    name: &'static str,
+    items: &[String],
+    none: &str,
+    some: impl FnOnce(&[String]) -> String,
+    why: &'static str,
+) -> Check {
+    if items.is_empty() {
+        Check::new(Level::Pass, name, none.to_string(), why)
+    } else {
+        Check::new(level, name, some(items), why)
+    }
+}
+
 /// Runs every check over the session.
 pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let mut checks = Vec::new();
     let info = session.info.clone();
     let role = session
-        .catalog(
+        .catalog(&format!(
             "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, \
-             coalesce(array_to_string(r.rolconfig, ', '), ''), \
-             pg_has_role('pg_write_all_data', 'MEMBER'), pg_has_role('pg_signal_backend', 'MEMBER'), \
-             pg_has_role('pg_write_server_files', 'MEMBER') OR pg_has_role('pg_execute_server_program', 'MEMBER'), \
+             coalesce(array_to_string(r.rolconfig, ', '), ''), {}, {}, {} OR {}, \
              coalesce((SELECT array_to_string(s.setconfig, ', ') FROM pg_db_role_setting s \
                WHERE s.setrole = r.oid AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), ''), \
              current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('lock_timeout') \
              FROM pg_roles r WHERE r.rolname = current_user",
-        )
+            member_of("pg_write_all_data"),
+            member_of("pg_signal_backend"),
+            member_of("pg_write_server_files"),
+            member_of("pg_execute_server_program"),
+        ))
         .await?;
     let r = &role[0];
     let name: String = r.get(0);
@@ -113,60 +147,44 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let db_role_settings: String = r.get(10);
     let (tx_read_only, statement_timeout, lock_timeout): (String, String, String) = (r.get(11), r.get(12), r.get(13));
 
-    let mut push = |level, name, finding: String, why| checks.push(Check { level, name, finding, why });
-
-    push(
+    checks.push(Check::new(
         if superuser { Level::Fail } else { Level::Pass },
         "superuser",
         if superuser { format!("{name} is a superuser") } else { format!("{name} is not a superuser") },
         "a superuser can turn read-only off, bypass every privilege and change anything",
-    );
-    let mut powers = Vec::new();
-    if createrole {
-        powers.push("CREATEROLE");
-    }
-    if write_all {
-        powers.push("member of pg_write_all_data");
-    }
-    if server_files {
-        powers.push("member of pg_write_server_files or pg_execute_server_program");
-    }
-    push(
-        if powers.is_empty() { Level::Pass } else { Level::Fail },
+    ));
+    let held = |pairs: &[(bool, &str)]| -> Vec<String> {
+        pairs.iter().filter(|(has, _)| *has).map(|(_, what)| what.to_string()).collect()
+    };
+    let powers = held(&[
+        (createrole, "CREATEROLE"),
+        (write_all, "member of pg_write_all_data"),
+        (server_files, "member of pg_write_server_files or pg_execute_server_program"),
+    ]);
+    checks.push(found(
+        Level::Fail,
         "role powers",
-        if powers.is_empty() {
-            "no CREATEROLE, pg_write_all_data or server-file roles".into()
-        } else {
-            powers.join(", ")
-        },
+        &powers,
+        "no CREATEROLE, pg_write_all_data or server-file roles",
+        |x| x.join(", "),
         "these let the role write data or grant itself the right to",
-    );
-    let mut weaker = Vec::new();
-    if createdb {
-        weaker.push("CREATEDB");
-    }
-    if replication {
-        weaker.push("REPLICATION");
-    }
-    if bypassrls {
-        weaker.push("BYPASSRLS");
-    }
-    if signal {
-        weaker.push("member of pg_signal_backend (can cancel or terminate other sessions)");
-    }
-    push(
-        if weaker.is_empty() { Level::Pass } else { Level::Warn },
+    ));
+    let weaker = held(&[
+        (createdb, "CREATEDB"),
+        (replication, "REPLICATION"),
+        (bypassrls, "BYPASSRLS"),
+        (signal, "member of pg_signal_backend (can cancel or terminate other sessions)"),
+    ]);
+    checks.push(found(
+        Level::Warn,
         "role attributes",
-        if weaker.is_empty() {
-            "no CREATEDB, REPLICATION, BYPASSRLS or pg_signal_backend".into()
-        } else {
-            weaker.join(", ")
-        },
+        &weaker,
+        "no CREATEDB, REPLICATION, BYPASSRLS or pg_signal_backend",
+        |x| x.join(", "),
         "none changes data, but each is more than looking needs",
-    );
+    ));
 
-    let owned = session
-        .catalog(&format!(
+    let owned = texts(session, &format!(
             "SELECT kind || ' ' || what FROM ( \
                SELECT 'database' AS kind, datname::text AS what FROM pg_database \
                  WHERE datname = current_database() AND pg_has_role(datdba, 'MEMBER') \
@@ -176,24 +194,17 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
                UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
                  WHERE {USER_SCHEMAS} AND pg_has_role(p.proowner, 'MEMBER') \
              ) o ORDER BY kind, what"
-        ))
-        .await?
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect::<Vec<_>>();
-    push(
-        if owned.is_empty() { Level::Pass } else { Level::Fail },
+        )).await?;
+    checks.push(found(
+        Level::Fail,
         "ownership",
-        if owned.is_empty() {
-            "owns nothing in this database".into()
-        } else {
-            format!("owns (directly or through a role) {}: {}", plural(owned.len(), "object"), list(&owned, 5))
-        },
+        &owned,
+        "owns nothing in this database",
+        |x| format!("owns (directly or through a role) {}: {}", plural(x.len(), "object"), list(x, 5)),
         "an owner can ALTER, DROP or TRUNCATE what it owns and grant itself any privilege on it",
-    );
+    ));
 
-    let writable = session
-        .catalog(&format!(
+    let writable = texts(session, &format!(
             "SELECT format('%I.%I', n.nspname, c.relname) || ' (' || array_to_string(ARRAY( \
                SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p \
                WHERE CASE WHEN c.relkind = 'S' THEN p = 'UPDATE' AND has_sequence_privilege(c.oid, 'UPDATE') \
@@ -205,46 +216,29 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
                   OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))) \
                OR (c.relkind = 'S' AND has_sequence_privilege(c.oid, 'UPDATE'))) \
              ORDER BY 1"
-        ))
-        .await?
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect::<Vec<_>>();
-    push(
-        if writable.is_empty() { Level::Pass } else { Level::Fail },
+        )).await?;
+    checks.push(found(
+        Level::Fail,
         "write privileges",
-        if writable.is_empty() {
-            "no INSERT, UPDATE, DELETE or TRUNCATE on any table, directly or through a role".into()
-        } else {
-            format!(
-                "can write to {} (directly or through a role): {}",
-                plural(writable.len(), "table"),
-                list(&writable, 5)
-            )
-        },
+        &writable,
+        "no INSERT, UPDATE, DELETE or TRUNCATE on any table, directly or through a role",
+        |x| format!("can write to {} (directly or through a role): {}", plural(x.len(), "table"), list(x, 5)),
         "with these, only the read-only transaction stands between a mistake and the data",
-    );
+    ));
 
-    let creatable = session
-        .catalog(&format!(
+    let creatable = texts(session, &format!(
             "SELECT 'schema ' || n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND has_schema_privilege(n.oid, 'CREATE') \
              UNION ALL SELECT 'database ' || current_database() WHERE has_database_privilege(current_database(), 'CREATE') \
              ORDER BY 1"
-        ))
-        .await?
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect::<Vec<_>>();
-    push(
-        if creatable.is_empty() { Level::Pass } else { Level::Fail },
+        )).await?;
+    checks.push(found(
+        Level::Fail,
         "CREATE privilege",
-        if creatable.is_empty() {
-            "cannot create objects in any schema or in the database".into()
-        } else {
-            format!("can CREATE in {}", list(&creatable, 5))
-        },
+        &creatable,
+        "cannot create objects in any schema or in the database",
+        |x| format!("can CREATE in {}", list(x, 5)),
         "CREATE lets the role add schema objects, including functions that shadow built-ins",
-    );
+    ));
 
     let names: Vec<String> = DANGEROUS.iter().map(|(n, _, _)| format!("'{n}'")).collect();
     let callable = session
@@ -263,42 +257,31 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
             if *level == Level::Fail { fail_fns.push(item) } else { warn_fns.push(item) }
         }
     }
-    push(
-        if !fail_fns.is_empty() {
-            Level::Fail
-        } else if !warn_fns.is_empty() {
-            Level::Warn
-        } else {
-            Level::Pass
-        },
+    checks.push(found(
+        if fail_fns.is_empty() { Level::Warn } else { Level::Fail },
         "dangerous functions",
-        if fail_fns.is_empty() && warn_fns.is_empty() {
-            "cannot execute dblink, server-file, large-object import/export or WAL functions".into()
-        } else {
-            format!("can execute {}", list(&[fail_fns, warn_fns].concat(), 4))
-        },
+        &[fail_fns, warn_fns].concat(),
+        "cannot execute dblink, server-file, large-object import/export or WAL functions",
+        |x| format!("can execute {}", list(x, 4)),
         "these act outside the read-only transaction or on the server itself",
-    );
+    ));
 
-    let definers = session
-        .catalog(&format!(
+    let definers = texts(
+        session,
+        &format!(
             "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              WHERE {USER_SCHEMAS} AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1"
-        ))
-        .await?
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect::<Vec<_>>();
-    push(
-        if definers.is_empty() { Level::Pass } else { Level::Warn },
+        ),
+    )
+    .await?;
+    checks.push(found(
+        Level::Warn,
         "security definer functions",
-        if definers.is_empty() {
-            "can call no SECURITY DEFINER function".into()
-        } else {
-            format!("can call {}: {}", plural(definers.len(), "SECURITY DEFINER function"), list(&definers, 5))
-        },
+        &definers,
+        "can call no SECURITY DEFINER function",
+        |x| format!("can call {}: {}", plural(x.len(), "SECURITY DEFINER function"), list(x, 5)),
         "they run with their owner's rights; warroom's guard never calls them, other clients might",
-    );
+    ));
 
     let settings = [role_settings.as_str(), db_role_settings.as_str()]
         .iter()
@@ -308,22 +291,22 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         .join(", ");
     let role_read_only = settings.contains("default_transaction_read_only=on")
         || settings.contains("default_transaction_read_only=true");
-    push(
+    checks.push(Check::new(
         if role_read_only { Level::Pass } else { Level::Warn },
         "role settings",
         if settings.is_empty() { "none set on the role".into() } else { settings.clone() },
         "default_transaction_read_only=on on the role makes every client of this role read-only, not only warroom",
-    );
+    ));
 
-    push(
+    checks.push(Check::new(
         if tx_read_only == "on" && info.default_read_only { Level::Pass } else { Level::Fail },
         "session",
         format!(
             "default_transaction_read_only=on, each read in BEGIN READ ONLY (transaction_read_only={tx_read_only}), statement_timeout={statement_timeout}, lock_timeout={lock_timeout}"
         ),
         "the session is warroom's own line of defence",
-    );
-    push(
+    ));
+    checks.push(Check::new(
         Level::Pass,
         "server role",
         if info.in_recovery {
@@ -332,8 +315,8 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
             "the primary (pg_is_in_recovery is false): writes are possible on this server".into()
         },
         "",
-    );
-    push(
+    ));
+    checks.push(Check::new(
         if info.version_num < 160000 { Level::Warn } else { Level::Pass },
         "server version",
         if info.version_num < 160000 {
@@ -345,7 +328,7 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
             format!("PostgreSQL {}", info.version)
         },
         "on older servers the role's privileges matter even more",
-    );
+    ));
 
     let mut posture = Posture { role: name, database: info.database.clone(), checks, fix: None };
     if posture.worst() == Level::Fail {
@@ -361,12 +344,8 @@ async fn recommended_sql(
     writable: &[String],
     creatable: &[String],
 ) -> Result<String, DbError> {
-    let schemas: Vec<String> = session
-        .catalog(&format!("SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} ORDER BY 1"))
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let schemas: Vec<String> =
+        texts(session, &format!("SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} ORDER BY 1")).await?;
     let owners: Vec<(String, String)> = session
         .catalog(&format!(
             "SELECT DISTINCT pg_get_userbyid(c.relowner)::text, n.nspname::text FROM pg_class c \
