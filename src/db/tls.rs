@@ -24,89 +24,53 @@ pub enum TlsError {
     Setup(String),
 }
 
-/// The connector for this target, and whether TLS is used at all.
+/// The connector for this target; tokio-postgres decides whether TLS is used at all.
 pub fn connector(target: &Target) -> Result<MakeRustlsConnect, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Setup(e.to_string()))?;
-    // libpq: with a root certificate present, require behaves as verify-ca.
-    let verify = match target.sslmode {
-        SslMode::VerifyFull => Some(true),
-        SslMode::VerifyCa => Some(false),
-        SslMode::Require if target.sslrootcert.is_some() => Some(false),
-        _ => None,
-    };
-    let config = match verify {
-        None => {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAny(provider))).with_no_client_auth()
-        }
-        Some(check_name) => {
-            let path = target.sslrootcert.as_ref().ok_or(TlsError::NoRootCert(target.sslmode.name()))?;
-            let mut roots = RootCertStore::empty();
-            let certs = CertificateDer::pem_file_iter(path)
-                .map_err(|e| TlsError::RootCert(path.display().to_string(), e.to_string()))?;
-            for cert in certs {
-                let cert = cert.map_err(|e| TlsError::RootCert(path.display().to_string(), e.to_string()))?;
-                roots.add(cert).map_err(|e| TlsError::RootCert(path.display().to_string(), e.to_string()))?;
-            }
-            if roots.is_empty() {
-                return Err(TlsError::RootCert(path.display().to_string(), "it holds no certificate".into()));
-            }
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| TlsError::Setup(e.to_string()))?;
-            if check_name {
-                builder.with_webpki_verifier(webpki).with_no_client_auth()
-            } else {
-                builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(webpki))).with_no_client_auth()
-            }
-        }
+    let config = if target.sslmode == SslMode::VerifyFull {
+        builder.with_webpki_verifier(webpki(target, provider)?).with_no_client_auth()
+    } else {
+        // libpq: with a root certificate present, require behaves as verify-ca.
+        let check_chain =
+            target.sslmode == SslMode::VerifyCa || (target.sslmode == SslMode::Require && target.sslrootcert.is_some());
+        let chain = if check_chain { Some(webpki(target, provider.clone())?) } else { None };
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Relaxed { chain, provider }))
+            .with_no_client_auth()
     };
     Ok(MakeRustlsConnect::new(config))
 }
 
-/// `sslmode=prefer/require` without a root certificate: encrypt, check nothing (as libpq).
-#[derive(Debug)]
-struct AcceptAny(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+/// A verifier for the root certificate the target names.
+fn webpki(target: &Target, provider: Arc<CryptoProvider>) -> Result<Arc<WebPkiServerVerifier>, TlsError> {
+    let path = target.sslrootcert.as_ref().ok_or(TlsError::NoRootCert(target.sslmode.name()))?;
+    let bad = |e: &dyn std::fmt::Display| TlsError::RootCert(path.display().to_string(), e.to_string());
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))? {
+        roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    if roots.is_empty() {
+        return Err(bad(&"it holds no certificate"));
     }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| TlsError::Setup(e.to_string()))
 }
 
-/// `sslmode=verify-ca`: the chain must lead to the root, the host name is not checked.
+/// What libpq checks short of verify-full: with `chain`, that the certificate leads to the
+/// root whatever its host name (verify-ca); without, nothing (prefer, require). Handshake
+/// signatures are always checked.
 #[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
+struct Relaxed {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+}
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Relaxed {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -115,7 +79,8 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        let Some(chain) = &self.chain else { return Ok(ServerCertVerified::assertion()) };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -128,7 +93,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
     fn verify_tls13_signature(
         &self,
@@ -136,9 +101,9 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
