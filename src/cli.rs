@@ -246,9 +246,19 @@ pub struct Style {
 }
 
 impl Style {
+    /// For standard output.
     pub fn detect() -> Self {
+        Style::when(std::io::stdout().is_terminal())
+    }
+
+    /// For messages on standard error.
+    pub fn for_stderr() -> Self {
+        Style::when(std::io::stderr().is_terminal())
+    }
+
+    fn when(terminal: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style { color: std::io::stdout().is_terminal() && !no_color }
+        Style { color: terminal && !no_color }
     }
 
     fn paint(&self, code: &str, text: &str) -> String {

@@ -9,9 +9,11 @@ use warroom::db::render::ResultSet;
 use warroom::db::{DbError, Limits, RowSink, Session, conn};
 use warroom::demo::ADMIN;
 
-async fn connect(user: &str) -> Session {
+/// A session as `user` on the test server, or `None` when there is no server to test against.
+async fn connect(user: &str) -> Option<Session> {
+    common::cluster()?;
     let target = conn::resolve(Some(&common::dsn(user)), &conn::ProcessEnv).unwrap();
-    Session::connect(&target, Limits::default()).await.unwrap()
+    Some(Session::connect(&target, Limits::default()).await.unwrap())
 }
 
 async fn rows(s: &mut Session, sql: &str, limit: Option<u64>) -> Result<ResultSet, DbError> {
@@ -34,10 +36,7 @@ fn sqlstate(e: &DbError) -> &str {
 
 #[tokio::test]
 async fn every_read_kind_returns_rows() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("reader").await;
+    let Some(mut s) = connect("reader").await else { return };
     for (sql, first) in [
         ("SELECT v FROM t WHERE id = 2", "row 2"),
         ("WITH x AS (SELECT v FROM t WHERE id = 3) SELECT v FROM x", "row 3"),
@@ -59,11 +58,8 @@ async fn every_read_kind_returns_rows() {
 
 #[tokio::test]
 async fn writes_forced_past_the_guard_are_refused_by_the_server() {
-    if common::cluster().is_none() {
-        return;
-    }
     // Even a role with write grants cannot write through the session.
-    let mut s = connect("writer").await;
+    let Some(mut s) = connect("writer").await else { return };
     let before = admin("SELECT count(*), string_agg(v, ',' ORDER BY id) FROM t");
     for sql in [
         "DELETE FROM t",
@@ -86,10 +82,7 @@ async fn writes_forced_past_the_guard_are_refused_by_the_server() {
 
 #[tokio::test]
 async fn two_statements_are_refused_by_the_protocol() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("writer").await;
+    let Some(mut s) = connect("writer").await else { return };
     let err = rows(&mut s, "SELECT 1; DELETE FROM t", None).await.unwrap_err();
     assert_eq!(sqlstate(&err), "42601", "{err}");
     assert!(err.to_string().contains("multiple commands"), "{err}");
@@ -98,10 +91,7 @@ async fn two_statements_are_refused_by_the_protocol() {
 
 #[tokio::test]
 async fn nothing_a_read_leaves_survives_into_the_next() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("reader").await;
+    let Some(mut s) = connect("reader").await else { return };
     // Called directly, past the guard, which would refuse all of these.
     rows(&mut s, "SELECT pg_advisory_lock(4242)", None).await.unwrap();
     let locks =
@@ -123,10 +113,7 @@ async fn nothing_a_read_leaves_survives_into_the_next() {
 
 #[tokio::test]
 async fn the_row_limit_holds_and_says_more_exist() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("reader").await;
+    let Some(mut s) = connect("reader").await else { return };
     let mut set = ResultSet::default();
     let outcome = s.run("SELECT * FROM million ORDER BY id", Some(500), &mut set).await.unwrap();
     assert_eq!((set.rows.len(), outcome.rows, outcome.more), (500, 500, true));
@@ -152,10 +139,7 @@ impl RowSink for Count {
 
 #[tokio::test]
 async fn an_unlimited_read_streams_every_row() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("reader").await;
+    let Some(mut s) = connect("reader").await else { return };
     let mut count = Count(0);
     let outcome = s.run("SELECT * FROM million", None, &mut count).await.unwrap();
     assert_eq!((count.0, outcome.rows, outcome.more), (1_000_000, 1_000_000, false));
@@ -163,10 +147,7 @@ async fn an_unlimited_read_streams_every_row() {
 
 #[tokio::test]
 async fn cancel_stops_a_running_read() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("reader").await;
+    let Some(mut s) = connect("reader").await else { return };
     let canceller = s.canceller();
     let started = Instant::now();
     let cancel = async {
@@ -184,10 +165,7 @@ async fn cancel_stops_a_running_read() {
 
 #[tokio::test]
 async fn errors_carry_sqlstate_hint_and_position() {
-    if common::cluster().is_none() {
-        return;
-    }
-    let mut s = connect("reader").await;
+    let Some(mut s) = connect("reader").await else { return };
     let err = rows(&mut s, "SELECT\n  vv FROM t", Some(5)).await.unwrap_err();
     let e = err.server().unwrap();
     assert_eq!(e.sqlstate, "42703");

@@ -55,22 +55,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 /// A database error as one clear sentence, with psql's LINE/caret marker when there is a position.
 fn describe_db_error(e: &DbError, sql: Option<&str>) -> String {
     let Some(s) = e.server() else { return e.to_string() };
-    let mut msg = format!("{} (SQLSTATE {})", s.message, s.sqlstate);
-    if let (Some(pos), Some(sql)) = (s.position, sql) {
-        let upto: String = sql.chars().take(pos - 1).collect();
-        let line_no = upto.matches('\n').count() + 1;
-        let line_start = upto.rfind('\n').map_or(0, |i| i + 1);
-        let col = upto[line_start..].chars().count();
-        let line = sql.lines().nth(line_no - 1).unwrap_or("");
-        let prefix = format!("LINE {line_no}: ");
-        msg.push_str(&format!("\n{prefix}{line}\n{}^", " ".repeat(prefix.len() + col)));
-    }
-    if let Some(d) = &s.detail {
-        msg.push_str(&format!("\nDETAIL:  {d}"));
-    }
-    if let Some(h) = &s.hint {
-        msg.push_str(&format!("\nHINT:  {h}"));
-    }
+    let mut msg = s.report(sql);
     if s.sqlstate == "57014" && s.message.contains("statement timeout") {
         msg.push_str("\nHINT:  the read ran longer than the timeout; narrow it, or raise --timeout");
     }
@@ -108,7 +93,7 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
     // The guard first: if anything is a write, nothing reaches the server.
     let review = guard::review(&sql);
     if review.verdict() != Class::Read {
-        let style = Style { color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
+        let style = Style::for_stderr();
         for s in review.writes() {
             eprintln!(
                 "warroom: refused: statement #{} ({}, line {}) is a {}:",

@@ -162,14 +162,6 @@ impl Target {
             .collect();
         format!("{} as {} on {}", self.dbname, self.user, hosts.join(", "))
     }
-
-    /// The first host, for the banner.
-    pub fn host_label(&self) -> String {
-        self.hosts
-            .first()
-            .map(|h| if h.is_socket() { "localhost (socket)".to_string() } else { h.host.clone() })
-            .unwrap_or_default()
-    }
 }
 
 /// What the resolver may read from the outside world; tests pass their own.

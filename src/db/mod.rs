@@ -24,16 +24,31 @@ pub struct ServerError {
     pub position: Option<usize>,
 }
 
-impl fmt::Display for ServerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (SQLSTATE {})", self.message, self.sqlstate)?;
+impl ServerError {
+    /// The error as psql prints it: with `sql`, the `LINE n:` of the position and a caret.
+    pub fn report(&self, sql: Option<&str>) -> String {
+        let mut msg = format!("{} (SQLSTATE {})", self.message, self.sqlstate);
+        if let (Some(pos), Some(sql)) = (self.position, sql) {
+            let upto: String = sql.chars().take(pos - 1).collect();
+            let line_no = upto.matches('\n').count() + 1;
+            let col = upto[upto.rfind('\n').map_or(0, |i| i + 1)..].chars().count();
+            let prefix = format!("LINE {line_no}: ");
+            let line = sql.lines().nth(line_no - 1).unwrap_or("");
+            msg.push_str(&format!("\n{prefix}{line}\n{}^", " ".repeat(prefix.len() + col)));
+        }
         if let Some(d) = &self.detail {
-            write!(f, "\nDETAIL:  {d}")?;
+            msg.push_str(&format!("\nDETAIL:  {d}"));
         }
         if let Some(h) = &self.hint {
-            write!(f, "\nHINT:  {h}")?;
+            msg.push_str(&format!("\nHINT:  {h}"));
         }
-        Ok(())
+        msg
+    }
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.report(None))
     }
 }
 

@@ -43,8 +43,8 @@ pub trait OutputSink: RowSink {
 
 pub fn sink<'a, W: Write + 'a>(format: Format, out: W) -> Box<dyn OutputSink + 'a> {
     match format {
-        Format::Table => Box::new(TableSink { out, columns: vec![], batch: ResultSet::default(), header_done: false }),
-        Format::Json => Box::new(JsonSink { out, columns: vec![], rows: 0, started: false }),
+        Format::Table => Box::new(TableSink { out, batch: ResultSet::default(), header_done: false }),
+        Format::Json => Box::new(JsonSink { out, columns: vec![], rows: 0 }),
         Format::Csv => Box::new(CsvSink { out, columns: 0, line: String::new() }),
     }
 }
@@ -53,7 +53,6 @@ pub fn sink<'a, W: Write + 'a>(format: Format, out: W) -> Box<dyn OutputSink + '
 /// (as psql does with FETCH_COUNT).
 struct TableSink<W: Write> {
     out: W,
-    columns: Vec<Column>,
     batch: ResultSet,
     header_done: bool,
 }
@@ -62,7 +61,6 @@ const TABLE_BATCH: usize = 1000;
 
 impl<W: Write> RowSink for TableSink<W> {
     fn columns(&mut self, columns: &[Column]) -> io::Result<()> {
-        self.columns = columns.to_vec();
         self.batch.columns = columns.to_vec();
         Ok(())
     }
@@ -86,7 +84,7 @@ impl<W: Write> TableSink<W> {
 
 impl<W: Write> OutputSink for TableSink<W> {
     fn finish(&mut self, outcome: &Outcome) -> io::Result<()> {
-        if self.columns.is_empty() {
+        if self.batch.columns.is_empty() {
             return self.out.flush();
         }
         if !self.batch.rows.is_empty() || !self.header_done {
@@ -202,7 +200,6 @@ struct JsonSink<W: Write> {
     out: W,
     columns: Vec<Column>,
     rows: u64,
-    started: bool,
 }
 
 impl<W: Write> RowSink for JsonSink<W> {
@@ -223,14 +220,13 @@ impl<W: Write> RowSink for JsonSink<W> {
         }
         self.out.write_all(b"}")?;
         self.rows += 1;
-        self.started = true;
         Ok(())
     }
 }
 
 impl<W: Write> OutputSink for JsonSink<W> {
     fn finish(&mut self, _: &Outcome) -> io::Result<()> {
-        self.out.write_all(if self.started { b"\n]\n" } else { b"[]\n" })?;
+        self.out.write_all(if self.rows > 0 { b"\n]\n" } else { b"[]\n" })?;
         self.out.flush()
     }
 }

@@ -44,7 +44,6 @@ pub struct ServerInfo {
     /// `default_transaction_read_only` as the server reports it for this session.
     pub default_read_only: bool,
     pub statement_timeout: String,
-    pub tls: bool,
 }
 
 /// How a column's values are shaped, for alignment and for JSON.
@@ -143,14 +142,12 @@ impl Session {
         });
 
         let (client, connection) = config.connect(tls.clone()).await.map_err(|e| DbError::connect(e, target))?;
-        let uses_tls = target.sslmode != SslMode::Disable && !target.hosts.iter().all(|h| h.is_socket());
         tokio::spawn(connection);
         let row = client
             .query_one(
                 "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
                  current_user::text, current_database()::text, pg_is_in_recovery(), \
-                 current_setting('default_transaction_read_only') = 'on', current_setting('statement_timeout'), \
-                 coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                 current_setting('default_transaction_read_only') = 'on', current_setting('statement_timeout')",
                 &[],
             )
             .await
@@ -163,7 +160,6 @@ impl Session {
             in_recovery: row.get(4),
             default_read_only: row.get(5),
             statement_timeout: row.get(6),
-            tls: row.get::<_, bool>(7) && uses_tls,
         };
         if !info.default_read_only {
             return Err(DbError::Posture(
@@ -175,10 +171,6 @@ impl Session {
 
     pub fn canceller(&self) -> Canceller {
         Canceller { token: self.client.cancel_token(), tls: self.tls.clone() }
-    }
-
-    pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
     }
 
     /// Runs one statement in its own read-only transaction, sending at most `limit` rows
@@ -416,20 +408,13 @@ async fn portal_rows(
 
 /// Renders the binary values SHOW and EXPLAIN return (text, json, xml) and simple scalars.
 fn binary_text(ty: &Type, raw: &[u8]) -> String {
-    let be = |n: usize| -> Option<[u8; 8]> {
-        (raw.len() == n).then(|| {
-            let mut b = [0u8; 8];
-            b[8 - n..].copy_from_slice(raw);
-            b
-        })
-    };
     match *ty {
         Type::JSONB if raw.first() == Some(&1) => String::from_utf8_lossy(&raw[1..]).into_owned(),
         Type::BOOL => if raw == [1] { "t" } else { "f" }.to_string(),
-        Type::INT2 | Type::INT4 | Type::INT8 => be(raw.len())
-            .map(|b| (i64::from_be_bytes(b) << (64 - 8 * raw.len()) >> (64 - 8 * raw.len())).to_string())
-            .unwrap_or_default(),
-        Type::OID => be(4).map(|b| u64::from_be_bytes(b).to_string()).unwrap_or_default(),
+        Type::INT2 if raw.len() == 2 => i16::from_be_bytes(raw.try_into().expect("2 bytes")).to_string(),
+        Type::INT4 if raw.len() == 4 => i32::from_be_bytes(raw.try_into().expect("4 bytes")).to_string(),
+        Type::INT8 if raw.len() == 8 => i64::from_be_bytes(raw.try_into().expect("8 bytes")).to_string(),
+        Type::OID if raw.len() == 4 => u32::from_be_bytes(raw.try_into().expect("4 bytes")).to_string(),
         Type::FLOAT8 if raw.len() == 8 => f64::from_be_bytes(raw.try_into().expect("8 bytes")).to_string(),
         Type::FLOAT4 if raw.len() == 4 => f32::from_be_bytes(raw.try_into().expect("4 bytes")).to_string(),
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::JSON | Type::XML | Type::UNKNOWN => {
