@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::guard::{self, Class, Review};
 
+mod cockpit;
 mod connected;
 
 /// Exit statuses shared by every subcommand (DESIGN.md §2).
@@ -24,11 +25,48 @@ pub mod exit {
     name = "warroom",
     version,
     about = "A terminal cockpit for looking at a production PostgreSQL during an incident: reads run, writes never do.",
-    arg_required_else_help = true
+    long_about = "A terminal cockpit for looking at a production PostgreSQL during an incident: reads run, writes never do.\n\nWithout a subcommand, warroom opens the full-screen cockpit on the connection given by CONN, --dsn, the profile, or libpq's environment (PGHOST, PGUSER, ...). Try `warroom demo` first: it starts a throwaway server with a sample incident.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub cockpit: CockpitArgs,
+}
+
+/// The cockpit's options (when no subcommand is given).
+#[derive(Args, Debug, Default)]
+pub struct CockpitArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Incident id shown in the banner (default: $WARROOM_INCIDENT).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Markdown runbook for the left pane (default: the profile's, else the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
+    /// Colour theme: night, day, high-contrast, or a theme file (default: the profile's, else night).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Connection URL or conninfo.
+    #[arg(value_name = "CONN")]
+    pub target: Option<String>,
+}
+
+/// `warroom demo`'s options.
+#[derive(Args, Debug, Default)]
+pub struct DemoArgs {
+    /// Colour theme: night, day, high-contrast, or a theme file.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Markdown runbook for the left pane (default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
+    /// Do not open the cockpit: print the connection settings and wait for Ctrl-C
+    /// (the default when standard output is not a terminal).
+    #[arg(long)]
+    pub no_cockpit: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -50,11 +88,11 @@ pub enum Command {
     /// Exit status: 0 when nothing fails, 1 when the role could change data or schema,
     /// 3 when the server cannot be reached.
     Doctor(DoctorArgs),
-    /// Start a throwaway PostgreSQL with a sample incident and a read-only role.
+    /// Start a throwaway PostgreSQL with a sample incident and a read-only role, and open the cockpit on it.
     ///
     /// The server runs in a private temporary folder on a Unix socket, and is stopped and
-    /// deleted when warroom exits (Ctrl-C included).
-    Demo,
+    /// deleted when warroom exits (Ctrl-Q, Ctrl-C, SIGTERM and SIGHUP included).
+    Demo(DemoArgs),
 }
 
 /// Where to connect: a URL or conninfo, else the profile, else libpq's environment.
@@ -135,10 +173,11 @@ impl CliError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(&args),
-        Command::Query(args) => connected::query(args),
-        Command::Doctor(args) => connected::doctor(args),
-        Command::Demo => connected::demo(),
+        None => cockpit::open(cli.cockpit),
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Query(args)) => connected::query(args),
+        Some(Command::Doctor(args)) => connected::doctor(args),
+        Some(Command::Demo(args)) => connected::demo(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,7 +1,12 @@
 //! warroom: a terminal cockpit for looking at a production PostgreSQL during an incident.
+//! Reads run over a read-only session; writes never run.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod guard;
+pub mod highlight;
+pub mod runbook;
+pub mod ui;

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, IsTerminal, Write};
 use std::time::Duration;
 
-use super::{CliError, ConnArgs, DoctorArgs, QueryArgs, Style, exit, read_input};
+use super::{CliError, ConnArgs, DemoArgs, DoctorArgs, QueryArgs, Style, exit, read_input};
 use crate::config::{self, Profile};
 use crate::db::posture::{self, Level};
 use crate::db::render::{self, Format};
@@ -14,19 +14,21 @@ use crate::guard::{self, Class};
 const DEFAULT_ROW_LIMIT: u64 = 500;
 
 /// Where to connect and with which limits, from the flags, the profile and the environment.
-struct Resolved {
-    target: Target,
-    limits: Limits,
-    row_limit: u64,
+pub(super) struct Resolved {
+    pub target: Target,
+    pub limits: Limits,
+    pub row_limit: u64,
+    pub config: config::Config,
+    pub profile: Option<(String, Profile)>,
 }
 
-fn resolve(conn: &ConnArgs, positional: Option<&str>, timeout: Option<&str>) -> Result<Resolved, CliError> {
+pub(super) fn resolve(conn: &ConnArgs, positional: Option<&str>, timeout: Option<&str>) -> Result<Resolved, CliError> {
     if conn.dsn.is_some() && positional.is_some() {
         return Err(CliError::Usage("give the connection once: either --dsn or a positional URL, not both".into()));
     }
     let loaded = config::load(conn.config.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
-    let profile: Option<Profile> =
-        loaded.profile(conn.profile.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?.map(|(_, p)| p);
+    let named = loaded.profile(conn.profile.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
+    let profile: Option<Profile> = named.as_ref().map(|(_, p)| p.clone());
     let conninfo =
         conn.dsn.clone().or(positional.map(str::to_string)).or_else(|| profile.as_ref().and_then(Profile::conninfo));
     let target = conn::resolve(conninfo.as_deref(), &conn::ProcessEnv).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -42,10 +44,10 @@ fn resolve(conn: &ConnArgs, positional: Option<&str>, timeout: Option<&str>) -> 
     for w in &target.warnings {
         eprintln!("warroom: note: {w}");
     }
-    Ok(Resolved { target, limits, row_limit })
+    Ok(Resolved { target, limits, row_limit, config: loaded.config, profile: named })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -244,7 +246,8 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     Ok(if failed == 0 { exit::DONE } else { exit::REFUSED })
 }
 
-pub fn demo() -> Result<u8, CliError> {
+pub fn demo(args: DemoArgs) -> Result<u8, CliError> {
+    let cockpit = !args.no_cockpit && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     eprintln!("warroom demo: starting a throwaway PostgreSQL with a sample incident…");
     let cluster = match demo::start_incident() {
         Ok(c) => c,
@@ -252,6 +255,23 @@ pub fn demo() -> Result<u8, CliError> {
         Err(e) => return Err(CliError::Database(format!("the demo server did not start: {e}"))),
     };
     let dsn = cluster.dsn(demo::READ_ONLY_ROLE, demo::DEMO_DB);
+    if cockpit {
+        // The demo's own settings, not the user's config or PG* environment.
+        let conn = ConnArgs { dsn: Some(dsn.clone()), profile: None, config: Some(std::path::PathBuf::from("/dev/null")) };
+        let resolved = resolve(&conn, None, None)?;
+        let look = super::cockpit::Look {
+            incident: Some("demo".into()),
+            runbook: args.runbook.as_deref(),
+            theme: args.theme.as_deref(),
+            environment: Some("production"),
+            host: Some("demo server (local socket)".into()),
+        };
+        let setup = super::cockpit::setup(&resolved, look)?;
+        let result = super::cockpit::launch(setup, resolved);
+        eprintln!("warroom demo: stopping and deleting the demo server…");
+        drop(cluster);
+        return result;
+    }
     println!("The demo database is up (it is deleted when you stop this command).");
     println!();
     println!("  connection (read-only role):  {dsn}");

@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub mod keymap;
+pub mod theme;
+
+pub use keymap::{Action, Keymap, KeysConfig};
+pub use theme::Theme;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {0}: {1}")]
@@ -26,6 +32,11 @@ pub struct Config {
     pub default_profile: Option<String>,
     /// Where incident folders live (default: `$XDG_STATE_HOME/warroom/incidents`).
     pub incidents_dir: Option<PathBuf>,
+    /// The theme when the profile names none.
+    pub theme: Option<String>,
+    /// Key binding overrides (see assets/keymap.toml).
+    #[serde(default)]
+    pub keys: KeysConfig,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
@@ -92,6 +103,11 @@ pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
             origin.display().to_string(),
             format!("default_profile \"{d}\" is not among the profiles"),
         ));
+    }
+    let invalid = |m: String| ConfigError::Invalid(origin.display().to_string(), m);
+    Keymap::with_overrides(Some(&config.keys)).map_err(|e| invalid(e.to_string()))?;
+    for theme in config.theme.iter().chain(config.profiles.values().filter_map(|p| p.theme.as_ref())) {
+        Theme::load(theme).map_err(|e| invalid(e.to_string()))?;
     }
     for (name, p) in &config.profiles {
         if p.dsn.is_some() && p.service.is_some() {

@@ -1,0 +1,131 @@
+//! The review view of one revision of the editor: the guard's verdicts with the text
+//! coloured, built when the text changes (off the UI thread), never while drawing.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use crate::config::Theme;
+use crate::guard::{self, Class, Review};
+use crate::highlight;
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub revision: u64,
+    pub review: Review,
+    /// The review view: a summary, then each statement's badge, its coloured text and reasons.
+    pub lines: Vec<Line<'static>>,
+}
+
+impl Analysis {
+    pub fn reads(&self) -> usize {
+        self.review.statements.iter().filter(|s| s.class == Class::Read).count()
+    }
+    pub fn writes(&self) -> usize {
+        self.review.statements.len() - self.reads()
+    }
+}
+
+pub fn badge(class: Class, theme: &Theme) -> Span<'static> {
+    match class {
+        Class::Read => Span::styled(
+            " READ  ",
+            Style::default().fg(theme.read_text).bg(theme.read).add_modifier(Modifier::BOLD),
+        ),
+        Class::Write => Span::styled(
+            " WRITE ",
+            Style::default().fg(theme.write_text).bg(theme.write).add_modifier(Modifier::BOLD),
+        ),
+    }
+}
+
+/// Classifies and colours `text`; pure, but heavy enough to keep off the UI thread.
+pub fn analyze(revision: u64, text: &str, theme: &Theme) -> Analysis {
+    let review = guard::review(text);
+    let plain = Style::default().fg(theme.text);
+    let dim = Style::default().fg(theme.dim);
+    let coloured = highlight::sql(text, theme.syntax.as_deref(), plain);
+    let source_line = |n: usize| coloured.get(n.saturating_sub(1)).cloned().unwrap_or_default();
+
+    let mut lines = Vec::new();
+    let reads = review.statements.iter().filter(|s| s.class == Class::Read).count();
+    let writes = review.statements.len() - reads;
+    let summary = if review.statements.is_empty() {
+        Line::from(Span::styled("No SQL statement yet.", dim))
+    } else {
+        let mut spans = vec![Span::styled(format!("{} statement{}: ", review.statements.len(), plural(review.statements.len())), plain)];
+        spans.push(Span::styled(format!("{reads} READ"), Style::default().fg(theme.read).add_modifier(Modifier::BOLD)));
+        spans.push(Span::styled(", ", plain));
+        spans.push(Span::styled(format!("{writes} WRITE"), Style::default().fg(theme.write).add_modifier(Modifier::BOLD)));
+        if writes > 0 {
+            spans.push(Span::styled(" (writes never run)", dim));
+        }
+        Line::from(spans)
+    };
+    lines.push(summary);
+
+    // Statements and ignored prose, in the order they appear.
+    enum Item<'a> {
+        Stmt(&'a guard::Statement),
+        Ignored(&'a guard::Ignored),
+    }
+    let mut items: Vec<(usize, Item)> = review.statements.iter().map(|s| (s.span.start, Item::Stmt(s))).collect();
+    items.extend(review.ignored.iter().map(|i| (i.span.start, Item::Ignored(i))));
+    items.sort_by_key(|(start, _)| *start);
+
+    for (_, item) in items {
+        match item {
+            Item::Stmt(s) => {
+                let mut head = vec![badge(s.class, theme), Span::raw(" ")];
+                if s.destructive {
+                    head.push(Span::styled(
+                        " DESTRUCTIVE ",
+                        Style::default().fg(theme.write_text).bg(theme.error).add_modifier(Modifier::BOLD),
+                    ));
+                    head.push(Span::raw(" "));
+                }
+                head.push(Span::styled(
+                    format!("#{} {} · {}", s.index, s.kind.name(), lines_label(s.span.start_line, s.span.end_line)),
+                    dim,
+                ));
+                lines.push(Line::from(head));
+                let bar = match s.class {
+                    Class::Read => Span::styled("▏", Style::default().fg(theme.read)),
+                    Class::Write => Span::styled("▌", Style::default().fg(theme.write)),
+                };
+                for n in s.span.start_line..=s.span.end_line {
+                    let mut l = source_line(n);
+                    l.spans.insert(0, bar.clone());
+                    lines.push(l);
+                }
+                for r in &s.reasons {
+                    let mark = if s.class == Class::Write { "  ✖ " } else { "  · " };
+                    lines.push(Line::from(vec![
+                        Span::styled(mark, Style::default().fg(if s.class == Class::Write { theme.write } else { theme.dim })),
+                        Span::styled(r.clone(), plain),
+                    ]));
+                }
+            }
+            Item::Ignored(i) => {
+                lines.push(Line::from(Span::styled(
+                    format!("ignored · {} (not SQL, never run)", lines_label(i.span.start_line, i.span.end_line)),
+                    dim.add_modifier(Modifier::ITALIC),
+                )));
+                for l in i.text.lines().take(3) {
+                    lines.push(Line::from(Span::styled(format!("  {l}"), dim)));
+                }
+                if i.text.lines().count() > 3 {
+                    lines.push(Line::from(Span::styled("  …", dim)));
+                }
+            }
+        }
+    }
+    Analysis { revision, review, lines }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn lines_label(a: usize, b: usize) -> String {
+    if a == b { format!("line {a}") } else { format!("lines {a}-{b}") }
+}

@@ -1,0 +1,720 @@
+//! The cockpit's state and its pure `update`: a message in, the state changed, effects out.
+//! Nothing here does IO; `run` owns the terminal, the tasks and the channels.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::style::Style;
+use ratatui_textarea::{CursorMove, TextArea};
+
+use crate::config::keymap::{Context, Key};
+use crate::config::{Action, Keymap, Theme};
+use crate::db::ServerInfo;
+use crate::db::posture::Posture;
+use crate::guard::{self, Class};
+use crate::runbook::{self, Runbook};
+
+pub mod analysis;
+pub mod results;
+pub mod run;
+
+pub use analysis::Analysis;
+pub use results::{Body, ResultEntry, Table};
+
+/// What the cockpit shows in its banner and which limits its reads get.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub environment: String,
+    pub host: String,
+    pub database: String,
+    pub role: String,
+    pub incident: Option<String>,
+    pub profile: Option<String>,
+    pub row_limit: u64,
+    pub statement_timeout: Duration,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub runbook: Runbook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Runbook,
+    Editor,
+    Review,
+    Results,
+}
+
+const FOCUS_ORDER: [Focus; 4] = [Focus::Runbook, Focus::Editor, Focus::Review, Focus::Results];
+
+impl Focus {
+    pub fn number(self) -> usize {
+        FOCUS_ORDER.iter().position(|f| *f == self).unwrap_or(0) + 1
+    }
+}
+
+/// The connection as the banner shows it.
+#[derive(Debug, Clone)]
+pub enum Conn {
+    Connecting,
+    Connected { info: Box<ServerInfo>, posture: Box<Posture> },
+    Failed(String),
+    Lost(String),
+}
+
+/// A read in flight.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub id: u64,
+    pub started: Instant,
+    pub total: usize,
+    pub done: usize,
+    pub cancelling: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Warn,
+    Bad,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    Help { scroll: u16 },
+    Toc { selected: usize },
+    Search { query: String },
+}
+
+/// The runbook pane: its layout for the current width, scroll and selection.
+#[derive(Debug, Clone, Default)]
+pub struct RunbookPane {
+    pub view: runbook::View,
+    pub scroll: usize,
+    pub block: Option<usize>,
+    pub search: String,
+    pub height: u16,
+}
+
+/// The results pane: every result of the last run, one shown at a time.
+#[derive(Debug, Clone, Default)]
+pub struct ResultsPane {
+    pub entries: Vec<ResultEntry>,
+    pub current: usize,
+    pub row: usize,
+    pub col: usize,
+    pub top: usize,
+    pub left: usize,
+    pub height: u16,
+}
+
+impl ResultsPane {
+    pub fn table(&self) -> Option<&Table> {
+        match &self.entries.get(self.current)?.body {
+            Body::Rows(t) => Some(t),
+            Body::Error { .. } => None,
+        }
+    }
+}
+
+pub struct State {
+    pub setup: Setup,
+    pub size: (u16, u16),
+    pub focus: Focus,
+    pub editor: TextArea<'static>,
+    /// Bumped on every change of the editor's text.
+    pub revision: u64,
+    /// Byte range of the text just pasted (or sent from the runbook), until the cursor moves.
+    pub fresh: Option<(usize, usize)>,
+    pub analysis: Option<Analysis>,
+    pub review_scroll: usize,
+    pub runbook: RunbookPane,
+    pub conn: Conn,
+    pub running: Option<Running>,
+    pub next_id: u64,
+    pub results: ResultsPane,
+    pub status: Option<(String, Tone)>,
+    pub popup: Option<Popup>,
+    pub now: Instant,
+    pub spinner: usize,
+    pub quit: bool,
+}
+
+/// Anything that enters `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// Time passes while a read runs (the spinner, the elapsed time).
+    Tick,
+    Analyzed(Analysis),
+    Connected { info: Box<ServerInfo>, posture: Box<Posture> },
+    ConnectFailed(String),
+    /// One statement of run `id` finished.
+    Result { id: u64, entry: ResultEntry },
+    /// Run `id` is over; `lost` says the connection went away.
+    RunFinished { id: u64, lost: Option<String> },
+}
+
+/// IO that `update` asks for; `run` carries it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Classify and colour this revision of the editor's text, off the UI thread.
+    Analyze { revision: u64, text: String },
+    Connect,
+    /// Run these reads (statement number, text), in order. Only reads ever get here.
+    Run { id: u64, reads: Vec<(usize, String)> },
+    Cancel { id: u64 },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    Suspend,
+    Quit,
+}
+
+const PLACEHOLDER: &str = "Paste the agent's SQL here (its whole answer is fine: prose and ``` fences are ignored). F5 runs reads; writes never run.";
+
+impl State {
+    pub fn new(setup: Setup, size: (u16, u16)) -> State {
+        let mut editor = TextArea::default();
+        editor.set_placeholder_text(PLACEHOLDER);
+        editor.set_placeholder_style(Style::default().fg(setup.theme.dim));
+        editor.set_style(Style::default().fg(setup.theme.text));
+        editor.set_cursor_line_style(Style::default());
+        editor.set_line_number_style(Style::default().fg(setup.theme.dim));
+        editor.set_selection_style(Style::default().bg(setup.theme.selection));
+        let mut s = State {
+            setup,
+            size,
+            focus: Focus::Editor,
+            editor,
+            revision: 0,
+            fresh: None,
+            analysis: None,
+            review_scroll: 0,
+            runbook: RunbookPane::default(),
+            conn: Conn::Connecting,
+            running: None,
+            next_id: 1,
+            results: ResultsPane::default(),
+            status: None,
+            popup: None,
+            now: Instant::now(),
+            spinner: 0,
+            quit: false,
+        };
+        s.relayout();
+        s
+    }
+
+    pub fn text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+
+    /// Whether the analysis on screen is for the text as it is now.
+    pub fn analysis_current(&self) -> bool {
+        self.analysis.as_ref().is_some_and(|a| a.revision == self.revision)
+    }
+
+    fn say(&mut self, text: impl Into<String>, tone: Tone) {
+        self.status = Some((text.into(), tone));
+    }
+
+    /// Lays the runbook out again when its pane's width changed.
+    fn relayout(&mut self) {
+        let areas = crate::ui::layout(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1), self);
+        let (w, h) = areas.runbook.map(|r| (r.width.saturating_sub(2), r.height.saturating_sub(2))).unwrap_or((60, 10));
+        if self.runbook.view.width != w || self.runbook.view.lines.is_empty() {
+            self.runbook.view = self.setup.runbook.layout(w, &self.setup.theme);
+            self.runbook.scroll = self.runbook.scroll.min(self.runbook.view.lines.len().saturating_sub(1));
+        }
+        self.runbook.height = h.max(1);
+        self.results.height = areas.results.map(|r| r.height.saturating_sub(4)).unwrap_or(5).max(1);
+    }
+
+    fn set_focus(&mut self, f: Focus) {
+        self.focus = f;
+        self.relayout();
+    }
+
+    /// Replaces nothing: appends `text` at the end of the editor and marks it fresh.
+    fn append_to_editor(&mut self, text: &str) -> Vec<Effect> {
+        self.editor.cancel_selection();
+        self.editor.move_cursor(CursorMove::Bottom);
+        self.editor.move_cursor(CursorMove::End);
+        let current = self.text();
+        let mut prefix = String::new();
+        if !current.trim().is_empty() {
+            prefix.push_str(if current.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+        let start = current.len() + prefix.len();
+        self.editor.insert_str(format!("{prefix}{text}"));
+        self.fresh = Some((start, start + text.len()));
+        self.changed()
+    }
+
+    fn changed(&mut self) -> Vec<Effect> {
+        self.revision += 1;
+        vec![Effect::Analyze { revision: self.revision, text: self.text() }]
+    }
+
+    /// The cursor as a byte offset into `text()`.
+    fn cursor_offset(&self) -> usize {
+        let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
+        offset_of(self.editor.lines(), row, col)
+    }
+}
+
+fn offset_of(lines: &[String], row: usize, col: usize) -> usize {
+    let before: usize = lines.iter().take(row).map(|l| l.len() + 1).sum();
+    let line = lines.get(row).map(String::as_str).unwrap_or("");
+    before + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
+}
+
+/// Which statements F5 means: a selection or fresh paste → every statement in it;
+/// otherwise the statement under the cursor (or, between statements, the one before it).
+fn targets(state: &State, review: &guard::Review, all: bool) -> Vec<usize> {
+    let stmts = &review.statements;
+    if all {
+        return (0..stmts.len()).collect();
+    }
+    let lines = state.editor.lines();
+    let range = state
+        .editor
+        .selection_range()
+        .map(|((r1, c1), (r2, c2))| (offset_of(lines, r1, c1), offset_of(lines, r2, c2)))
+        .or(state.fresh);
+    if let Some((a, b)) = range {
+        return (0..stmts.len()).filter(|&i| stmts[i].span.start < b.max(a + 1) && stmts[i].span.end > a).collect();
+    }
+    let at = state.cursor_offset();
+    let inside = (0..stmts.len()).rev().find(|&i| stmts[i].span.start <= at && at <= stmts[i].span.end);
+    let before = || (0..stmts.len()).rev().find(|&i| stmts[i].span.end <= at);
+    let after = || (0..stmts.len()).find(|&i| stmts[i].span.start >= at);
+    inside.or_else(before).or_else(after).into_iter().collect()
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
+        Msg::Key(_) => vec![],
+        Msg::Paste(text) => {
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            if state.popup.is_some() {
+                if let Some(Popup::Search { query }) = &mut state.popup {
+                    query.push_str(text.lines().next().unwrap_or(""));
+                }
+                return vec![];
+            }
+            if state.focus != Focus::Editor {
+                state.set_focus(Focus::Editor);
+            }
+            state.editor.cancel_selection();
+            let start = state.cursor_offset();
+            state.editor.insert_str(&text);
+            state.fresh = Some((start, start + text.len()));
+            let lines = text.matches('\n').count() + 1;
+            state.say(format!("Pasted {lines} lines; nothing runs until you press F5, and only reads ever run."), Tone::Info);
+            state.changed()
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            state.relayout();
+            vec![]
+        }
+        Msg::Tick => {
+            state.spinner = state.spinner.wrapping_add(1);
+            vec![]
+        }
+        Msg::Analyzed(a) => {
+            if a.revision == state.revision {
+                state.analysis = Some(a);
+            }
+            vec![]
+        }
+        Msg::Connected { info, posture } => {
+            let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
+            if failures.is_empty() {
+                state.say(format!("Connected as {} to {}; the session is read-only.", info.current_user, info.database), Tone::Good);
+            } else {
+                state.say(
+                    format!("Connected, but the role could write ({}); reads still run READ ONLY. `warroom doctor` prints the fix.", failures.join(", ")),
+                    Tone::Bad,
+                );
+            }
+            state.conn = Conn::Connected { info, posture };
+            vec![]
+        }
+        Msg::ConnectFailed(e) => {
+            state.say(format!("Not connected: {e}. Ctrl-O tries again."), Tone::Bad);
+            state.conn = Conn::Failed(e);
+            vec![]
+        }
+        Msg::Result { id, entry } => {
+            let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
+            run.done += 1;
+            if state.results.entries.is_empty() || run.done == 1 {
+                state.results = ResultsPane { height: state.results.height, ..ResultsPane::default() };
+            }
+            state.results.entries.push(entry);
+            state.results.current = state.results.entries.len() - 1;
+            state.results.row = 0;
+            state.results.col = 0;
+            state.results.top = 0;
+            state.results.left = 0;
+            vec![]
+        }
+        Msg::RunFinished { id, lost } => {
+            if state.running.as_ref().is_none_or(|r| r.id != id) {
+                return vec![];
+            }
+            let run = state.running.take().expect("checked above");
+            let errors = state.results.entries.iter().filter(|e| matches!(e.body, Body::Error { .. })).count();
+            if let Some(e) = lost {
+                state.say(format!("The connection was lost: {e}. Ctrl-O reconnects."), Tone::Bad);
+                state.conn = Conn::Lost(e);
+            } else if run.cancelling {
+                state.say("Cancelled.", Tone::Warn);
+            } else if errors > 0 {
+                state.say(format!("{} of {} reads failed; the error is in the results.", errors, run.total), Tone::Bad);
+            } else if let Some(last) = state.results.entries.last()
+                && let Body::Rows(t) = &last.body
+            {
+                let more = if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
+                state.say(
+                    format!("{} read{} done: {} row{}{more} in {}.", run.total, if run.total == 1 { "" } else { "s" }, t.rows, if t.rows == 1 { "" } else { "s" }, results::elapsed(t.elapsed)),
+                    Tone::Good,
+                );
+            }
+            // On a small screen the results are a pane of their own: show them.
+            if crate::ui::is_narrow(state.size) && state.focus != Focus::Results && !state.results.entries.is_empty() {
+                state.set_focus(Focus::Results);
+            }
+            vec![]
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(popup) = state.popup.clone() {
+        return on_popup_key(state, popup, key);
+    }
+    let Some(k) = Key::from_event(&key) else { return vec![] };
+    let keymap = &state.setup.keymap;
+    let pane = match state.focus {
+        Focus::Runbook => keymap.lookup(Context::Runbook, &k),
+        Focus::Results => keymap.lookup(Context::Results, &k),
+        _ => None,
+    };
+    // In the editor a plain character is typing, whatever it is bound to elsewhere.
+    let global = if state.focus == Focus::Editor && k.is_text() { None } else { keymap.lookup(Context::Global, &k) };
+    if let Some(action) = pane.or(global) {
+        return act(state, action);
+    }
+    match state.focus {
+        Focus::Editor => {
+            let before = state.revision;
+            let cursor = state.editor.cursor();
+            let modified = state.editor.input(key);
+            if modified || state.editor.cursor() != cursor {
+                state.fresh = None;
+            }
+            if modified { state.changed() } else { debug_assert_eq!(before, state.revision); vec![] }
+        }
+        Focus::Review => {
+            let total = state.analysis.as_ref().map_or(0, |a| a.lines.len());
+            state.review_scroll = scroll(state.review_scroll, key.code, total, 10);
+            vec![]
+        }
+        Focus::Runbook => {
+            let total = state.runbook.view.lines.len();
+            let page = state.runbook.height as usize;
+            state.runbook.scroll = match key.code {
+                KeyCode::Char('j') => scroll(state.runbook.scroll, KeyCode::Down, total, page),
+                KeyCode::Char('k') => scroll(state.runbook.scroll, KeyCode::Up, total, page),
+                KeyCode::Char(' ') => scroll(state.runbook.scroll, KeyCode::PageDown, total, page),
+                code => scroll(state.runbook.scroll, code, total, page),
+            };
+            vec![]
+        }
+        Focus::Results => {
+            results::navigate(&mut state.results, key.code);
+            vec![]
+        }
+    }
+}
+
+fn scroll(at: usize, code: KeyCode, total: usize, page: usize) -> usize {
+    let last = total.saturating_sub(1);
+    match code {
+        KeyCode::Down => (at + 1).min(last),
+        KeyCode::Up => at.saturating_sub(1),
+        KeyCode::PageDown => (at + page.max(1)).min(last),
+        KeyCode::PageUp => at.saturating_sub(page.max(1)),
+        KeyCode::Home => 0,
+        KeyCode::End => last,
+        _ => at,
+    }
+}
+
+fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            let mut fx: Vec<Effect> = state.running.as_ref().map(|r| Effect::Cancel { id: r.id }).into_iter().collect();
+            fx.push(Effect::Quit);
+            fx
+        }
+        Action::Help => {
+            state.popup = Some(Popup::Help { scroll: 0 });
+            vec![]
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            let i = state.focus.number() - 1;
+            let n = FOCUS_ORDER.len();
+            let next = if action == Action::FocusNext { (i + 1) % n } else { (i + n - 1) % n };
+            state.set_focus(FOCUS_ORDER[next]);
+            vec![]
+        }
+        Action::FocusRunbook => focus(state, Focus::Runbook),
+        Action::FocusEditor => focus(state, Focus::Editor),
+        Action::FocusReview => focus(state, Focus::Review),
+        Action::FocusResults => focus(state, Focus::Results),
+        Action::Run | Action::RunAll => run(state, action == Action::RunAll),
+        Action::Cancel => match &mut state.running {
+            Some(r) if !r.cancelling => {
+                r.cancelling = true;
+                let id = r.id;
+                state.say("Cancelling the read…", Tone::Warn);
+                vec![Effect::Cancel { id }]
+            }
+            Some(_) => vec![],
+            None => {
+                if state.focus == Focus::Editor && state.editor.is_selecting() {
+                    state.editor.cancel_selection();
+                }
+                vec![]
+            }
+        },
+        Action::Stage => {
+            let review = guard::review(&state.text());
+            let writes = review.writes().count();
+            state.say(
+                if writes == 0 {
+                    "Nothing to stage: the editor holds no write.".to_string()
+                } else {
+                    format!("{writes} write{} found. Staging into a rollback plan arrives with the plan feature; nothing was run.", if writes == 1 { "" } else { "s" })
+                },
+                Tone::Info,
+            );
+            vec![]
+        }
+        Action::Reconnect => {
+            if state.running.is_some() {
+                state.say("A read is running; Esc cancels it first.", Tone::Warn);
+                return vec![];
+            }
+            state.conn = Conn::Connecting;
+            state.say("Connecting…", Tone::Info);
+            vec![Effect::Connect]
+        }
+        Action::Suspend => vec![Effect::Suspend],
+        Action::Search => {
+            state.popup = Some(Popup::Search { query: state.runbook.search.clone() });
+            vec![]
+        }
+        Action::SearchNext | Action::SearchPrev => {
+            search(state, action == Action::SearchNext, false);
+            vec![]
+        }
+        Action::Toc => {
+            let here = state.runbook.view.headings.iter().rposition(|h| h.line <= state.runbook.scroll).unwrap_or(0);
+            state.popup = Some(Popup::Toc { selected: here });
+            vec![]
+        }
+        Action::NextBlock | Action::PrevBlock => {
+            let blocks = &state.runbook.view.sql_lines;
+            if blocks.is_empty() {
+                state.say("This runbook has no ```sql blocks.", Tone::Info);
+                return vec![];
+            }
+            let scroll = state.runbook.scroll;
+            let next = match (state.runbook.block, action == Action::NextBlock) {
+                (Some(b), true) => (b + 1).min(blocks.len() - 1),
+                (Some(b), false) => b.saturating_sub(1),
+                (None, true) => blocks.iter().position(|(a, _)| *a >= scroll).unwrap_or(blocks.len() - 1),
+                (None, false) => blocks.iter().rposition(|(a, _)| *a <= scroll).unwrap_or(0),
+            };
+            state.runbook.block = Some(next);
+            let (a, b) = blocks[next];
+            let h = state.runbook.height as usize;
+            if a < state.runbook.scroll || b >= state.runbook.scroll + h {
+                state.runbook.scroll = a.saturating_sub(2);
+            }
+            vec![]
+        }
+        Action::SendBlock => {
+            let Some(b) = state.runbook.block else {
+                state.say("Select a SQL block first (] and [ move between them).", Tone::Info);
+                return vec![];
+            };
+            let sql = state.setup.runbook.sql_blocks[b].clone();
+            let fx = state.append_to_editor(&sql);
+            state.set_focus(Focus::Editor);
+            state.say(format!("Runbook block #{} is in the editor; F5 runs it (it has not run).", b + 1), Tone::Info);
+            fx
+        }
+        Action::CopyCell | Action::CopyRow | Action::CopyAll => match results::copy(&state.results, action) {
+            Some((text, what)) => {
+                state.say(format!("Copied {what} to the clipboard (OSC 52)."), Tone::Good);
+                vec![Effect::Copy(text)]
+            }
+            None => {
+                state.say("Nothing to copy: no rows here.", Tone::Info);
+                vec![]
+            }
+        },
+        Action::NextResult | Action::PrevResult => {
+            let n = state.results.entries.len();
+            if n > 1 {
+                let c = state.results.current;
+                state.results.current = if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) };
+                state.results.row = 0;
+                state.results.col = 0;
+                state.results.top = 0;
+                state.results.left = 0;
+            }
+            vec![]
+        }
+    }
+}
+
+fn focus(state: &mut State, f: Focus) -> Vec<Effect> {
+    state.set_focus(f);
+    vec![]
+}
+
+/// F5: classify the text as it is now (never a cached verdict), then run only its reads.
+fn run(state: &mut State, all: bool) -> Vec<Effect> {
+    if state.running.is_some() {
+        state.say("A read is already running; Esc cancels it.", Tone::Warn);
+        return vec![];
+    }
+    let review = guard::review(&state.text());
+    if review.statements.is_empty() {
+        state.say("Nothing to run: the editor holds no SQL statement.", Tone::Info);
+        return vec![];
+    }
+    let chosen = targets(state, &review, all);
+    let reads: Vec<(usize, String)> = chosen
+        .iter()
+        .map(|&i| &review.statements[i])
+        .filter(|s| s.class == Class::Read)
+        .map(|s| (s.index, s.text.clone()))
+        .collect();
+    let writes: Vec<String> = chosen
+        .iter()
+        .map(|&i| &review.statements[i])
+        .filter(|s| s.class == Class::Write)
+        .map(|s| format!("#{} {}", s.index, s.kind.name()))
+        .collect();
+    let skipped = if writes.is_empty() {
+        String::new()
+    } else {
+        format!("Skipped {} WRITE{} ({}): writes never run here. ", writes.len(), if writes.len() == 1 { "" } else { "s" }, writes.join(", "))
+    };
+    if reads.is_empty() {
+        state.say(format!("{skipped}No read to run; Ctrl-S stages writes into a plan."), Tone::Warn);
+        return vec![];
+    }
+    if !matches!(state.conn, Conn::Connected { .. }) {
+        state.say(format!("{skipped}Not connected, so nothing ran; Ctrl-O reconnects."), Tone::Bad);
+        return vec![];
+    }
+    let id = state.next_id;
+    state.next_id += 1;
+    state.running = Some(Running { id, started: state.now, total: reads.len(), done: 0, cancelling: false });
+    state.say(
+        format!("{skipped}Running {} read{}…", reads.len(), if reads.len() == 1 { "" } else { "s" }),
+        if writes.is_empty() { Tone::Info } else { Tone::Warn },
+    );
+    vec![Effect::Run { id, reads }]
+}
+
+fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('q') {
+        state.popup = None;
+        return act(state, Action::Quit);
+    }
+    match popup {
+        Popup::Help { scroll: s } => {
+            state.popup = match key.code {
+                KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => None,
+                code => Some(Popup::Help { scroll: scroll(s as usize, code, 200, 10) as u16 }),
+            };
+        }
+        Popup::Toc { selected } => {
+            let n = state.runbook.view.headings.len();
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('t') => state.popup = None,
+                KeyCode::Enter => {
+                    if let Some(h) = state.runbook.view.headings.get(selected) {
+                        state.runbook.scroll = h.line;
+                    }
+                    state.popup = None;
+                    state.set_focus(Focus::Runbook);
+                }
+                code => state.popup = Some(Popup::Toc { selected: scroll(selected, code, n, 10) }),
+            }
+        }
+        Popup::Search { mut query } => match key.code {
+            KeyCode::Esc => state.popup = None,
+            KeyCode::Enter => {
+                state.popup = None;
+                state.runbook.search = query;
+                search(state, true, true);
+            }
+            KeyCode::Backspace => {
+                query.pop();
+                state.popup = Some(Popup::Search { query });
+            }
+            KeyCode::Char(c) if !ctrl => {
+                query.push(c);
+                state.popup = Some(Popup::Search { query });
+            }
+            _ => {}
+        },
+    }
+    vec![]
+}
+
+/// Moves the runbook to the next (or previous) line that holds the search text.
+fn search(state: &mut State, forward: bool, from_here: bool) {
+    let needle = state.runbook.search.to_lowercase();
+    if needle.is_empty() {
+        state.say("Search the runbook with /.", Tone::Info);
+        return;
+    }
+    let lines = &state.runbook.view.plain;
+    let at = state.runbook.scroll;
+    let hit = if forward {
+        let start = if from_here { at } else { at + 1 };
+        (start..lines.len()).chain(0..start).find(|&i| lines[i].to_lowercase().contains(&needle))
+    } else {
+        (0..at).rev().chain((at..lines.len()).rev()).find(|&i| lines[i].to_lowercase().contains(&needle))
+    };
+    match hit {
+        Some(i) => {
+            state.runbook.scroll = i;
+            let count = lines.iter().filter(|l| l.to_lowercase().contains(&needle)).count();
+            state.say(format!("\"{}\": {count} matching line{} (n next, N previous).", state.runbook.search, if count == 1 { "" } else { "s" }), Tone::Info);
+        }
+        None => state.say(format!("\"{}\" is not in the runbook.", state.runbook.search), Tone::Warn),
+    }
+    state.set_focus(Focus::Runbook);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,156 @@
+//! Results as the cockpit holds them: measured once when they arrive, so drawing a
+//! 100,000-row result only touches the rows on screen.
+
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use unicode_width::UnicodeWidthStr;
+
+use super::ResultsPane;
+use crate::config::Action;
+use crate::db::render::ResultSet;
+use crate::db::{DbError, Outcome, ValueKind};
+
+/// Widest a column gets on screen; the cell is cut with … beyond it.
+pub const MAX_COLUMN_WIDTH: u16 = 40;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub set: ResultSet,
+    pub widths: Vec<u16>,
+    pub rows: u64,
+    pub more: bool,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Rows(Table),
+    /// psql's report: message (SQLSTATE), LINE n: and caret, DETAIL, HINT.
+    Error { sqlstate: Option<String>, report: String },
+}
+
+/// One statement's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultEntry {
+    pub index: usize,
+    pub sql: String,
+    pub body: Body,
+}
+
+impl ResultEntry {
+    pub fn rows(index: usize, sql: String, set: ResultSet, outcome: &Outcome) -> ResultEntry {
+        let mut widths: Vec<u16> = set.columns.iter().map(|c| c.name.width() as u16).collect();
+        for row in &set.rows {
+            for (w, v) in widths.iter_mut().zip(row) {
+                let cell = v.as_deref().map_or(1, |v| display(v).width()) as u16;
+                *w = (*w).max(cell.min(MAX_COLUMN_WIDTH));
+            }
+        }
+        let widths = widths.into_iter().map(|w| w.clamp(1, MAX_COLUMN_WIDTH)).collect();
+        ResultEntry {
+            index,
+            sql,
+            body: Body::Rows(Table { set, widths, rows: outcome.rows, more: outcome.more, elapsed: outcome.elapsed }),
+        }
+    }
+
+    pub fn error(index: usize, sql: String, e: &DbError) -> ResultEntry {
+        let body = match e.server() {
+            Some(s) => Body::Error { sqlstate: Some(s.sqlstate.clone()), report: s.report(Some(&sql)) },
+            None => Body::Error { sqlstate: None, report: e.to_string() },
+        };
+        ResultEntry { index, sql, body }
+    }
+}
+
+/// A cell as one line: newlines and tabs made visible.
+pub fn display(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.contains(['\n', '\r', '\t']) {
+        v.replace("\r\n", "↵").replace(['\n', '\r'], "↵").replace('\t', "→").into()
+    } else {
+        v.into()
+    }
+}
+
+pub fn is_numeric(kind: ValueKind) -> bool {
+    kind == ValueKind::Number
+}
+
+pub fn elapsed(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1000.0 { format!("{ms:.1} ms") } else { format!("{:.2} s", ms / 1000.0) }
+}
+
+/// Arrow keys, pages, Home/End, moving the selected cell and keeping it on screen.
+pub fn navigate(p: &mut ResultsPane, code: KeyCode) {
+    let Some(t) = p.table() else { return };
+    let (nrows, ncols) = (t.set.rows.len(), t.set.columns.len());
+    if nrows == 0 && ncols == 0 {
+        return;
+    }
+    let page = p.height.max(1) as usize;
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => p.row = (p.row + 1).min(nrows.saturating_sub(1)),
+        KeyCode::Up | KeyCode::Char('k') => p.row = p.row.saturating_sub(1),
+        KeyCode::PageDown => p.row = (p.row + page).min(nrows.saturating_sub(1)),
+        KeyCode::PageUp => p.row = p.row.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => p.row = 0,
+        KeyCode::End | KeyCode::Char('G') => p.row = nrows.saturating_sub(1),
+        KeyCode::Right | KeyCode::Char('l') => p.col = (p.col + 1).min(ncols.saturating_sub(1)),
+        KeyCode::Left | KeyCode::Char('h') => p.col = p.col.saturating_sub(1),
+        _ => {}
+    }
+    if p.row < p.top {
+        p.top = p.row;
+    } else if p.row >= p.top + page {
+        p.top = p.row + 1 - page;
+    }
+    if p.col < p.left {
+        p.left = p.col;
+    }
+}
+
+/// What a copy action puts on the clipboard (TSV), and what to call it.
+pub fn copy(p: &ResultsPane, action: Action) -> Option<(String, String)> {
+    let t = p.table()?;
+    let cell = |v: &Option<Box<str>>| tsv_field(v.as_deref());
+    match action {
+        Action::CopyCell => {
+            let v = t.set.rows.get(p.row)?.get(p.col)?;
+            Some((v.as_deref().unwrap_or("").to_string(), format!("the cell at row {}, {}", p.row + 1, t.set.columns[p.col].name)))
+        }
+        Action::CopyRow => {
+            let row = t.set.rows.get(p.row)?;
+            Some((row.iter().map(cell).collect::<Vec<_>>().join("\t"), format!("row {} as TSV", p.row + 1)))
+        }
+        _ => {
+            if t.set.columns.is_empty() {
+                return None;
+            }
+            let mut out = t.set.columns.iter().map(|c| tsv_field(Some(&c.name))).collect::<Vec<_>>().join("\t");
+            for row in &t.set.rows {
+                out.push('\n');
+                out.push_str(&row.iter().map(cell).collect::<Vec<_>>().join("\t"));
+            }
+            Some((out, format!("{} rows as TSV", t.set.rows.len())))
+        }
+    }
+}
+
+/// A TSV field: tabs, newlines and backslashes escaped as PostgreSQL's text format does;
+/// NULL is empty.
+fn tsv_field(v: Option<&str>) -> String {
+    let Some(v) = v else { return String::new() };
+    let mut s = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\t' => s.push_str("\\t"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\\' => s.push_str("\\\\"),
+            c => s.push(c),
+        }
+    }
+    s
+}

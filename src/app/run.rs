@@ -1,0 +1,295 @@
+//! The event loop: owns the terminal, the tasks and the channels, and carries out effects.
+//! The terminal is restored on every way out: return, error, panic, SIGTERM, SIGHUP.
+
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, Event};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen, SetTitle};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::{Effect, Msg, ResultEntry, Setup, State, update};
+use crate::db::render::ResultSet;
+use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
+
+/// Everything the cockpit needs to start.
+pub struct Launch {
+    pub setup: Setup,
+    pub target: Target,
+    pub limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CockpitError {
+    #[error("the cockpit needs a terminal (standard input and output must be a TTY); for scripts, use `warroom query` or `warroom check`")]
+    NotATerminal,
+    #[error("the terminal failed: {0}")]
+    Terminal(#[from] io::Error),
+}
+
+/// Puts the terminal back as it was: raw mode off, main screen, no bracketed paste or mouse.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+}
+
+fn enter_terminal(title: &str) -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, SetTitle(title))
+}
+
+/// Restores the terminal when dropped, whatever the way out.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+enum DbCmd {
+    Connect,
+    Run { id: u64, reads: Vec<(usize, String)> },
+}
+
+/// Opens the cockpit and runs it until the user quits (or a signal ends it).
+pub fn cockpit(launch: Launch) -> Result<(), CockpitError> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(CockpitError::NotATerminal);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    install_panic_hook();
+    let s = &launch.setup;
+    let title = format!("warroom · {} · {} on {}", s.environment.to_uppercase(), s.database, s.host);
+    enter_terminal(&title)?;
+    let _guard = TerminalGuard;
+    // The session's futures are not Send: everything runs on this one thread.
+    let result = runtime.block_on(tokio::task::LocalSet::new().run_until(event_loop(launch, title)));
+    drop(_guard);
+    // The terminal title is left as the environment said; give it back a neutral one.
+    let _ = execute!(io::stdout(), SetTitle(""));
+    result
+}
+
+async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
+    spawn_input(msg_tx.clone());
+    let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone());
+    let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
+    let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
+    tokio::task::spawn_local(db_task(launch.target, launch.limits, launch.setup.row_limit, db_rx, msg_tx.clone(), canceller.clone()));
+
+    let size = terminal::size()?;
+    let mut state = State::new(launch.setup, size);
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let mut effects = vec![Effect::Connect];
+    loop {
+        for e in effects.drain(..) {
+            match e {
+                Effect::Analyze { revision, text } => {
+                    let _ = analyze_tx.send((revision, text));
+                }
+                Effect::Connect => {
+                    let _ = db_tx.send(DbCmd::Connect);
+                }
+                Effect::Run { id, reads } => {
+                    let _ = db_tx.send(DbCmd::Run { id, reads });
+                }
+                Effect::Cancel { .. } => {
+                    if let Some(c) = canceller.lock().expect("canceller lock").clone() {
+                        tokio::spawn(async move { c.cancel().await });
+                    }
+                }
+                Effect::Copy(text) => {
+                    let _ = execute!(io::stdout(), crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
+                }
+                Effect::Suspend => {
+                    suspend(&title)?;
+                    terminal.clear()?;
+                }
+                Effect::Quit => {}
+            }
+        }
+        if state.quit {
+            break;
+        }
+        terminal.draw(|f| crate::ui::draw(f, &state))?;
+
+        let first = tokio::select! {
+            m = msg_rx.recv() => m,
+            _ = tick.tick(), if state.running.is_some() => Some(Msg::Tick),
+            _ = term.recv() => break,
+            _ = hup.recv() => break,
+        };
+        // Take everything that is waiting, and draw once after (bursts such as a paste coalesce).
+        let mut batch: Vec<Msg> = first.into_iter().collect();
+        while let Ok(m) = msg_rx.try_recv() {
+            batch.push(m);
+        }
+        for m in batch {
+            state.now = Instant::now();
+            effects.extend(update(&mut state, m));
+        }
+    }
+    // A read still running is cancelled before we go, so the server does not carry on.
+    if state.running.is_some()
+        && let Some(c) = canceller.lock().expect("canceller lock").clone()
+    {
+        let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
+    }
+    Ok(())
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
+fn suspend(title: &str) -> io::Result<()> {
+    restore_terminal();
+    // SAFETY: raise only sends a signal to this process; SIGTSTP's default action stops it
+    // and execution continues here after SIGCONT.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    enter_terminal(title)
+}
+
+/// Terminal events, read on a thread of their own so the loop never blocks on input.
+fn spawn_input(tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match crossterm::event::read() {
+                Ok(Event::Key(k)) => Msg::Key(k),
+                Ok(Event::Paste(p)) => Msg::Paste(p),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Classification and highlighting, off the UI thread; only the newest text is worked on.
+fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc::Sender<(u64, String)> {
+    let (in_tx, in_rx) = mpsc::channel::<(u64, String)>();
+    std::thread::spawn(move || {
+        crate::highlight::warm_up();
+        while let Ok(mut job) = in_rx.recv() {
+            while let Ok(newer) = in_rx.try_recv() {
+                job = newer;
+            }
+            let analysis = super::analysis::analyze(job.0, &job.1, &theme);
+            if tx.send(Msg::Analyzed(analysis)).is_err() {
+                break;
+            }
+        }
+    });
+    in_tx
+}
+
+/// The only user of the session: connects, checks the posture, runs reads one at a time.
+async fn db_task(
+    target: Target,
+    limits: Limits,
+    row_limit: u64,
+    mut rx: UnboundedReceiver<DbCmd>,
+    tx: UnboundedSender<Msg>,
+    canceller: Arc<Mutex<Option<Canceller>>>,
+) {
+    let mut session: Option<Session> = None;
+    let backstop = limits.statement_timeout + Duration::from_secs(5);
+    let limit = (row_limit > 0).then_some(row_limit);
+    while let Some(cmd) = rx.recv().await {
+        match cmd {
+            DbCmd::Connect => {
+                session = None;
+                *canceller.lock().expect("canceller lock") = None;
+                let connected = async {
+                    let mut s = Session::connect(&target, limits).await?;
+                    let p = posture::check(&mut s).await?;
+                    Ok::<_, DbError>((s, p))
+                }
+                .await;
+                let msg = match connected {
+                    Ok((s, p)) => {
+                        *canceller.lock().expect("canceller lock") = Some(s.canceller());
+                        let msg = Msg::Connected { info: Box::new(s.info.clone()), posture: Box::new(p) };
+                        session = Some(s);
+                        msg
+                    }
+                    Err(e) => Msg::ConnectFailed(match e.server() {
+                        Some(s) => s.report(None),
+                        None => e.to_string(),
+                    }),
+                };
+                let _ = tx.send(msg);
+            }
+            DbCmd::Run { id, reads } => {
+                let mut lost = None;
+                for (index, sql) in reads {
+                    let Some(s) = session.as_mut() else {
+                        lost = Some("not connected".to_string());
+                        break;
+                    };
+                    let mut set = ResultSet::default();
+                    let result = {
+                        let cancel = s.canceller();
+                        let run = s.run(&sql, limit, &mut set);
+                        tokio::pin!(run);
+                        tokio::select! {
+                            r = &mut run => r,
+                            _ = tokio::time::sleep(backstop) => {
+                                let _ = cancel.cancel().await;
+                                match tokio::time::timeout(Duration::from_secs(5), run).await {
+                                    Ok(_) => Err(DbError::TimedOut(backstop)),
+                                    Err(_) => Err(DbError::Lost("the server stopped answering".into())),
+                                }
+                            }
+                        }
+                    };
+                    let entry = match result {
+                        Ok(outcome) => ResultEntry::rows(index, sql, set, &outcome),
+                        Err(e) => {
+                            if let DbError::Lost(m) = &e {
+                                lost = Some(m.clone());
+                            }
+                            ResultEntry::error(index, sql, &e)
+                        }
+                    };
+                    let failed = matches!(entry.body, super::Body::Error { .. });
+                    let _ = tx.send(Msg::Result { id, entry });
+                    if failed {
+                        break;
+                    }
+                }
+                if lost.is_some() {
+                    session = None;
+                    *canceller.lock().expect("canceller lock") = None;
+                }
+                let _ = tx.send(Msg::RunFinished { id, lost });
+            }
+        }
+    }
+    let _ = io::stdout().flush();
+}

@@ -1,0 +1,94 @@
+//! `warroom [CONN]` and `warroom demo`: open the full-screen cockpit.
+
+use std::path::{Path, PathBuf};
+
+use super::connected::{Resolved, resolve};
+use super::{CliError, CockpitArgs, exit};
+use crate::app::Setup;
+use crate::app::run::{self, Launch};
+use crate::config::{Keymap, Theme, theme};
+use crate::runbook::{self, Runbook};
+
+/// Banner text when no profile says which environment this is: assume the worst.
+const DEFAULT_ENVIRONMENT: &str = "production";
+
+/// What the cockpit shows, from the flags, the profile and the config.
+pub(super) struct Look<'a> {
+    pub incident: Option<String>,
+    pub runbook: Option<&'a Path>,
+    pub theme: Option<&'a str>,
+    pub environment: Option<&'a str>,
+    pub host: Option<String>,
+}
+
+pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> {
+    let usage = |e: crate::config::ConfigError| CliError::Usage(e.to_string());
+    let profile = resolved.profile.as_ref().map(|(_, p)| p);
+    let theme_name = look
+        .theme
+        .map(str::to_string)
+        .or_else(|| profile.and_then(|p| p.theme.clone()))
+        .or_else(|| resolved.config.theme.clone())
+        .unwrap_or_else(|| theme::DEFAULT_THEME.to_string());
+    let theme = Theme::load(&theme_name).map_err(usage)?;
+    let keymap = Keymap::with_overrides(Some(&resolved.config.keys)).map_err(usage)?;
+    let runbook_path: Option<PathBuf> =
+        look.runbook.map(Path::to_path_buf).or_else(|| profile.and_then(|p| p.runbook.clone()));
+    let runbook = match runbook_path {
+        Some(path) => {
+            let text = super::read_input(&path)?;
+            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            Runbook::parse(&name, &text)
+        }
+        None => Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
+    };
+    let target = &resolved.target;
+    let host = look.host.unwrap_or_else(|| {
+        target
+            .hosts
+            .iter()
+            .map(|h| if h.is_socket() { format!("{} (socket)", h.host) } else { format!("{}:{}", h.host, h.port) })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let incident = look.incident.or_else(|| std::env::var("WARROOM_INCIDENT").ok().filter(|s| !s.is_empty()));
+    Ok(Setup {
+        environment: look
+            .environment
+            .map(str::to_string)
+            .or_else(|| profile.and_then(|p| p.environment.clone()))
+            .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_string()),
+        host,
+        database: target.dbname.clone(),
+        role: target.user.clone(),
+        incident,
+        profile: resolved.profile.as_ref().map(|(n, _)| n.clone()),
+        row_limit: resolved.row_limit,
+        statement_timeout: resolved.limits.statement_timeout,
+        theme,
+        keymap,
+        runbook,
+    })
+}
+
+pub fn open(args: CockpitArgs) -> Result<u8, CliError> {
+    let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
+    let look = Look {
+        incident: args.incident.clone(),
+        runbook: args.runbook.as_deref(),
+        theme: args.theme.as_deref(),
+        environment: None,
+        host: None,
+    };
+    let setup = setup(&resolved, look)?;
+    launch(setup, resolved)
+}
+
+pub(super) fn launch(setup: Setup, resolved: Resolved) -> Result<u8, CliError> {
+    let launch = Launch { setup, target: resolved.target, limits: resolved.limits };
+    match run::cockpit(launch) {
+        Ok(()) => Ok(exit::DONE),
+        Err(e @ run::CockpitError::NotATerminal) => Err(CliError::Usage(e.to_string())),
+        Err(e) => Err(CliError::Usage(e.to_string())),
+    }
+}

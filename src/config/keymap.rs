@@ -1,0 +1,358 @@
+//! Key bindings as data: `assets/keymap.toml` holds the defaults; the config file's
+//! `[keys.*]` tables override them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+use super::ConfigError;
+
+const DEFAULTS: &str = include_str!("../../assets/keymap.toml");
+
+/// What a user can bind a key to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    FocusNext,
+    FocusPrev,
+    FocusRunbook,
+    FocusEditor,
+    FocusReview,
+    FocusResults,
+    Run,
+    RunAll,
+    Cancel,
+    Stage,
+    Reconnect,
+    Suspend,
+    Search,
+    SearchNext,
+    SearchPrev,
+    Toc,
+    NextBlock,
+    PrevBlock,
+    SendBlock,
+    CopyCell,
+    CopyRow,
+    CopyAll,
+    NextResult,
+    PrevResult,
+}
+
+impl Action {
+    /// One line for the help popup.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit (the terminal is restored)",
+            Action::Help => "show every key",
+            Action::FocusNext => "focus the next pane",
+            Action::FocusPrev => "focus the previous pane",
+            Action::FocusRunbook => "focus the runbook",
+            Action::FocusEditor => "focus the editor",
+            Action::FocusReview => "focus the review",
+            Action::FocusResults => "focus the results",
+            Action::Run => "run the read under the cursor (all reads of a selection or a fresh paste)",
+            Action::RunAll => "run every read in the editor; writes are skipped",
+            Action::Cancel => "cancel the running read; close a popup",
+            Action::Stage => "stage the writes into a rollback plan",
+            Action::Reconnect => "reconnect to the database",
+            Action::Suspend => "suspend to the shell (fg resumes)",
+            Action::Search => "search the runbook",
+            Action::SearchNext => "next search match",
+            Action::SearchPrev => "previous search match",
+            Action::Toc => "table of contents: jump to a heading",
+            Action::NextBlock => "select the next SQL block",
+            Action::PrevBlock => "select the previous SQL block",
+            Action::SendBlock => "send the selected SQL block to the editor (it does not run)",
+            Action::CopyCell => "copy the cell (OSC 52 clipboard)",
+            Action::CopyRow => "copy the row as TSV",
+            Action::CopyAll => "copy the whole result as TSV",
+            Action::NextResult => "next result",
+            Action::PrevResult => "previous result",
+        }
+    }
+
+    fn runs(self) -> bool {
+        matches!(self, Action::Run | Action::RunAll)
+    }
+}
+
+/// A key as written in the keymap: `ctrl-r`, `shift-f5`, `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub code: KeyCodeOrd,
+    pub mods: u8,
+}
+
+/// `KeyCode` with an order, so that bindings list stably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeOrd {
+    F(u8),
+    Char(char),
+    Named(&'static str),
+}
+
+const CTRL: u8 = 1;
+const ALT: u8 = 2;
+const SHIFT: u8 = 4;
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("esc", KeyCode::Esc),
+    ("enter", KeyCode::Enter),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("space", KeyCode::Char(' ')),
+];
+
+impl Key {
+    pub fn parse(spec: &str) -> Option<Key> {
+        let mut mods = 0;
+        let mut rest = spec;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") && rest.len() > 5 {
+                (CTRL, 5)
+            } else if lower.starts_with("alt-") && rest.len() > 4 {
+                (ALT, 4)
+            } else if lower.starts_with("shift-") && rest.len() > 6 {
+                (SHIFT, 6)
+            } else {
+                break;
+            };
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let lower = rest.to_ascii_lowercase();
+        let code = if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+            (1..=12).contains(&n).then_some(KeyCodeOrd::F(n))?
+        } else if let Some((name, code)) = NAMED.iter().find(|(n, _)| *n == lower) {
+            match code {
+                KeyCode::Char(c) => KeyCodeOrd::Char(*c),
+                _ => KeyCodeOrd::Named(name),
+            }
+        } else {
+            let mut chars = rest.chars();
+            let c = chars.next()?;
+            if chars.next().is_some() {
+                return None;
+            }
+            // Ctrl and Alt letters arrive lower-case from most terminals.
+            KeyCodeOrd::Char(if mods & (CTRL | ALT) != 0 { c.to_ascii_lowercase() } else { c })
+        };
+        Some(Key { code, mods })
+    }
+
+    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
+        let mut mods = 0;
+        if ev.modifiers.contains(KeyModifiers::CONTROL) {
+            mods |= CTRL;
+        }
+        if ev.modifiers.contains(KeyModifiers::ALT) {
+            mods |= ALT;
+        }
+        let shift = ev.modifiers.contains(KeyModifiers::SHIFT);
+        let code = match ev.code {
+            KeyCode::F(n) => KeyCodeOrd::F(n),
+            // The character already says whether Shift was down.
+            KeyCode::Char(c) => {
+                KeyCodeOrd::Char(if mods & (CTRL | ALT) != 0 { c.to_ascii_lowercase() } else { c })
+            }
+            KeyCode::BackTab => KeyCodeOrd::Named("backtab"),
+            other => KeyCodeOrd::Named(NAMED.iter().find(|(_, c)| *c == other)?.0),
+        };
+        if shift && !matches!(code, KeyCodeOrd::Char(_)) && code != KeyCodeOrd::Named("backtab") {
+            mods |= SHIFT;
+        }
+        Some(Key { code, mods })
+    }
+
+    /// A plain character, which the editor takes as typing.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCodeOrd::Char(_)) && self.mods & (CTRL | ALT) == 0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods & CTRL != 0 {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods & ALT != 0 {
+            f.write_str("Alt-")?;
+        }
+        if self.mods & SHIFT != 0 {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCodeOrd::F(n) => write!(f, "F{n}"),
+            KeyCodeOrd::Char(' ') => f.write_str("Space"),
+            KeyCodeOrd::Char(c) if self.mods & (CTRL | ALT) != 0 => write!(f, "{}", c.to_ascii_uppercase()),
+            KeyCodeOrd::Char(c) => write!(f, "{c}"),
+            KeyCodeOrd::Named("backtab") => f.write_str("Shift-Tab"),
+            KeyCodeOrd::Named("pageup") => f.write_str("PgUp"),
+            KeyCodeOrd::Named("pagedown") => f.write_str("PgDn"),
+            KeyCodeOrd::Named(n) => {
+                let mut c = n.chars();
+                let first = c.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+                write!(f, "{first}{}", c.as_str())
+            }
+        }
+    }
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Runbook,
+    Results,
+}
+
+/// The `[keys]` tables of a config file (or of the defaults): key → action name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    #[serde(default)]
+    pub global: BTreeMap<String, String>,
+    #[serde(default)]
+    pub runbook: BTreeMap<String, String>,
+    #[serde(default)]
+    pub results: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    pub global: BTreeMap<Key, Action>,
+    pub runbook: BTreeMap<Key, Action>,
+    pub results: BTreeMap<Key, Action>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::with_overrides(None).expect("the default keymap is valid")
+    }
+}
+
+impl Keymap {
+    /// The defaults, with the config's `[keys]` applied on top.
+    pub fn with_overrides(overrides: Option<&KeysConfig>) -> Result<Keymap, ConfigError> {
+        let defaults: KeysConfig = toml::from_str(DEFAULTS)
+            .map_err(|e| ConfigError::Invalid("the default keymap".into(), e.to_string()))?;
+        let mut map = Keymap { global: BTreeMap::new(), runbook: BTreeMap::new(), results: BTreeMap::new() };
+        for source in [Some(&defaults), overrides].into_iter().flatten() {
+            for (table, into) in [
+                (&source.global, &mut map.global),
+                (&source.runbook, &mut map.runbook),
+                (&source.results, &mut map.results),
+            ] {
+                apply(table, into)?;
+            }
+        }
+        Ok(map)
+    }
+
+    pub fn lookup(&self, context: Context, key: &Key) -> Option<Action> {
+        let table = match context {
+            Context::Global => &self.global,
+            Context::Runbook => &self.runbook,
+            Context::Results => &self.results,
+        };
+        table.get(key).copied()
+    }
+
+    /// The keys bound to an action, for hints ("F5/Ctrl-R").
+    pub fn keys_for(&self, action: Action) -> String {
+        let keys: Vec<String> = [&self.global, &self.runbook, &self.results]
+            .into_iter()
+            .flat_map(|t| t.iter().filter(|(_, a)| **a == action).map(|(k, _)| k.to_string()))
+            .collect();
+        if keys.is_empty() { "(unbound)".into() } else { keys.join("/") }
+    }
+}
+
+fn apply(table: &BTreeMap<String, String>, into: &mut BTreeMap<Key, Action>) -> Result<(), ConfigError> {
+    for (spec, action) in table {
+        let key = Key::parse(spec).ok_or_else(|| {
+            ConfigError::Value(format!(
+                "keys: \"{spec}\" is not a key; write it like \"f5\", \"ctrl-r\", \"alt-1\", \"shift-f5\" or \"?\""
+            ))
+        })?;
+        if action == "none" {
+            into.remove(&key);
+            continue;
+        }
+        let action: Action = Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(
+            action,
+        ))
+        .map_err(|_| ConfigError::Value(format!("keys: \"{spec}\" = \"{action}\": no such action")))?;
+        if action.runs() && key.code == KeyCodeOrd::Named("enter") && key.mods == 0 {
+            return Err(ConfigError::Value(format!(
+                "keys: a bare Enter may not run anything (\"{spec}\" = \"{}\"); use F5 or a Ctrl key",
+                spec_of(action)
+            )));
+        }
+        into.insert(key, action);
+    }
+    Ok(())
+}
+
+fn spec_of(a: Action) -> &'static str {
+    match a {
+        Action::RunAll => "run_all",
+        _ => "run",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyEventKind, KeyEventState};
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> Key {
+        Key::from_event(&KeyEvent { code, modifiers: mods, kind: KeyEventKind::Press, state: KeyEventState::NONE })
+            .unwrap()
+    }
+
+    #[test]
+    fn defaults_and_events_agree() {
+        let m = Keymap::default();
+        assert_eq!(m.lookup(Context::Global, &ev(KeyCode::F(5), KeyModifiers::NONE)), Some(Action::Run));
+        assert_eq!(m.lookup(Context::Global, &ev(KeyCode::Char('r'), KeyModifiers::CONTROL)), Some(Action::Run));
+        assert_eq!(m.lookup(Context::Global, &ev(KeyCode::F(5), KeyModifiers::SHIFT)), Some(Action::RunAll));
+        assert_eq!(m.lookup(Context::Global, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrev));
+        assert_eq!(m.lookup(Context::Results, &ev(KeyCode::Char('Y'), KeyModifiers::SHIFT)), Some(Action::CopyRow));
+        assert_eq!(m.lookup(Context::Global, &ev(KeyCode::Char('1'), KeyModifiers::ALT)), Some(Action::FocusRunbook));
+        assert_eq!(m.keys_for(Action::Run), "F5/Ctrl-R");
+    }
+
+    #[test]
+    fn overrides_unbind_and_refuse_enter() {
+        let mut k = KeysConfig::default();
+        k.global.insert("f9".into(), "run".into());
+        k.global.insert("ctrl-r".into(), "none".into());
+        let m = Keymap::with_overrides(Some(&k)).unwrap();
+        assert_eq!(m.keys_for(Action::Run), "F5/F9");
+        k.global.insert("enter".into(), "run".into());
+        assert!(Keymap::with_overrides(Some(&k)).unwrap_err().to_string().contains("bare Enter"));
+        let mut bad = KeysConfig::default();
+        bad.global.insert("f5".into(), "explode".into());
+        assert!(Keymap::with_overrides(Some(&bad)).unwrap_err().to_string().contains("no such action"));
+        bad.global.clear();
+        bad.global.insert("ctrl-".into(), "run".into());
+        assert!(Keymap::with_overrides(Some(&bad)).unwrap_err().to_string().contains("not a key"));
+    }
+}

@@ -1,0 +1,113 @@
+//! The banner: the environment in big letters and in plain text, where we are connected,
+//! as whom, and the read-only posture. It never scrolls away.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use tui_big_text::{BigText, PixelSize};
+
+use crate::app::{Conn, State};
+use crate::db::posture::Level;
+
+/// Columns the big letters take: the quadrant font is 4 columns a letter.
+fn big_width(word: &str) -> u16 {
+    (word.chars().count() as u16) * 4
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let t = &state.setup.theme;
+    let env = state.setup.environment.to_uppercase();
+    let env_color = t.environment(&state.setup.environment);
+    let env_style = Style::default().fg(env_color).add_modifier(Modifier::BOLD);
+    let block = Block::default().borders(Borders::BOTTOM).border_style(Style::default().fg(env_color));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let info = info_lines(state);
+    let big = big_width(&env);
+    if inner.height >= 4 && inner.width >= big + 34 {
+        let [left, _, right] =
+            Layout::horizontal([Constraint::Length(big), Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+        let text = BigText::builder().pixel_size(PixelSize::Quadrant).style(env_style).lines(vec![env.clone().into()]).build();
+        frame.render_widget(text, left);
+        frame.render_widget(Paragraph::new(info), right);
+    } else {
+        // Too small for big letters: the word, reversed, then the rest on one line.
+        let mut spans = vec![Span::styled(format!(" {env} "), env_style.add_modifier(Modifier::REVERSED)), Span::raw(" ")];
+        for l in info.into_iter().skip(1) {
+            spans.extend(l.spans);
+            spans.push(Span::raw("  "));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), inner);
+    }
+}
+
+fn info_lines(state: &State) -> Vec<Line<'static>> {
+    let s = &state.setup;
+    let t = &s.theme;
+    let env_style = Style::default().fg(t.environment(&s.environment)).add_modifier(Modifier::BOLD);
+    let text = Style::default().fg(t.text);
+    let dim = Style::default().fg(t.dim);
+    let ok = Style::default().fg(t.ok);
+    let bad = Style::default().fg(t.error).add_modifier(Modifier::BOLD);
+
+    let mut first = vec![Span::styled(s.environment.to_uppercase(), env_style), Span::raw("  ")];
+    first.push(Span::styled(s.database.clone(), text.add_modifier(Modifier::BOLD)));
+    first.push(Span::styled(" on ", dim));
+    first.push(Span::styled(s.host.clone(), text));
+    let role = match &state.conn {
+        Conn::Connected { info, .. } => info.current_user.clone(),
+        _ => s.role.clone(),
+    };
+    let mut second = vec![Span::styled("role ", dim), Span::styled(role, text)];
+    second.push(Span::styled("  incident ", dim));
+    second.push(Span::styled(s.incident.clone().unwrap_or_else(|| "none".into()), text));
+    if let Some(p) = &s.profile {
+        second.push(Span::styled("  profile ", dim));
+        second.push(Span::styled(p.clone(), text));
+    }
+    let (third, fourth) = match &state.conn {
+        Conn::Connecting => (
+            Line::from(Span::styled("◌ connecting…", Style::default().fg(t.warn))),
+            Line::from(Span::styled("read-only posture: not checked yet", dim)),
+        ),
+        Conn::Failed(e) | Conn::Lost(e) => {
+            let what = if matches!(state.conn, Conn::Lost(_)) { "connection lost" } else { "not connected" };
+            (
+                Line::from(vec![Span::styled(format!("✖ {what}: "), bad), Span::styled(e.lines().next().unwrap_or("").to_string(), text)]),
+                Line::from(Span::styled("nothing can run; Ctrl-O reconnects", dim)),
+            )
+        }
+        Conn::Connected { info, posture } => {
+            let version = info.version.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            let role = if info.in_recovery { "standby" } else { "primary" };
+            let third = Line::from(vec![
+                Span::styled("● connected", ok),
+                Span::styled(format!("  {version} · {role}"), dim),
+            ]);
+            let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
+            let fourth = if failures.is_empty() {
+                let tick = |label: String| [Span::styled("✓ ", ok), Span::styled(format!("{label}  "), text)];
+                let warn = posture.checks.iter().filter(|c| c.level == Level::Warn).count();
+                let mut spans = Vec::new();
+                spans.extend(tick("role read-only".into()));
+                spans.extend(tick("session read-only".into()));
+                spans.extend(tick(format!("timeout {}", info.statement_timeout)));
+                spans.extend(tick(format!("limit {}", s.row_limit)));
+                if warn > 0 {
+                    spans.push(Span::styled(format!("({warn} warning{})", if warn == 1 { "" } else { "s" }), Style::default().fg(t.warn)));
+                }
+                Line::from(spans)
+            } else {
+                Line::from(vec![
+                    Span::styled("✖ NOT READ-ONLY: ", bad),
+                    Span::styled(failures.join(", "), Style::default().fg(t.error)),
+                ])
+            };
+            (third, fourth)
+        }
+    };
+    vec![Line::from(first), Line::from(second), third, fourth]
+}

@@ -1,0 +1,101 @@
+//! Popups over the panes: every key (F1), the runbook's contents (t), the search prompt (/).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use crate::app::{Popup, State};
+use crate::config::Action;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
+    h
+}
+
+/// Every binding, for the help popup: (keys, what it does), grouped by where it applies.
+pub fn help_lines(state: &State) -> Vec<Line<'static>> {
+    let t = &state.setup.theme;
+    let km = &state.setup.keymap;
+    let head = |s: &str| Line::from(Span::styled(s.to_string(), Style::default().fg(t.heading).add_modifier(Modifier::BOLD)));
+    let row = |k: String, what: &str| {
+        Line::from(vec![Span::styled(format!("  {k:<16}"), Style::default().fg(t.focus)), Span::styled(what.to_string(), Style::default().fg(t.text))])
+    };
+    let mut lines = vec![head("Everywhere"), ];
+    let mut seen = Vec::new();
+    for (_, a) in &km.global {
+        if !seen.contains(a) {
+            seen.push(*a);
+            lines.push(row(km.keys_for(*a), a.describe()));
+        }
+    }
+    for (title, table) in [("Runbook pane", &km.runbook), ("Results pane", &km.results)] {
+        lines.push(Line::default());
+        lines.push(head(title));
+        for (k, a) in table {
+            lines.push(row(k.to_string(), a.describe()));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(head("Moving"));
+    lines.push(row("↑ ↓ PgUp PgDn".into(), "scroll the focused pane (j k too, except in the editor)"));
+    lines.push(row("← → Home End".into(), "move between cells in the results"));
+    lines.push(Line::default());
+    lines.push(head("Editor"));
+    lines.push(row("type / paste".into(), "Enter is a new line and never runs anything"));
+    lines.push(row("Ctrl-U".into(), "undo"));
+    lines.push(row("Shift-arrows".into(), "select; F5 then runs the reads of the selection"));
+    let _ = Action::Help;
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
+    let t = &state.setup.theme;
+    let frame_block = |title: &str| {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Double)
+            .border_style(Style::default().fg(t.focus))
+            .title(Span::styled(format!(" {title} "), Style::default().fg(t.focus).add_modifier(Modifier::BOLD)))
+            .title_bottom(Span::styled(" Esc closes ", Style::default().fg(t.dim)))
+    };
+    match popup {
+        Popup::Help { scroll } => {
+            let lines = help_lines(state);
+            let r = centered(area, 78, lines.len() as u16 + 2);
+            frame.render_widget(Clear, r);
+            frame.render_widget(Paragraph::new(lines).scroll((*scroll, 0)).block(frame_block("Keys (↑ ↓ scroll)")), r);
+        }
+        Popup::Toc { selected } => {
+            let heads = &state.runbook.view.headings;
+            let r = centered(area, 60, heads.len() as u16 + 2);
+            let inner_h = r.height.saturating_sub(2) as usize;
+            let first = selected.saturating_sub(inner_h.saturating_sub(1));
+            let lines: Vec<Line> = heads
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take(inner_h)
+                .map(|(i, h)| {
+                    let text = format!("{}{}", "  ".repeat(h.level.saturating_sub(1) as usize), h.title);
+                    let style = if i == *selected {
+                        Style::default().fg(t.text).bg(t.selection).add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::default().fg(t.text)
+                    };
+                    Line::from(Span::styled(text, style))
+                })
+                .collect();
+            frame.render_widget(Clear, r);
+            frame.render_widget(Paragraph::new(lines).block(frame_block("Contents (Enter jumps)")), r);
+        }
+        Popup::Search { query } => {
+            let r = centered(area, 50, 3);
+            frame.render_widget(Clear, r);
+            let line = Line::from(vec![Span::styled("/", Style::default().fg(t.dim)), Span::styled(format!("{query}█"), Style::default().fg(t.text))]);
+            frame.render_widget(Paragraph::new(line).block(frame_block("Search the runbook (Enter)")), r);
+        }
+    }
+}

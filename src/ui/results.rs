@@ -1,0 +1,111 @@
+//! The results pane: a table scrollable both ways (only the visible rows are touched),
+//! or the error with its SQLSTATE and the position marked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::results::{display, elapsed, is_numeric};
+use crate::app::{Body, Focus, State};
+use crate::db::render::NULL_DISPLAY;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let t = &state.setup.theme;
+    let p = &state.results;
+    let dim = Style::default().fg(t.dim);
+    let extra = match p.entries.get(p.current) {
+        Some(e) => {
+            let of = if p.entries.len() > 1 { format!(" ({} of {}, ] [ switch)", p.current + 1, p.entries.len()) } else { String::new() };
+            Span::styled(format!("statement #{}{of}", e.index), dim)
+        }
+        None => Span::styled("nothing run yet", dim),
+    };
+    let block = super::pane(state, Focus::Results, "Results", Some(extra));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(entry) = p.entries.get(p.current) else {
+        let msg = "Rows of reads show here. F5 runs the read under the cursor; Shift-F5 every read.";
+        frame.render_widget(Paragraph::new(msg).style(dim).wrap(Wrap { trim: true }), inner);
+        return;
+    };
+    match &entry.body {
+        Body::Error { report, .. } => {
+            let mut lines = vec![Line::from(Span::styled("ERROR", Style::default().fg(t.error).add_modifier(Modifier::BOLD)))];
+            for (i, l) in report.lines().enumerate() {
+                let style = if i == 0 { Style::default().fg(t.error) } else { Style::default().fg(t.text) };
+                lines.push(Line::from(Span::styled(l.to_string(), style)));
+            }
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        }
+        Body::Rows(table) => {
+            if inner.height < 2 {
+                return;
+            }
+            let footer_h = 1;
+            let body_h = inner.height.saturating_sub(1 + footer_h) as usize;
+            let cols = &table.set.columns;
+            // Columns from `left` that fit.
+            let mut shown = Vec::new();
+            let mut x = 0u16;
+            // Start at `left`, moved right just enough that the selected column shows.
+            let mut start = p.left.min(p.col).min(cols.len());
+            while start < p.col && table.widths[start..=p.col].iter().map(|w| w + 3).sum::<u16>() > inner.width + 3 {
+                start += 1;
+            }
+            for c in start..cols.len() {
+                let w = table.widths[c];
+                if x > 0 && x + w > inner.width {
+                    break;
+                }
+                shown.push((c, x, w.min(inner.width.saturating_sub(x))));
+                x += w + 3;
+            }
+            let buf = frame.buffer_mut();
+            let header_style = Style::default().fg(t.heading).add_modifier(Modifier::BOLD);
+            for &(c, cx, w) in &shown {
+                let name = crate::ui::fit(&cols[c].name, w as usize);
+                buf.set_stringn(inner.x + cx, inner.y, &name, w as usize, header_style);
+                if cx > 0 {
+                    buf.set_string(inner.x + cx - 2, inner.y, "│", dim);
+                }
+            }
+            let top = p.top.min(table.set.rows.len());
+            for (i, row) in table.set.rows[top..].iter().take(body_h).enumerate() {
+                let y = inner.y + 1 + i as u16;
+                let r = top + i;
+                let row_style = if r == p.row && state.focus == Focus::Results { Style::default().bg(t.selection) } else { Style::default() };
+                if r == p.row && state.focus == Focus::Results {
+                    buf.set_style(Rect::new(inner.x, y, inner.width, 1), row_style);
+                }
+                for &(c, cx, w) in &shown {
+                    if cx > 0 {
+                        buf.set_string(inner.x + cx - 2, y, "│", dim.patch(row_style));
+                    }
+                    let (text, mut style) = match row.get(c).and_then(|v| v.as_deref()) {
+                        None => (NULL_DISPLAY.to_string(), Style::default().fg(t.null).add_modifier(Modifier::ITALIC)),
+                        Some(v) => (crate::ui::fit(&display(v), w as usize), Style::default().fg(t.text)),
+                    };
+                    style = style.patch(row_style);
+                    if r == p.row && c == p.col && state.focus == Focus::Results {
+                        style = style.add_modifier(Modifier::REVERSED);
+                    }
+                    let pad = (w as usize).saturating_sub(text.width());
+                    let cell_x = if is_numeric(cols[c].kind) { cx + pad as u16 } else { cx };
+                    buf.set_stringn(inner.x + cell_x, y, &text, w as usize, style);
+                }
+            }
+            let more = if table.more { format!(" · more rows exist (limit {})", state.setup.row_limit) } else { String::new() };
+            let hidden = cols.len().saturating_sub(shown.len());
+            let cols_note = if hidden > 0 { format!(" · {hidden} more column{} →", if hidden == 1 { "" } else { "s" }) } else { String::new() };
+            let footer = Line::from(vec![
+                Span::styled(format!("{} row{}", table.rows, if table.rows == 1 { "" } else { "s" }), Style::default().fg(t.text).add_modifier(Modifier::BOLD)),
+                Span::styled(format!(" · {}{more}{cols_note}", elapsed(table.elapsed)), if table.more { Style::default().fg(t.warn) } else { dim }),
+                Span::styled("  y cell · Y row · a all (TSV)", dim),
+            ]);
+            frame.render_widget(Paragraph::new(footer), Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1));
+        }
+    }
+}

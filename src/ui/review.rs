@@ -1,0 +1,48 @@
+//! The editor (what the engineer typed or pasted) and the review view (the guard's verdicts
+//! on it, coloured), side by side or stacked.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Focus, State};
+
+pub fn draw_editor(frame: &mut Frame, area: Rect, state: &State) {
+    let t = &state.setup.theme;
+    let (row, col) = (state.editor.cursor().0, state.editor.cursor().1);
+    let hint = Span::styled(format!("line {}:{} · F5 runs reads", row + 1, col + 1), Style::default().fg(t.dim));
+    let block = super::pane(state, Focus::Editor, "Editor", Some(hint));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(&state.editor, inner);
+}
+
+pub fn draw_review(frame: &mut Frame, area: Rect, state: &State) {
+    let t = &state.setup.theme;
+    let extra = match &state.analysis {
+        Some(a) if state.analysis_current() => {
+            let (r, w) = (a.reads(), a.writes());
+            let style = if w > 0 { Style::default().fg(t.write).add_modifier(Modifier::BOLD) } else { Style::default().fg(t.dim) };
+            Span::styled(format!("{r} READ · {w} WRITE"), style)
+        }
+        _ if state.revision == 0 => Span::styled("waiting for SQL", Style::default().fg(t.dim)),
+        _ => Span::styled("reviewing…", Style::default().fg(t.warn)),
+    };
+    let block = super::pane(state, Focus::Review, "Review", Some(extra));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(a) = &state.analysis else {
+        let help = "Every statement gets a READ or WRITE label here, with its reasons. Only reads run; what the guard cannot prove is a read counts as a WRITE.";
+        frame.render_widget(
+            Paragraph::new(help).style(Style::default().fg(t.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    };
+    let lines: Vec<_> = a.lines.iter().skip(state.review_scroll).take(inner.height as usize).cloned().collect();
+    let stale = !state.analysis_current();
+    let para = Paragraph::new(lines);
+    frame.render_widget(if stale { para.style(Style::default().add_modifier(Modifier::DIM)) } else { para }, inner);
+}
