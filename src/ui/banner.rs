@@ -25,8 +25,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let info = info_lines(state);
     let big = big_width(&env);
+    let info = info_lines(state, inner.width.saturating_sub(big + 2));
     if inner.height >= 4 && inner.width >= big + 34 {
         let [left, _, right] =
             Layout::horizontal([Constraint::Length(big), Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
@@ -44,7 +44,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
 }
 
-fn info_lines(state: &State) -> Vec<Line<'static>> {
+fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let short = width < 70;
     let s = &state.setup;
     let t = &s.theme;
     let env_style = Style::default().fg(t.environment(&s.environment)).add_modifier(Modifier::BOLD);
@@ -64,7 +65,7 @@ fn info_lines(state: &State) -> Vec<Line<'static>> {
     let mut second = vec![Span::styled("role ", dim), Span::styled(role, text)];
     second.push(Span::styled("  incident ", dim));
     second.push(Span::styled(s.incident.clone().unwrap_or_else(|| "none".into()), text));
-    if let Some(p) = &s.profile {
+    if let Some(p) = s.profile.as_ref().filter(|_| !short) {
         second.push(Span::styled("  profile ", dim));
         second.push(Span::styled(p.clone(), text));
     }
@@ -81,7 +82,7 @@ fn info_lines(state: &State) -> Vec<Line<'static>> {
             )
         }
         Conn::Connected { info, posture } => {
-            let version = info.version.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            let version = format!("PostgreSQL {}", info.version.split_whitespace().next().unwrap_or(""));
             let role = if info.in_recovery { "standby" } else { "primary" };
             let third = Line::from(vec![
                 Span::styled("● connected", ok),
@@ -92,10 +93,17 @@ fn info_lines(state: &State) -> Vec<Line<'static>> {
                 let tick = |label: String| [Span::styled("✓ ", ok), Span::styled(format!("{label}  "), text)];
                 let warn = posture.checks.iter().filter(|c| c.level == Level::Warn).count();
                 let mut spans = Vec::new();
-                spans.extend(tick("role read-only".into()));
-                spans.extend(tick("session read-only".into()));
-                spans.extend(tick(format!("timeout {}", info.statement_timeout)));
-                spans.extend(tick(format!("limit {}", s.row_limit)));
+                if short {
+                    spans.extend(tick("role".into()));
+                    spans.extend(tick("read-only".into()));
+                    spans.extend(tick(info.statement_timeout.clone()));
+                    spans.extend(tick(format!("{} rows", s.row_limit)));
+                } else {
+                    spans.extend(tick("role read-only".into()));
+                    spans.extend(tick("session read-only".into()));
+                    spans.extend(tick(format!("timeout {}", info.statement_timeout)));
+                    spans.extend(tick(format!("limit {}", s.row_limit)));
+                }
                 if warn > 0 {
                     spans.push(Span::styled(format!("({warn} warning{})", if warn == 1 { "" } else { "s" }), Style::default().fg(t.warn)));
                 }

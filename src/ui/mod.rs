@@ -51,13 +51,13 @@ pub fn layout(area: Rect, state: &State) -> Areas {
     } else if state.focus == Focus::Runbook {
         a.runbook = Some(body);
     } else {
-        let weight = |f: Focus, base: u16| Constraint::Fill(if state.focus == f { base + 4 } else { base });
-        let [e, r, res] = Layout::vertical([
-            weight(Focus::Editor, 2),
-            weight(Focus::Review, 2),
-            weight(Focus::Results, 2),
-        ])
-        .areas(body);
+        // The focused pane gets most of the room; the editor shares it with its review.
+        let weights = match state.focus {
+            Focus::Editor => [4, 4, 2],
+            Focus::Review => [2, 6, 2],
+            _ => [2, 2, 6],
+        };
+        let [e, r, res] = Layout::vertical(weights.map(Constraint::Fill)).areas(body);
         (a.editor, a.review, a.results) = (Some(e), Some(r), Some(res));
     }
     a
@@ -99,7 +99,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
     }
     status::draw(frame, areas.status, state);
     if let Some(p) = &state.popup {
-        popup::draw(frame, frame.area(), state, p);
+        // Popups never cover the banner.
+        let below = Rect { y: areas.banner.bottom(), height: frame.area().height.saturating_sub(areas.banner.height), ..frame.area() };
+        popup::draw(frame, below, state, p);
     }
 }
 

@@ -66,7 +66,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
             let lines = help_lines(state);
             let r = centered(area, 78, lines.len() as u16 + 2);
             frame.render_widget(Clear, r);
-            frame.render_widget(Paragraph::new(lines).scroll((*scroll, 0)).block(frame_block("Keys (↑ ↓ scroll)")), r);
+            let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }).scroll((*scroll, 0));
+            frame.render_widget(para.block(frame_block("Keys (↑ ↓ scroll)")), r);
         }
         Popup::Toc { selected } => {
             let heads = &state.runbook.view.headings;

@@ -22,8 +22,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         keys.keys_for(Action::Help).split('/').next().unwrap_or(""),
         keys.keys_for(Action::Quit)
     );
-    let hint_w = (hints.chars().count() as u16).min(area.width / 2);
-    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(hint_w)]).areas(area);
     let line = if let Some(run) = &state.running {
         let spin = SPINNER[state.spinner % SPINNER.len()];
         let took = elapsed(state.now.saturating_duration_since(run.started));
@@ -43,6 +41,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         Line::from(Span::styled("Paste or type SQL in the editor; only reads ever run.", Style::default().fg(t.dim)))
     };
+    // The message comes first; the key hints take what room is left.
+    let used = line.width() as u16 + 2;
+    let short = format!("{} keys ", keys.keys_for(Action::Help).split('/').next().unwrap_or(""));
+    let hints = [hints, short].into_iter().find(|h| h.chars().count() as u16 + used <= area.width).unwrap_or_default();
+    let hint_w = hints.chars().count() as u16;
+    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(hint_w)]).areas(area);
     frame.render_widget(Paragraph::new(line), left);
     frame.render_widget(Paragraph::new(Span::styled(hints, Style::default().fg(t.dim))).alignment(ratatui::layout::Alignment::Right), right);
 }

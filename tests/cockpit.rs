@@ -1,0 +1,424 @@
+//! The cockpit without a terminal: `update` driven by message sequences, and snapshots of
+//! every pane and popup drawn into ratatui's TestBackend at 80x24 and 120x40.
+//!
+//! The messages a database task would send are built here by hand; what the server does
+//! with them is covered by tests/session.rs and by the tmux test of the real binary.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use warroom::app::analysis::analyze;
+use warroom::app::{Body, Conn, Effect, Focus, Msg, ResultEntry, Setup, State, update};
+use warroom::config::{Keymap, Theme};
+use warroom::db::posture::{Check, Level, Posture};
+use warroom::db::render::ResultSet;
+use warroom::db::{Column, DbError, Outcome, ServerInfo, ValueKind};
+use warroom::runbook::{self, Runbook};
+
+const AGENT_ANSWER: &str = "Here is what I would run:\r\n\r\n```sql\r\nSELECT id, email FROM users WHERE email IS NULL ORDER BY id LIMIT 3;\r\nDELETE FROM users WHERE email IS NULL;\r\n```\r\n\r\nThe DELETE cleans up.\r\n";
+
+fn setup() -> Setup {
+    Setup {
+        environment: "production".into(),
+        host: "db.internal:5432".into(),
+        database: "shop".into(),
+        role: "warroom_ro".into(),
+        incident: Some("INC-42".into()),
+        profile: Some("prod".into()),
+        row_limit: 500,
+        statement_timeout: Duration::from_secs(5),
+        theme: Theme::default(),
+        keymap: Keymap::default(),
+        runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
+    }
+}
+
+fn info() -> Box<ServerInfo> {
+    Box::new(ServerInfo {
+        version: "15.18 (Debian 15.18-0+deb12u1)".into(),
+        version_num: 150018,
+        current_user: "warroom_ro".into(),
+        database: "shop".into(),
+        in_recovery: false,
+        default_read_only: true,
+        statement_timeout: "5s".into(),
+    })
+}
+
+fn posture(fail: bool) -> Box<Posture> {
+    let check = |level, name: &'static str| Check { level, name, finding: "x".into(), why: "" };
+    let mut checks = vec![check(Level::Pass, "superuser"), check(Level::Warn, "server version")];
+    if fail {
+        checks.push(check(Level::Fail, "table privileges"));
+    }
+    Box::new(Posture { role: "warroom_ro".into(), database: "shop".into(), checks, fix: None })
+}
+
+/// Feeds messages, carrying out the analysis effect the way the loop's worker does.
+fn send(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = update(state, msg);
+    let mut rest = Vec::new();
+    for e in effects {
+        match e {
+            Effect::Analyze { revision, text } => {
+                let a = analyze(revision, &text, &state.setup.theme);
+                assert!(update(state, Msg::Analyzed(a)).is_empty());
+            }
+            other => rest.push(other),
+        }
+    }
+    rest
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn connected(w: u16, h: u16) -> State {
+    let mut s = State::new(setup(), (w, h));
+    send(&mut s, Msg::Connected { info: info(), posture: posture(false) });
+    s
+}
+
+fn rows_entry() -> ResultEntry {
+    let text = |v: &str| Some(Box::<str>::from(v));
+    let set = ResultSet {
+        columns: vec![
+            Column { name: "id".into(), type_name: "int8".into(), kind: ValueKind::Number },
+            Column { name: "email".into(), type_name: "text".into(), kind: ValueKind::Text },
+            Column { name: "note".into(), type_name: "text".into(), kind: ValueKind::Text },
+        ],
+        rows: vec![
+            vec![text("2003"), None, text("")],
+            vec![text("2006"), None, text("two\nlines")],
+            vec![text("12"), text("ann@example.com"), text("tab\there")],
+        ],
+    };
+    let outcome = Outcome { rows: 3, more: true, elapsed: Duration::from_micros(1900) };
+    ResultEntry::rows(1, "SELECT id, email FROM users WHERE email IS NULL ORDER BY id LIMIT 3;".into(), set, &outcome)
+}
+
+fn draw(state: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    t.draw(|f| warroom::ui::draw(f, state)).unwrap();
+    t.backend().to_string()
+}
+
+// ---------------------------------------------------------------- update
+
+#[test]
+fn a_paste_is_normalised_and_labelled() {
+    let mut s = connected(120, 40);
+    let fx = update(&mut s, Msg::Paste(AGENT_ANSWER.into()));
+    assert!(matches!(&fx[..], [Effect::Analyze { revision: 1, text }] if !text.contains('\r')));
+    assert!(!s.text().contains('\r'), "CR and CRLF become LF");
+    assert!(s.analysis.is_none(), "labels come from the analysis, not from draw");
+    send(&mut s, Msg::Paste(String::new()));
+    let a = s.analysis.as_ref().unwrap();
+    assert!(s.analysis_current());
+    let labels: Vec<_> = a.review.statements.iter().map(|st| (st.class, st.kind.name())).collect();
+    assert_eq!(labels, vec![(warroom::guard::Class::Read, "select"), (warroom::guard::Class::Write, "delete")]);
+    assert_eq!(a.review.ignored.len(), 2, "the prose around the fence is ignored");
+    // A newline in a paste runs nothing; neither does Enter.
+    let fx = send(&mut s, key(KeyCode::Enter));
+    assert!(fx.is_empty(), "{fx:?}");
+}
+
+#[test]
+fn an_older_analysis_never_replaces_a_newer_one() {
+    let mut s = connected(120, 40);
+    update(&mut s, Msg::Paste("SELECT 1;".into()));
+    update(&mut s, Msg::Paste(" DELETE FROM t;".into()));
+    let old = analyze(1, "SELECT 1;", &s.setup.theme);
+    update(&mut s, Msg::Analyzed(old));
+    assert!(s.analysis.is_none(), "revision 1 is stale once revision 2 exists");
+}
+
+#[test]
+fn f5_after_a_paste_runs_only_its_reads() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
+    let fx = send(&mut s, key(KeyCode::F(5)));
+    match &fx[..] {
+        [Effect::Run { id: 1, reads }] => {
+            assert_eq!(reads.len(), 1);
+            assert!(reads[0].1.starts_with("SELECT"), "{reads:?}");
+        }
+        other => panic!("expected one run, got {other:?}"),
+    }
+    let status = &s.status.as_ref().unwrap().0;
+    assert!(status.contains("Skipped 1 WRITE") && status.contains("#2 delete"), "{status}");
+}
+
+#[test]
+fn f5_on_a_write_runs_nothing() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste("DELETE FROM users WHERE email IS NULL;".into()));
+    for m in [key(KeyCode::F(5)), ctrl('r'), Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::SHIFT))] {
+        let fx = send(&mut s, m);
+        assert!(fx.iter().all(|e| !matches!(e, Effect::Run { .. })), "{fx:?}");
+    }
+    assert!(s.running.is_none());
+    assert!(s.status.as_ref().unwrap().0.contains("writes never run"));
+    // The cursor on the write, not fresh from a paste: still nothing.
+    send(&mut s, key(KeyCode::Left));
+    assert!(send(&mut s, key(KeyCode::F(5))).is_empty());
+}
+
+#[test]
+fn the_cursor_picks_the_statement() {
+    let mut s = connected(120, 40);
+    for c in "SELECT 1;\nDELETE FROM t;\nSELECT 2;".chars() {
+        send(&mut s, if c == '\n' { key(KeyCode::Enter) } else { key(KeyCode::Char(c)) });
+    }
+    // Typed, not pasted: F5 runs the statement under the cursor only.
+    let fx = send(&mut s, key(KeyCode::F(5)));
+    assert!(matches!(&fx[..], [Effect::Run { reads, .. }] if reads == &vec![(3, "SELECT 2".to_string())]), "{fx:?}");
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    send(&mut s, key(KeyCode::Up));
+    assert!(send(&mut s, key(KeyCode::F(5))).is_empty(), "line 2 is the DELETE");
+    // Shift-F5: every read, never the write.
+    let fx = send(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::SHIFT)));
+    assert!(matches!(&fx[..], [Effect::Run { reads, .. }] if reads.iter().map(|r| r.0).collect::<Vec<_>>() == [1, 3]), "{fx:?}");
+}
+
+#[test]
+fn nothing_runs_when_not_connected() {
+    let mut s = State::new(setup(), (120, 40));
+    send(&mut s, Msg::ConnectFailed("connection refused".into()));
+    send(&mut s, Msg::Paste("SELECT 1;".into()));
+    assert!(send(&mut s, key(KeyCode::F(5))).is_empty());
+    assert!(s.status.as_ref().unwrap().0.contains("Not connected"));
+    assert_eq!(send(&mut s, ctrl('o')), vec![Effect::Connect]);
+}
+
+#[test]
+fn stale_results_are_dropped_and_esc_cancels() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste("SELECT count(*) FROM generate_series(1, 100000000);".into()));
+    assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { id: 1, .. }]));
+    assert!(send(&mut s, key(KeyCode::F(5))).is_empty(), "one read at a time");
+    // A result for another run id is dropped.
+    send(&mut s, Msg::Result { id: 7, entry: rows_entry() });
+    send(&mut s, Msg::RunFinished { id: 7, lost: None });
+    assert!(s.results.entries.is_empty());
+    assert!(s.running.is_some());
+    assert_eq!(send(&mut s, key(KeyCode::Esc)), vec![Effect::Cancel { id: 1 }]);
+    let cancelled = DbError::Server(Box::new(warroom::db::ServerError {
+        sqlstate: "57014".into(),
+        severity: "ERROR".into(),
+        message: "canceling statement due to user request".into(),
+        detail: None,
+        hint: None,
+        position: None,
+    }));
+    send(&mut s, Msg::Result { id: 1, entry: ResultEntry::error(1, "SELECT 1".into(), &cancelled) });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    assert!(s.running.is_none());
+    assert_eq!(s.status.as_ref().unwrap().0, "Cancelled.");
+    assert!(matches!(&s.results.entries[0].body, Body::Error { sqlstate: Some(c), .. } if c == "57014"));
+}
+
+#[test]
+fn runbook_blocks_go_to_the_editor_without_running() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)));
+    assert_eq!(s.focus, Focus::Runbook);
+    send(&mut s, key(KeyCode::Char(']')));
+    send(&mut s, key(KeyCode::Char(']')));
+    assert_eq!(s.runbook.block, Some(1));
+    let fx = send(&mut s, key(KeyCode::Enter));
+    assert!(fx.is_empty(), "sending a block runs nothing: {fx:?}");
+    assert_eq!(s.focus, Focus::Editor);
+    assert_eq!(s.text(), s.setup.runbook.sql_blocks[1]);
+    // F5 now runs that block: it is fresh, like a paste.
+    assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { reads, .. }] if reads.len() == 1));
+}
+
+#[test]
+fn search_and_contents_move_the_runbook() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char('/')));
+    for c in "pg_blocking_pids".chars() {
+        send(&mut s, key(KeyCode::Char(c)));
+    }
+    send(&mut s, key(KeyCode::Enter));
+    assert!(s.popup.is_none());
+    assert!(s.runbook.view.plain[s.runbook.scroll].contains("pg_blocking_pids"));
+    send(&mut s, key(KeyCode::Char('t')));
+    send(&mut s, key(KeyCode::End));
+    send(&mut s, key(KeyCode::Enter));
+    let last = s.runbook.view.headings.last().unwrap();
+    assert_eq!(s.runbook.scroll, last.line);
+}
+
+#[test]
+fn keys_that_type_in_the_editor_act_elsewhere() {
+    let mut s = connected(120, 40);
+    send(&mut s, key(KeyCode::Char('?')));
+    assert_eq!(s.text(), "?", "? is typing in the editor");
+    assert!(s.popup.is_none());
+    send(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.focus, Focus::Review);
+    send(&mut s, key(KeyCode::Char('?')));
+    assert!(s.popup.is_some());
+    send(&mut s, key(KeyCode::Esc));
+    assert!(s.popup.is_none());
+    assert_eq!(send(&mut s, ctrl('q')), vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn copy_makes_tsv() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste("SELECT 1;".into()));
+    send(&mut s, key(KeyCode::F(5)));
+    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Down));
+    send(&mut s, key(KeyCode::Right));
+    send(&mut s, key(KeyCode::Right));
+    assert_eq!(send(&mut s, key(KeyCode::Char('y'))), vec![Effect::Copy("two\nlines".into())]);
+    assert_eq!(send(&mut s, key(KeyCode::Char('Y'))), vec![Effect::Copy("2006\t\ttwo\\nlines".into())]);
+    let all = send(&mut s, key(KeyCode::Char('a')));
+    assert_eq!(all, vec![Effect::Copy("id\temail\tnote\n2003\t\t\n2006\t\ttwo\\nlines\n12\tann@example.com\ttab\\there".into())]);
+}
+
+#[test]
+fn on_a_small_screen_results_take_focus_when_they_arrive() {
+    let mut s = connected(80, 24);
+    send(&mut s, Msg::Paste("SELECT 1;".into()));
+    send(&mut s, key(KeyCode::F(5)));
+    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    assert_eq!(s.focus, Focus::Results);
+    assert!(draw(&s).contains("ann@example.com"));
+}
+
+#[test]
+fn a_lost_connection_shows_in_the_banner() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste("SELECT 1;".into()));
+    send(&mut s, key(KeyCode::F(5)));
+    send(&mut s, Msg::RunFinished { id: 1, lost: Some("server closed the connection".into()) });
+    assert!(matches!(s.conn, Conn::Lost(_)));
+    assert!(draw(&s).contains("connection lost"));
+}
+
+// ---------------------------------------------------------------- snapshots
+
+/// Every pane and popup, at both sizes.
+fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
+    let mut out = Vec::new();
+    out.push(("connecting", State::new(setup(), (w, h))));
+
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
+    out.push(("review", s));
+
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
+    send(&mut s, key(KeyCode::F(5)));
+    s.now = s.running.as_ref().unwrap().started + Duration::from_millis(1300);
+    out.push(("running", s));
+
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
+    send(&mut s, key(KeyCode::F(5)));
+    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Down));
+    out.push(("results", s));
+
+    let mut s = connected(w, h);
+    let sql = "SELECT id, emial\n  FROM users;";
+    send(&mut s, Msg::Paste(sql.into()));
+    send(&mut s, key(KeyCode::F(5)));
+    let e = DbError::Server(Box::new(warroom::db::ServerError {
+        sqlstate: "42703".into(),
+        severity: "ERROR".into(),
+        message: "column \"emial\" does not exist".into(),
+        detail: None,
+        hint: Some("Perhaps you meant to reference the column \"users.email\".".into()),
+        position: Some(12),
+    }));
+    send(&mut s, Msg::Result { id: 1, entry: ResultEntry::error(1, sql.into(), &e) });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    out.push(("error", s));
+
+    let mut s = State::new(setup(), (w, h));
+    send(&mut s, Msg::Connected { info: info(), posture: posture(true) });
+    out.push(("not_read_only", s));
+
+    let mut s = State::new(setup(), (w, h));
+    send(&mut s, Msg::ConnectFailed("connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: Connection refused".into()));
+    out.push(("not_connected", s));
+
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char(']')));
+    out.push(("runbook_block", s));
+
+    let mut s = connected(w, h);
+    send(&mut s, key(KeyCode::F(1)));
+    out.push(("help", s));
+
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char('t')));
+    send(&mut s, key(KeyCode::Down));
+    out.push(("contents", s));
+
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char('/')));
+    for c in "lock".chars() {
+        send(&mut s, key(KeyCode::Char(c)));
+    }
+    out.push(("search", s));
+    out
+}
+
+#[test]
+fn snapshots_80x24() {
+    for (name, state) in scenes(80, 24) {
+        insta::assert_snapshot!(format!("{name}_80x24"), draw(&state));
+    }
+}
+
+#[test]
+fn snapshots_120x40() {
+    for (name, state) in scenes(120, 40) {
+        insta::assert_snapshot!(format!("{name}_120x40"), draw(&state));
+    }
+}
+
+#[test]
+fn themes_draw_every_scene() {
+    for theme in warroom::config::theme::builtin_names() {
+        for (_, mut state) in scenes(100, 30) {
+            state.setup.theme = Theme::builtin(theme).unwrap();
+            let text = draw(&state);
+            assert!(text.contains("PRODUCTION"), "{theme}");
+        }
+    }
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 5), (40, 10), (60, 15), (80, 24)] {
+        for (_, mut state) in scenes(w, h) {
+            update(&mut state, Msg::Resize(w, h));
+            draw(&state);
+        }
+    }
+}
