@@ -38,7 +38,8 @@ pub fn sql(text: &str, theme: Option<&str>, plain: Style) -> Vec<Line<'static>> 
     let Some(theme) = theme else { return plain_lines() };
     let sets = sets();
     let Some(theme) = sets.themes.themes.get(theme) else { return plain_lines() };
-    let syntax = sets.syntaxes.find_syntax_by_extension("sql").unwrap_or_else(|| sets.syntaxes.find_syntax_plain_text());
+    let syntax =
+        sets.syntaxes.find_syntax_by_extension("sql").unwrap_or_else(|| sets.syntaxes.find_syntax_plain_text());
     let mut h = HighlightLines::new(syntax, theme);
     let mut out = Vec::new();
     for line in LinesWithEndings::from(text) {

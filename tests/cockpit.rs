@@ -185,7 +185,10 @@ fn the_cursor_picks_the_statement() {
     assert!(send(&mut s, key(KeyCode::F(5))).is_empty(), "line 2 is the DELETE");
     // Shift-F5: every read, never the write.
     let fx = send(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::SHIFT)));
-    assert!(matches!(&fx[..], [Effect::Run { reads, .. }] if reads.iter().map(|r| r.0).collect::<Vec<_>>() == [1, 3]), "{fx:?}");
+    assert!(
+        matches!(&fx[..], [Effect::Run { reads, .. }] if reads.iter().map(|r| r.0).collect::<Vec<_>>() == [1, 3]),
+        "{fx:?}"
+    );
 }
 
 #[test]
@@ -289,7 +292,10 @@ fn copy_makes_tsv() {
     assert_eq!(send(&mut s, key(KeyCode::Char('y'))), vec![Effect::Copy("two\nlines".into())]);
     assert_eq!(send(&mut s, key(KeyCode::Char('Y'))), vec![Effect::Copy("2006\t\ttwo\\nlines".into())]);
     let all = send(&mut s, key(KeyCode::Char('a')));
-    assert_eq!(all, vec![Effect::Copy("id\temail\tnote\n2003\t\t\n2006\t\ttwo\\nlines\n12\tann@example.com\ttab\\there".into())]);
+    assert_eq!(
+        all,
+        vec![Effect::Copy("id\temail\tnote\n2003\t\t\n2006\t\ttwo\\nlines\n12\tann@example.com\ttab\\there".into())]
+    );
 }
 
 #[test]
@@ -360,7 +366,12 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     out.push(("not_read_only", s));
 
     let mut s = State::new(setup(), (w, h));
-    send(&mut s, Msg::ConnectFailed("connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: Connection refused".into()));
+    send(
+        &mut s,
+        Msg::ConnectFailed(
+            "connection to server at \"db.internal\" (10.0.0.5), port 5432 failed: Connection refused".into(),
+        ),
+    );
     out.push(("not_connected", s));
 
     let mut s = connected(w, h);

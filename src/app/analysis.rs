@@ -27,14 +27,12 @@ impl Analysis {
 
 pub fn badge(class: Class, theme: &Theme) -> Span<'static> {
     match class {
-        Class::Read => Span::styled(
-            " READ  ",
-            Style::default().fg(theme.read_text).bg(theme.read).add_modifier(Modifier::BOLD),
-        ),
-        Class::Write => Span::styled(
-            " WRITE ",
-            Style::default().fg(theme.write_text).bg(theme.write).add_modifier(Modifier::BOLD),
-        ),
+        Class::Read => {
+            Span::styled(" READ  ", Style::default().fg(theme.read_text).bg(theme.read).add_modifier(Modifier::BOLD))
+        }
+        Class::Write => {
+            Span::styled(" WRITE ", Style::default().fg(theme.write_text).bg(theme.write).add_modifier(Modifier::BOLD))
+        }
     }
 }
 
@@ -52,10 +50,16 @@ pub fn analyze(revision: u64, text: &str, theme: &Theme) -> Analysis {
     let summary = if review.statements.is_empty() {
         Line::from(Span::styled("No SQL statement yet.", dim))
     } else {
-        let mut spans = vec![Span::styled(format!("{} statement{}: ", review.statements.len(), plural(review.statements.len())), plain)];
+        let mut spans = vec![Span::styled(
+            format!("{} statement{}: ", review.statements.len(), plural(review.statements.len())),
+            plain,
+        )];
         spans.push(Span::styled(format!("{reads} READ"), Style::default().fg(theme.read).add_modifier(Modifier::BOLD)));
         spans.push(Span::styled(", ", plain));
-        spans.push(Span::styled(format!("{writes} WRITE"), Style::default().fg(theme.write).add_modifier(Modifier::BOLD)));
+        spans.push(Span::styled(
+            format!("{writes} WRITE"),
+            Style::default().fg(theme.write).add_modifier(Modifier::BOLD),
+        ));
         if writes > 0 {
             spans.push(Span::styled(" (writes never run)", dim));
         }
@@ -97,7 +101,10 @@ pub fn analyze(revision: u64, text: &str, theme: &Theme) -> Analysis {
                 for r in &s.reasons {
                     let mark = if s.class == Class::Write { "  ✖ " } else { "  · " };
                     lines.push(Line::from(vec![
-                        Span::styled(mark, Style::default().fg(if s.class == Class::Write { theme.write } else { theme.dim })),
+                        Span::styled(
+                            mark,
+                            Style::default().fg(if s.class == Class::Write { theme.write } else { theme.dim }),
+                        ),
                         Span::styled(r.clone(), plain),
                     ]));
                 }

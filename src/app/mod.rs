@@ -152,23 +152,40 @@ pub enum Msg {
     /// Time passes while a read runs (the spinner, the elapsed time).
     Tick,
     Analyzed(Analysis),
-    Connected { info: Box<ServerInfo>, posture: Box<Posture> },
+    Connected {
+        info: Box<ServerInfo>,
+        posture: Box<Posture>,
+    },
     ConnectFailed(String),
     /// One statement of run `id` finished.
-    Result { id: u64, entry: ResultEntry },
+    Result {
+        id: u64,
+        entry: ResultEntry,
+    },
     /// Run `id` is over; `lost` says the connection went away.
-    RunFinished { id: u64, lost: Option<String> },
+    RunFinished {
+        id: u64,
+        lost: Option<String>,
+    },
 }
 
 /// IO that `update` asks for; `run` carries it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Classify and colour this revision of the editor's text, off the UI thread.
-    Analyze { revision: u64, text: String },
+    Analyze {
+        revision: u64,
+        text: String,
+    },
     Connect,
     /// Run these reads (statement number, text), in order. Only reads ever get here.
-    Run { id: u64, reads: Vec<(usize, String)> },
-    Cancel { id: u64 },
+    Run {
+        id: u64,
+        reads: Vec<(usize, String)>,
+    },
+    Cancel {
+        id: u64,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     Suspend,
@@ -317,7 +334,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.editor.insert_str(&text);
             state.fresh = Some((start, start + text.len()));
             let lines = text.matches('\n').count() + 1;
-            state.say(format!("Pasted {lines} lines; nothing runs until you press F5, and only reads ever run."), Tone::Info);
+            state.say(
+                format!("Pasted {lines} lines; nothing runs until you press F5, and only reads ever run."),
+                Tone::Info,
+            );
             state.changed()
         }
         Msg::Resize(w, h) => {
@@ -338,7 +358,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Connected { info, posture } => {
             let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
             if failures.is_empty() {
-                state.say(format!("Connected as {} to {}; the session is read-only.", info.current_user, info.database), Tone::Good);
+                state.say(
+                    format!("Connected as {} to {}; the session is read-only.", info.current_user, info.database),
+                    Tone::Good,
+                );
             } else {
                 state.say(
                     format!("Connected, but the role could write ({}); reads still run READ ONLY. `warroom doctor` prints the fix.", failures.join(", ")),
@@ -383,9 +406,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             } else if let Some(last) = state.results.entries.last()
                 && let Body::Rows(t) = &last.body
             {
-                let more = if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
+                let more =
+                    if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
                 state.say(
-                    format!("{}{} read{} done: {} row{}{more} in {}.", run.skipped, run.total, if run.total == 1 { "" } else { "s" }, t.rows, if t.rows == 1 { "" } else { "s" }, results::elapsed(t.elapsed)),
+                    format!(
+                        "{}{} read{} done: {} row{}{more} in {}.",
+                        run.skipped,
+                        run.total,
+                        if run.total == 1 { "" } else { "s" },
+                        t.rows,
+                        if t.rows == 1 { "" } else { "s" },
+                        results::elapsed(t.elapsed)
+                    ),
                     if run.skipped.is_empty() { Tone::Good } else { Tone::Warn },
                 );
             }
@@ -422,7 +454,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             if modified || state.editor.cursor() != cursor {
                 state.fresh = None;
             }
-            if modified { state.changed() } else { debug_assert_eq!(before, state.revision); vec![] }
+            if modified {
+                state.changed()
+            } else {
+                debug_assert_eq!(before, state.revision);
+                vec![]
+            }
         }
         Focus::Review => {
             let total = state.analysis.as_ref().map_or(0, |a| a.lines.len());
@@ -581,7 +618,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             let n = state.results.entries.len();
             if n > 1 {
                 let c = state.results.current;
-                state.results.current = if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) };
+                state.results.current =
+                    if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) };
                 state.results.row = 0;
                 state.results.col = 0;
                 state.results.top = 0;
@@ -624,7 +662,12 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     let skipped = if writes.is_empty() {
         String::new()
     } else {
-        format!("Skipped {} WRITE{} ({}): writes never run here. ", writes.len(), if writes.len() == 1 { "" } else { "s" }, writes.join(", "))
+        format!(
+            "Skipped {} WRITE{} ({}): writes never run here. ",
+            writes.len(),
+            if writes.len() == 1 { "" } else { "s" },
+            writes.join(", ")
+        )
     };
     if reads.is_empty() {
         state.say(format!("{skipped}No read to run; Ctrl-S stages writes into a plan."), Tone::Warn);
@@ -636,8 +679,14 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     }
     let id = state.next_id;
     state.next_id += 1;
-    state.running =
-        Some(Running { id, started: state.now, total: reads.len(), done: 0, cancelling: false, skipped: skipped.clone() });
+    state.running = Some(Running {
+        id,
+        started: state.now,
+        total: reads.len(),
+        done: 0,
+        cancelling: false,
+        skipped: skipped.clone(),
+    });
     state.say(
         format!("{skipped}Running {} read{}…", reads.len(), if reads.len() == 1 { "" } else { "s" }),
         if writes.is_empty() { Tone::Info } else { Tone::Warn },
@@ -712,10 +761,16 @@ fn search(state: &mut State, forward: bool, from_here: bool) {
         Some(i) => {
             state.runbook.scroll = i;
             let count = lines.iter().filter(|l| l.to_lowercase().contains(&needle)).count();
-            state.say(format!("\"{}\": {count} matching line{} (n next, N previous).", state.runbook.search, if count == 1 { "" } else { "s" }), Tone::Info);
+            state.say(
+                format!(
+                    "\"{}\": {count} matching line{} (n next, N previous).",
+                    state.runbook.search,
+                    if count == 1 { "" } else { "s" }
+                ),
+                Tone::Info,
+            );
         }
         None => state.say(format!("\"{}\" is not in the runbook.", state.runbook.search), Tone::Warn),
     }
     state.set_focus(Focus::Runbook);
 }
-

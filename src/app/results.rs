@@ -27,7 +27,10 @@ pub struct Table {
 pub enum Body {
     Rows(Table),
     /// psql's report: message (SQLSTATE), LINE n: and caret, DETAIL, HINT.
-    Error { sqlstate: Option<String>, report: String },
+    Error {
+        sqlstate: Option<String>,
+        report: String,
+    },
 }
 
 /// One statement's result.
@@ -118,7 +121,10 @@ pub fn copy(p: &ResultsPane, action: Action) -> Option<(String, String)> {
     match action {
         Action::CopyCell => {
             let v = t.set.rows.get(p.row)?.get(p.col)?;
-            Some((v.as_deref().unwrap_or("").to_string(), format!("the cell at row {}, {}", p.row + 1, t.set.columns[p.col].name)))
+            Some((
+                v.as_deref().unwrap_or("").to_string(),
+                format!("the cell at row {}, {}", p.row + 1, t.set.columns[p.col].name),
+            ))
         }
         Action::CopyRow => {
             let row = t.set.rows.get(p.row)?;

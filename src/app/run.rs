@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, Event};
-use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen, SetTitle};
+use crossterm::terminal::{self, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, SetTitle};
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -25,7 +25,9 @@ pub struct Launch {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CockpitError {
-    #[error("the cockpit needs a terminal (standard input and output must be a TTY); for scripts, use `warroom query` or `warroom check`")]
+    #[error(
+        "the cockpit needs a terminal (standard input and output must be a TTY); for scripts, use `warroom query` or `warroom check`"
+    )]
     NotATerminal,
     #[error("the terminal failed: {0}")]
     Terminal(#[from] io::Error),
@@ -39,7 +41,7 @@ pub fn restore_terminal() {
 
 fn enter_terminal(title: &str) -> io::Result<()> {
     terminal::enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, SetTitle(title))
+    execute!(io::stdout(), EnterAlternateScreen, Clear(ClearType::All), EnableBracketedPaste, SetTitle(title))
 }
 
 /// Restores the terminal when dropped, whatever the way out.
@@ -87,23 +89,31 @@ pub fn cockpit(launch: Launch) -> Result<(), CockpitError> {
 async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     use tokio::signal::unix::{SignalKind, signal};
 
+    // The terminal first: it asks where the cursor is, and the answer must not go to the input thread.
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
     spawn_input(msg_tx.clone());
     let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone());
     let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
-    tokio::task::spawn_local(db_task(launch.target, launch.limits, launch.setup.row_limit, db_rx, msg_tx.clone(), canceller.clone()));
+    tokio::task::spawn_local(db_task(
+        launch.target,
+        launch.limits,
+        launch.setup.row_limit,
+        db_rx,
+        msg_tx.clone(),
+        canceller.clone(),
+    ));
 
     let size = terminal::size()?;
     let mut state = State::new(launch.setup, size);
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let mut effects = vec![Effect::Connect];
+    let mut redraw_all = false;
     loop {
         for e in effects.drain(..) {
             match e {
@@ -126,13 +136,21 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                 }
                 Effect::Suspend => {
                     suspend(&title)?;
-                    terminal.clear()?;
+                    // A fresh terminal draws every cell again (never `clear`, which asks
+                    // for the cursor position while the input thread is reading).
+                    terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+                    redraw_all = true;
                 }
                 Effect::Quit => {}
             }
         }
         if state.quit {
             break;
+        }
+        if std::mem::take(&mut redraw_all) {
+            state.now = Instant::now();
+            let size = terminal::size()?;
+            effects.extend(update(&mut state, Msg::Resize(size.0, size.1)));
         }
         terminal.draw(|f| crate::ui::draw(f, &state))?;
 
@@ -153,9 +171,8 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         }
     }
     // A read still running is cancelled before we go, so the server does not carry on.
-    if state.running.is_some()
-        && let Some(c) = canceller.lock().expect("canceller lock").clone()
-    {
+    let pending = if state.running.is_some() { canceller.lock().expect("canceller lock").clone() } else { None };
+    if let Some(c) = pending {
         let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
     }
     Ok(())

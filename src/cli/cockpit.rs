@@ -37,7 +37,8 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
     let runbook = match runbook_path {
         Some(path) => {
             let text = super::read_input(&path)?;
-            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name =
+                path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
             Runbook::parse(&name, &text)
         }
         None => Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),

@@ -257,7 +257,8 @@ pub fn demo(args: DemoArgs) -> Result<u8, CliError> {
     let dsn = cluster.dsn(demo::READ_ONLY_ROLE, demo::DEMO_DB);
     if cockpit {
         // The demo's own settings, not the user's config or PG* environment.
-        let conn = ConnArgs { dsn: Some(dsn.clone()), profile: None, config: Some(std::path::PathBuf::from("/dev/null")) };
+        let conn =
+            ConnArgs { dsn: Some(dsn.clone()), profile: None, config: Some(std::path::PathBuf::from("/dev/null")) };
         let resolved = resolve(&conn, None, None)?;
         let look = super::cockpit::Look {
             incident: Some("demo".into()),

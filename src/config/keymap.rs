@@ -168,9 +168,7 @@ impl Key {
         let code = match ev.code {
             KeyCode::F(n) => KeyCodeOrd::F(n),
             // The character already says whether Shift was down.
-            KeyCode::Char(c) => {
-                KeyCodeOrd::Char(if mods & (CTRL | ALT) != 0 { c.to_ascii_lowercase() } else { c })
-            }
+            KeyCode::Char(c) => KeyCodeOrd::Char(if mods & (CTRL | ALT) != 0 { c.to_ascii_lowercase() } else { c }),
             KeyCode::BackTab => KeyCodeOrd::Named("backtab"),
             other => KeyCodeOrd::Named(NAMED.iter().find(|(_, c)| *c == other)?.0),
         };
@@ -250,8 +248,8 @@ impl Default for Keymap {
 impl Keymap {
     /// The defaults, with the config's `[keys]` applied on top.
     pub fn with_overrides(overrides: Option<&KeysConfig>) -> Result<Keymap, ConfigError> {
-        let defaults: KeysConfig = toml::from_str(DEFAULTS)
-            .map_err(|e| ConfigError::Invalid("the default keymap".into(), e.to_string()))?;
+        let defaults: KeysConfig =
+            toml::from_str(DEFAULTS).map_err(|e| ConfigError::Invalid("the default keymap".into(), e.to_string()))?;
         let mut map = Keymap { global: BTreeMap::new(), runbook: BTreeMap::new(), results: BTreeMap::new() };
         for source in [Some(&defaults), overrides].into_iter().flatten() {
             for (table, into) in [
@@ -295,10 +293,9 @@ fn apply(table: &BTreeMap<String, String>, into: &mut BTreeMap<Key, Action>) -> 
             into.remove(&key);
             continue;
         }
-        let action: Action = Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(
-            action,
-        ))
-        .map_err(|_| ConfigError::Value(format!("keys: \"{spec}\" = \"{action}\": no such action")))?;
+        let action: Action =
+            Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(action))
+                .map_err(|_| ConfigError::Value(format!("keys: \"{spec}\" = \"{action}\": no such action")))?;
         if action.runs() && key.code == KeyCodeOrd::Named("enter") && key.mods == 0 {
             return Err(ConfigError::Value(format!(
                 "keys: a bare Enter may not run anything (\"{spec}\" = \"{}\"); use F5 or a Ctrl key",

@@ -85,9 +85,10 @@ impl Default for Theme {
 
 impl Theme {
     pub fn builtin(name: &str) -> Option<Theme> {
-        EMBEDDED.iter().find(|(n, _)| *n == name).map(|(n, text)| {
-            Theme::parse(text, n).unwrap_or_else(|e| panic!("shipped theme {n} is invalid: {e}"))
-        })
+        EMBEDDED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| Theme::parse(text, n).unwrap_or_else(|e| panic!("shipped theme {n} is invalid: {e}")))
     }
 
     /// A shipped theme by name, else a TOML file at that path.

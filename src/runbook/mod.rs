@@ -22,10 +22,20 @@ enum Inline {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Block {
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     /// Wrapped prose; `marker` is a list bullet or number, `indent` the list depth.
-    Para { pieces: Vec<(String, Inline)>, marker: Option<String>, indent: usize },
-    Code { text: String, sql: Option<usize> },
+    Para {
+        pieces: Vec<(String, Inline)>,
+        marker: Option<String>,
+        indent: usize,
+    },
+    Code {
+        text: String,
+        sql: Option<usize>,
+    },
     Rule,
 }
 
@@ -59,7 +69,10 @@ pub struct View {
 }
 
 fn is_sql(lang: &str) -> bool {
-    matches!(lang.split_whitespace().next().unwrap_or("").to_ascii_lowercase().as_str(), "sql" | "postgresql" | "pgsql" | "psql")
+    matches!(
+        lang.split_whitespace().next().unwrap_or("").to_ascii_lowercase().as_str(),
+        "sql" | "postgresql" | "pgsql" | "psql"
+    )
 }
 
 impl Runbook {
@@ -72,11 +85,12 @@ impl Runbook {
         let mut marker: Option<String> = None;
         let mut code: Option<(String, bool)> = None;
         let mut heading: Option<u8> = None;
-        let flush = |pieces: &mut Vec<(String, Inline)>, marker: &mut Option<String>, blocks: &mut Vec<Block>, depth: usize| {
-            if !pieces.is_empty() || marker.is_some() {
-                blocks.push(Block::Para { pieces: std::mem::take(pieces), marker: marker.take(), indent: depth });
-            }
-        };
+        let flush =
+            |pieces: &mut Vec<(String, Inline)>, marker: &mut Option<String>, blocks: &mut Vec<Block>, depth: usize| {
+                if !pieces.is_empty() || marker.is_some() {
+                    blocks.push(Block::Para { pieces: std::mem::take(pieces), marker: marker.take(), indent: depth });
+                }
+            };
         for event in Parser::new(markdown) {
             match event {
                 Event::Start(Tag::Heading { level, .. }) => {
@@ -170,7 +184,10 @@ impl Runbook {
                     let style = if *level == 1 { style.add_modifier(Modifier::UNDERLINED) } else { style };
                     let prefix = "#".repeat(*level as usize);
                     for l in wrap(&[(format!("{prefix} {title}"), Inline::Plain)], width, 0) {
-                        push(&mut v, Line::from(l.into_iter().map(|(t, _)| Span::styled(t, style)).collect::<Vec<_>>()));
+                        push(
+                            &mut v,
+                            Line::from(l.into_iter().map(|(t, _)| Span::styled(t, style)).collect::<Vec<_>>()),
+                        );
                     }
                 }
                 Block::Para { pieces, marker, indent } => {
@@ -213,7 +230,9 @@ impl Runbook {
                         v.sql_lines.push((start, v.lines.len() - 1));
                     }
                 }
-                Block::Rule => push(&mut v, Line::from(Span::styled("─".repeat(width.min(40)), Style::default().fg(theme.dim)))),
+                Block::Rule => {
+                    push(&mut v, Line::from(Span::styled("─".repeat(width.min(40)), Style::default().fg(theme.dim))))
+                }
             }
         }
         v

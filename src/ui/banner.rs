@@ -30,12 +30,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     if inner.height >= 4 && inner.width >= big + 34 {
         let [left, _, right] =
             Layout::horizontal([Constraint::Length(big), Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
-        let text = BigText::builder().pixel_size(PixelSize::Quadrant).style(env_style).lines(vec![env.clone().into()]).build();
+        let text =
+            BigText::builder().pixel_size(PixelSize::Quadrant).style(env_style).lines(vec![env.clone().into()]).build();
         frame.render_widget(text, left);
         frame.render_widget(Paragraph::new(info), right);
     } else {
         // Too small for big letters: the word, reversed, then the rest on one line.
-        let mut spans = vec![Span::styled(format!(" {env} "), env_style.add_modifier(Modifier::REVERSED)), Span::raw(" ")];
+        let mut spans =
+            vec![Span::styled(format!(" {env} "), env_style.add_modifier(Modifier::REVERSED)), Span::raw(" ")];
         for l in info.into_iter().skip(1) {
             spans.extend(l.spans);
             spans.push(Span::raw("  "));
@@ -77,17 +79,18 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         Conn::Failed(e) | Conn::Lost(e) => {
             let what = if matches!(state.conn, Conn::Lost(_)) { "connection lost" } else { "not connected" };
             (
-                Line::from(vec![Span::styled(format!("✖ {what}: "), bad), Span::styled(e.lines().next().unwrap_or("").to_string(), text)]),
+                Line::from(vec![
+                    Span::styled(format!("✖ {what}: "), bad),
+                    Span::styled(e.lines().next().unwrap_or("").to_string(), text),
+                ]),
                 Line::from(Span::styled("nothing can run; Ctrl-O reconnects", dim)),
             )
         }
         Conn::Connected { info, posture } => {
             let version = format!("PostgreSQL {}", info.version.split_whitespace().next().unwrap_or(""));
             let role = if info.in_recovery { "standby" } else { "primary" };
-            let third = Line::from(vec![
-                Span::styled("● connected", ok),
-                Span::styled(format!("  {version} · {role}"), dim),
-            ]);
+            let third =
+                Line::from(vec![Span::styled("● connected", ok), Span::styled(format!("  {version} · {role}"), dim)]);
             let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
             let fourth = if failures.is_empty() {
                 let tick = |label: String| [Span::styled("✓ ", ok), Span::styled(format!("{label}  "), text)];
@@ -105,7 +108,10 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
                     spans.extend(tick(format!("limit {}", s.row_limit)));
                 }
                 if warn > 0 {
-                    spans.push(Span::styled(format!("({warn} warning{})", if warn == 1 { "" } else { "s" }), Style::default().fg(t.warn)));
+                    spans.push(Span::styled(
+                        format!("({warn} warning{})", if warn == 1 { "" } else { "s" }),
+                        Style::default().fg(t.warn),
+                    ));
                 }
                 Line::from(spans)
             } else {

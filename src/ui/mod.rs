@@ -45,7 +45,8 @@ pub fn layout(area: Rect, state: &State) -> Areas {
     if !is_narrow((area.width, area.height)) {
         let [left, right] = Layout::horizontal([Constraint::Percentage(38), Constraint::Fill(1)]).areas(body);
         let [e, r, res] =
-            Layout::vertical([Constraint::Percentage(28), Constraint::Percentage(30), Constraint::Fill(1)]).areas(right);
+            Layout::vertical([Constraint::Percentage(28), Constraint::Percentage(30), Constraint::Fill(1)])
+                .areas(right);
         a.runbook = Some(left);
         (a.editor, a.review, a.results) = (Some(e), Some(r), Some(res));
     } else if state.focus == Focus::Runbook {
@@ -100,7 +101,11 @@ pub fn draw(frame: &mut Frame, state: &State) {
     status::draw(frame, areas.status, state);
     if let Some(p) = &state.popup {
         // Popups never cover the banner.
-        let below = Rect { y: areas.banner.bottom(), height: frame.area().height.saturating_sub(areas.banner.height), ..frame.area() };
+        let below = Rect {
+            y: areas.banner.bottom(),
+            height: frame.area().height.saturating_sub(areas.banner.height),
+            ..frame.area()
+        };
         popup::draw(frame, below, state, p);
     }
 }

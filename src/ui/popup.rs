@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use crate::app::{Popup, State};
-use crate::config::Action;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
@@ -19,13 +18,17 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     let t = &state.setup.theme;
     let km = &state.setup.keymap;
-    let head = |s: &str| Line::from(Span::styled(s.to_string(), Style::default().fg(t.heading).add_modifier(Modifier::BOLD)));
+    let head =
+        |s: &str| Line::from(Span::styled(s.to_string(), Style::default().fg(t.heading).add_modifier(Modifier::BOLD)));
     let row = |k: String, what: &str| {
-        Line::from(vec![Span::styled(format!("  {k:<16}"), Style::default().fg(t.focus)), Span::styled(what.to_string(), Style::default().fg(t.text))])
+        Line::from(vec![
+            Span::styled(format!("  {k:<16}"), Style::default().fg(t.focus)),
+            Span::styled(what.to_string(), Style::default().fg(t.text)),
+        ])
     };
-    let mut lines = vec![head("Everywhere"), ];
+    let mut lines = vec![head("Everywhere")];
     let mut seen = Vec::new();
-    for (_, a) in &km.global {
+    for a in km.global.values() {
         if !seen.contains(a) {
             seen.push(*a);
             lines.push(row(km.keys_for(*a), a.describe()));
@@ -47,7 +50,6 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     lines.push(row("type / paste".into(), "Enter is a new line and never runs anything"));
     lines.push(row("Ctrl-U".into(), "undo"));
     lines.push(row("Shift-arrows".into(), "select; F5 then runs the reads of the selection"));
-    let _ = Action::Help;
     lines
 }
 
@@ -95,7 +97,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
         Popup::Search { query } => {
             let r = centered(area, 50, 3);
             frame.render_widget(Clear, r);
-            let line = Line::from(vec![Span::styled("/", Style::default().fg(t.dim)), Span::styled(format!("{query}█"), Style::default().fg(t.text))]);
+            let line = Line::from(vec![
+                Span::styled("/", Style::default().fg(t.dim)),
+                Span::styled(format!("{query}█"), Style::default().fg(t.text)),
+            ]);
             frame.render_widget(Paragraph::new(line).block(frame_block("Search the runbook (Enter)")), r);
         }
     }

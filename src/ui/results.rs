@@ -18,7 +18,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let dim = Style::default().fg(t.dim);
     let extra = match p.entries.get(p.current) {
         Some(e) => {
-            let of = if p.entries.len() > 1 { format!(" ({} of {}, ] [ switch)", p.current + 1, p.entries.len()) } else { String::new() };
+            let of = if p.entries.len() > 1 {
+                format!(" ({} of {}, ] [ switch)", p.current + 1, p.entries.len())
+            } else {
+                String::new()
+            };
             Span::styled(format!("statement #{}{of}", e.index), dim)
         }
         None => Span::styled("nothing run yet", dim),
@@ -33,7 +37,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     };
     match &entry.body {
         Body::Error { report, .. } => {
-            let mut lines = vec![Line::from(Span::styled("ERROR", Style::default().fg(t.error).add_modifier(Modifier::BOLD)))];
+            let mut lines =
+                vec![Line::from(Span::styled("ERROR", Style::default().fg(t.error).add_modifier(Modifier::BOLD)))];
             for (i, l) in report.lines().enumerate() {
                 let style = if i == 0 { Style::default().fg(t.error) } else { Style::default().fg(t.text) };
                 lines.push(Line::from(Span::styled(l.to_string(), style)));
@@ -76,7 +81,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             for (i, row) in table.set.rows[top..].iter().take(body_h).enumerate() {
                 let y = inner.y + 1 + i as u16;
                 let r = top + i;
-                let row_style = if r == p.row && state.focus == Focus::Results { Style::default().bg(t.selection) } else { Style::default() };
+                let row_style = if r == p.row && state.focus == Focus::Results {
+                    Style::default().bg(t.selection)
+                } else {
+                    Style::default()
+                };
                 if r == p.row && state.focus == Focus::Results {
                     buf.set_style(Rect::new(inner.x, y, inner.width, 1), row_style);
                 }
@@ -97,12 +106,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                     buf.set_stringn(inner.x + cell_x, y, &text, w as usize, style);
                 }
             }
-            let more = if table.more { format!(" · more rows exist (limit {})", state.setup.row_limit) } else { String::new() };
+            let more = if table.more {
+                format!(" · more rows exist (limit {})", state.setup.row_limit)
+            } else {
+                String::new()
+            };
             let hidden = cols.len().saturating_sub(shown.len());
-            let cols_note = if hidden > 0 { format!(" · {hidden} more column{} →", if hidden == 1 { "" } else { "s" }) } else { String::new() };
+            let cols_note = if hidden > 0 {
+                format!(" · {hidden} more column{} →", if hidden == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            };
             let footer = Line::from(vec![
-                Span::styled(format!("{} row{}", table.rows, if table.rows == 1 { "" } else { "s" }), Style::default().fg(t.text).add_modifier(Modifier::BOLD)),
-                Span::styled(format!(" · {}{more}{cols_note}", elapsed(table.elapsed)), if table.more { Style::default().fg(t.warn) } else { dim }),
+                Span::styled(
+                    format!("{} row{}", table.rows, if table.rows == 1 { "" } else { "s" }),
+                    Style::default().fg(t.text).add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(
+                    format!(" · {}{more}{cols_note}", elapsed(table.elapsed)),
+                    if table.more { Style::default().fg(t.warn) } else { dim },
+                ),
                 Span::styled("  y cell · Y row · a all (TSV)", dim),
             ]);
             frame.render_widget(Paragraph::new(footer), Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1));

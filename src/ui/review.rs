@@ -24,7 +24,11 @@ pub fn draw_review(frame: &mut Frame, area: Rect, state: &State) {
     let extra = match &state.analysis {
         Some(a) if state.analysis_current() => {
             let (r, w) = (a.reads(), a.writes());
-            let style = if w > 0 { Style::default().fg(t.write).add_modifier(Modifier::BOLD) } else { Style::default().fg(t.dim) };
+            let style = if w > 0 {
+                Style::default().fg(t.write).add_modifier(Modifier::BOLD)
+            } else {
+                Style::default().fg(t.dim)
+            };
             Span::styled(format!("{r} READ · {w} WRITE"), style)
         }
         _ if state.revision == 0 => Span::styled("waiting for SQL", Style::default().fg(t.dim)),

@@ -11,7 +11,10 @@ use crate::app::{Focus, State};
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let t = &state.setup.theme;
     let rb = &state.runbook;
-    let hint = Span::styled(format!("{} · t contents · / search · ] [ blocks · r to editor", state.setup.runbook.name), Style::default().fg(t.dim));
+    let hint = Span::styled(
+        format!("{} · t contents · / search · ] [ blocks · r to editor", state.setup.runbook.name),
+        Style::default().fg(t.dim),
+    );
     let block = super::pane(state, Focus::Runbook, "Runbook", Some(hint));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -29,7 +32,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             if selected.is_some_and(|(a, b)| (a..=b).contains(&i)) {
                 l = l.patch_style(Style::default().bg(t.selection));
                 if Some(i) == selected.map(|s| s.0) {
-                    l.spans.push(Span::styled(" ◀ selected: r sends it to the editor", Style::default().fg(t.focus).add_modifier(Modifier::BOLD)));
+                    l.spans.push(Span::styled(
+                        " ◀ selected: r sends it to the editor",
+                        Style::default().fg(t.focus).add_modifier(Modifier::BOLD),
+                    ));
                 }
             }
             if !needle.is_empty() && rb.view.plain[i].to_lowercase().contains(&needle) {

@@ -27,8 +27,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         let took = elapsed(state.now.saturating_duration_since(run.started));
         let what = if run.cancelling { "cancelling" } else { "running" };
         Line::from(vec![
-            Span::styled(format!("{spin} {what} read {} of {} · {took}", (run.done + 1).min(run.total), run.total), Style::default().fg(t.warn).add_modifier(Modifier::BOLD)),
-            Span::styled(format!(" · {} cancels", keys.keys_for(Action::Cancel).split('/').next().unwrap_or("Esc")), Style::default().fg(t.dim)),
+            Span::styled(
+                format!("{spin} {what} read {} of {} · {took}", (run.done + 1).min(run.total), run.total),
+                Style::default().fg(t.warn).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(" · {} cancels", keys.keys_for(Action::Cancel).split('/').next().unwrap_or("Esc")),
+                Style::default().fg(t.dim),
+            ),
         ])
     } else if let Some((text, tone)) = &state.status {
         let color = match tone {
@@ -48,5 +54,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let hint_w = hints.chars().count() as u16;
     let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(hint_w)]).areas(area);
     frame.render_widget(Paragraph::new(line), left);
-    frame.render_widget(Paragraph::new(Span::styled(hints, Style::default().fg(t.dim))).alignment(ratatui::layout::Alignment::Right), right);
+    frame.render_widget(
+        Paragraph::new(Span::styled(hints, Style::default().fg(t.dim))).alignment(ratatui::layout::Alignment::Right),
+        right,
+    );
 }

@@ -1,0 +1,223 @@
+//! The real binary in a real terminal: `warroom demo` in tmux, driven with send-keys and
+//! paste-buffer, read with capture-pane, as a person at the keyboard would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const ANSWER: &str = "You're right, some users lost their email after the 14:02 deploy. To see them:\n\n```sql\nSELECT id, email, created_at FROM users WHERE email IS NULL ORDER BY id LIMIT 5;\nDELETE FROM users WHERE email IS NULL;\n```\n\nThe DELETE cleans them up.\n";
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null"]).args(args).output().expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    /// Polls the screen until `pred` holds; panics with the screen after `limit`.
+    fn wait_for(&self, what: &str, limit: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > limit {
+                panic!("waited {limit:?} for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+
+    /// A bracketed paste, as a terminal delivers a paste from the clipboard.
+    fn paste(&self, text: &str) {
+        let file = self.dir.path().join("paste.txt");
+        std::fs::write(&file, text).unwrap();
+        assert!(self.cmd(&["load-buffer", &file.to_string_lossy()]).status.success());
+        assert!(self.cmd(&["paste-buffer", "-p", "-t", "t"]).status.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success())
+}
+
+/// The demo server's socket folder, found under the TMPDIR the demo was given.
+fn demo_folder(tmp: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(tmp).ok()?.flatten().map(|e| e.path()).find(|p| {
+        p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("warroom-pg-"))
+            && p.join(".s.PGSQL.5432").exists()
+    })
+}
+
+fn null_emails(folder: &Path) -> String {
+    let psql = warroom::demo::find_bin_dir().expect("psql").join("psql");
+    let out = Command::new(psql)
+        .args(["-X", "-At", "-h", &folder.to_string_lossy(), "-U", "postgres", "-d", "shop", "-c"])
+        .arg("SELECT count(*) FROM users WHERE email IS NULL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn start(width: u16, height: u16) -> Option<Tmux> {
+    start_in(width, height, false)
+}
+
+/// With `shell`, the demo runs from an interactive bash (job control: Ctrl-Z and fg).
+fn start_in(width: u16, height: u16, shell: bool) -> Option<Tmux> {
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    if !have("tmux") || warroom::demo::find_bin_dir().is_none() {
+        assert!(!ci, "tmux and PostgreSQL are needed for this test in CI");
+        eprintln!("SKIPPING: tmux or PostgreSQL is not installed");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // As root the demo's server runs as postgres, which must reach its folder in here.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let tmux = Tmux { socket: format!("warroom-test-{}-{width}", std::process::id()), dir };
+    let script = format!(
+        "TMPDIR='{}' '{}' demo; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600",
+        tmux.dir.path().display(),
+        env!("CARGO_BIN_EXE_warroom")
+    );
+    let (w, h) = (width.to_string(), height.to_string());
+    let command = if shell { "bash --norc --noprofile -i" } else { &script };
+    let out = tmux.cmd(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, command]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if shell {
+        // One simple command, so that the shell's job is warroom itself.
+        let line = format!("TMPDIR='{}' '{}' demo", tmux.dir.path().display(), env!("CARGO_BIN_EXE_warroom"));
+        tmux.keys(&[&line, "Enter"]);
+    }
+    Some(tmux)
+}
+
+fn session_at(width: u16, height: u16) {
+    let Some(t) = start(width, height) else { return };
+    let s = t.wait_for("the banner and a connection", Duration::from_secs(60), |s| {
+        s.contains("PRODUCTION") && s.contains("connected") && !s.contains("connecting")
+    });
+    assert!(s.contains("warroom_ro"), "{s}");
+    assert!(s.contains("✓"), "the read-only posture shows as ticks:\n{s}");
+    let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "1", "the cockpit draws on the alternate screen");
+
+    t.paste(ANSWER);
+    let s =
+        t.wait_for("READ and WRITE labels", Duration::from_secs(10), |s| s.contains("READ") && s.contains("WRITE  #2"));
+    assert!(s.contains("delete"), "{s}");
+
+    let folder = demo_folder(t.dir.path()).expect("the demo's server folder");
+    assert_eq!(null_emails(&folder), "100");
+    t.keys(&["F5"]);
+    let s = t.wait_for("the read's rows", Duration::from_secs(10), |s| s.contains("5 rows"));
+    assert!(s.contains("∅"), "NULL emails show as ∅:\n{s}");
+    assert!(s.contains("Skipped 1 WRITE"), "the skipped DELETE is noted:\n{s}");
+    assert_eq!(null_emails(&folder), "100", "the DELETE did not run");
+
+    // A slow read, cancelled with Esc; the interface keeps answering meanwhile.
+    t.paste("\n```sql\nSELECT count(*) FROM generate_series(1, 100000000000);\n```\n");
+    t.keys(&["F5"]);
+    t.wait_for("the spinner", Duration::from_secs(10), |s| s.contains("running read 1 of 1"));
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["Escape"]);
+    let s = t.wait_for("the cancel", Duration::from_secs(10), |s| s.contains("Cancelled."));
+    assert!(s.contains("57014"), "the cancelled read shows its SQLSTATE:\n{s}");
+
+    t.keys(&["C-q"]);
+    let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    assert!(
+        s.contains("icanon") && !s.contains("-icanon") && !s.contains("-echo"),
+        "the terminal is out of raw mode:\n{s}"
+    );
+    let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "back on the main screen");
+    let wait = Instant::now();
+    while demo_folder(t.dir.path()).is_some() && wait.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(demo_folder(t.dir.path()).is_none(), "the demo server is stopped and deleted");
+}
+
+#[test]
+fn demo_session_at_80x24() {
+    session_at(80, 24);
+}
+
+#[test]
+fn demo_session_at_120x40() {
+    session_at(120, 40);
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let Some(t) = start(100, 30) else { return };
+        t.wait_for("the banner", Duration::from_secs(60), |s| s.contains("PRODUCTION") && s.contains("connected"));
+        let pid = warroom_pid(&t);
+        assert!(!pid.is_empty(), "warroom runs under the pane's shell");
+        assert!(Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
+        let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT="));
+        assert!(s.contains("icanon") && !s.contains("-icanon"), "SIG{signal} leaves raw mode on:\n{s}");
+        let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
+        assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "SIG{signal}: back on the main screen");
+    }
+}
+
+fn warroom_pid(t: &Tmux) -> String {
+    let pid = t.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    let child = Command::new("pgrep").args(["-P", &shell, "-x", "warroom"]).output().unwrap();
+    String::from_utf8_lossy(&child.stdout).trim().to_string()
+}
+
+#[test]
+fn ctrl_z_suspends_and_continuing_redraws() {
+    let Some(t) = start_in(100, 30, true) else { return };
+    t.wait_for("the banner", Duration::from_secs(60), |s| s.contains("PRODUCTION") && s.contains("connected"));
+    let pid = Command::new("pgrep").args(["-n", "-x", "warroom"]).output().unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    t.keys(&["C-z"]);
+    let start = Instant::now();
+    let state = || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    while !state().contains(") T ") && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(state().contains(") T "), "Ctrl-Z stops warroom: {}", state());
+    let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "the shell gets the main screen back");
+    t.wait_for("the shell's job report", Duration::from_secs(10), |s| s.contains("Stopped"));
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("the cockpit again", Duration::from_secs(10), |s| s.contains("PRODUCTION") && s.contains("1 Runbook"));
+    t.keys(&["C-q"]);
+    t.wait_for("the prompt", Duration::from_secs(20), |s| s.lines().filter(|l| l.starts_with("bash")).count() >= 3);
+    t.keys(&["echo EXIT=$?", "Enter"]);
+    let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
+    assert!(!s.contains("EXIT=1"), "{s}");
+}
