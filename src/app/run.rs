@@ -207,6 +207,9 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
     });
 }
 
+/// Above this many bytes the labels are sent before the colours.
+const BIG_TEXT: usize = 16 * 1024;
+
 /// Classification and highlighting, off the UI thread; only the newest text is worked on.
 fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc::Sender<(u64, String)> {
     let (in_tx, in_rx) = mpsc::channel::<(u64, String)>();
@@ -215,6 +218,12 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc
         while let Ok(mut job) = in_rx.recv() {
             while let Ok(newer) = in_rx.try_recv() {
                 job = newer;
+            }
+            if job.1.len() > BIG_TEXT {
+                let labels = super::analysis::analyze_with(job.0, &job.1, &theme, false);
+                if tx.send(Msg::Analyzed(labels)).is_err() {
+                    break;
+                }
             }
             let analysis = super::analysis::analyze(job.0, &job.1, &theme);
             if tx.send(Msg::Analyzed(analysis)).is_err() {
@@ -286,7 +295,15 @@ async fn db_task(
                         }
                     };
                     let entry = match result {
-                        Ok(outcome) => ResultEntry::rows(index, sql, set, &outcome),
+                        // Measuring a big result takes milliseconds: not on the UI's thread.
+                        Ok(outcome) => {
+                            match tokio::task::spawn_blocking(move || ResultEntry::rows(index, sql, set, &outcome))
+                                .await
+                            {
+                                Ok(entry) => entry,
+                                Err(e) => std::panic::resume_unwind(e.into_panic()),
+                            }
+                        }
                         Err(e) => {
                             if let DbError::Lost(m) = &e {
                                 lost = Some(m.clone());

@@ -1,0 +1,137 @@
+//! The cockpit's frame budget (16 ms): a full frame with a 100,000-row result, the review
+//! of a 2,000-line paste (classify + highlight), and a frame with that review on screen.
+//! Whole-process numbers against psql are `benches/launch.py`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use warroom::app::analysis::analyze;
+use warroom::app::{Msg, ResultEntry, Setup, State, update};
+use warroom::config::{Keymap, Theme};
+use warroom::db::posture::Posture;
+use warroom::db::render::ResultSet;
+use warroom::db::{Column, Outcome, ServerInfo, ValueKind};
+use warroom::runbook::{self, Runbook};
+
+fn setup() -> Setup {
+    Setup {
+        environment: "production".into(),
+        host: "db.internal:5432".into(),
+        database: "shop".into(),
+        role: "warroom_ro".into(),
+        incident: Some("INC-42".into()),
+        profile: None,
+        row_limit: 100_000,
+        statement_timeout: Duration::from_secs(5),
+        theme: Theme::default(),
+        keymap: Keymap::default(),
+        runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
+    }
+}
+
+fn connected(w: u16, h: u16) -> State {
+    let mut s = State::new(setup(), (w, h));
+    let info = ServerInfo {
+        version: "15.18".into(),
+        version_num: 150018,
+        current_user: "warroom_ro".into(),
+        database: "shop".into(),
+        in_recovery: false,
+        default_read_only: true,
+        statement_timeout: "5s".into(),
+    };
+    let posture = Posture { role: "warroom_ro".into(), database: "shop".into(), checks: vec![], fix: None };
+    update(&mut s, Msg::Connected { info: Box::new(info), posture: Box::new(posture) });
+    s
+}
+
+fn big_result() -> (ResultSet, Outcome) {
+    let columns =
+        [("id", ValueKind::Number), ("email", ValueKind::Text), ("amount", ValueKind::Number), ("at", ValueKind::Text)]
+            .into_iter()
+            .map(|(n, kind)| Column { name: n.into(), type_name: "x".into(), kind })
+            .collect();
+    let rows = (0..100_000)
+        .map(|i| {
+            vec![
+                Some(i.to_string().into()),
+                if i % 7 == 0 { None } else { Some(format!("user{i}@example.com").into()) },
+                Some(format!("{}.50", i * 3).into()),
+                Some("2026-11-21 14:02:57+00".into()),
+            ]
+        })
+        .collect();
+    (ResultSet { columns, rows }, Outcome { rows: 100_000, more: false, elapsed: Duration::from_millis(80) })
+}
+
+/// 2,000 lines: an agent's answer repeated, prose and fences included.
+fn big_paste() -> String {
+    let unit = "Here is the check, then the cleanup:\n\n```sql\nSELECT u.id, u.email, count(o.id) AS orders\n  FROM users u LEFT JOIN orders o ON o.user_id = u.id\n WHERE u.email IS NULL AND u.created_at > now() - interval '1 day'\n GROUP BY u.id, u.email\n ORDER BY orders DESC;\nDELETE FROM users WHERE email IS NULL;\n```\n";
+    let mut s = String::new();
+    while s.lines().count() < 2000 {
+        s.push_str(unit);
+    }
+    s
+}
+
+fn draw(t: &mut Terminal<TestBackend>, s: &State) {
+    t.draw(|f| warroom::ui::draw(f, s)).unwrap();
+}
+
+fn bench(c: &mut Criterion) {
+    let (set, outcome) = big_result();
+    c.bench_function("results arrive: measure 100k rows", |b| {
+        b.iter(|| black_box(ResultEntry::rows(1, "SELECT".into(), set.clone(), &outcome)))
+    });
+
+    for (w, h) in [(120u16, 40u16), (80, 24)] {
+        let mut s = connected(w, h);
+        update(&mut s, Msg::Paste("SELECT * FROM big;".into()));
+        update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+        update(
+            &mut s,
+            Msg::Result { id: 1, entry: ResultEntry::rows(1, "SELECT * FROM big;".into(), set.clone(), &outcome) },
+        );
+        update(&mut s, Msg::RunFinished { id: 1, lost: None });
+        update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+        for _ in 0..500 {
+            update(&mut s, Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
+        }
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        c.bench_function(&format!("full frame {w}x{h}, 100k-row result"), |b| b.iter(|| draw(&mut t, &s)));
+    }
+
+    let paste = big_paste();
+    let theme = Theme::default();
+    warroom::highlight::warm_up();
+    c.bench_function("review 2000-line paste (classify + highlight)", |b| {
+        b.iter(|| black_box(analyze(1, &paste, &theme)))
+    });
+    c.bench_function("review 2000-line paste, labels before colours", |b| {
+        b.iter(|| black_box(warroom::app::analysis::analyze_with(1, &paste, &theme, false)))
+    });
+
+    let mut s = connected(120, 40);
+    update(&mut s, Msg::Paste(paste.clone()));
+    let analysis = analyze(s.revision, &paste, &theme);
+    update(&mut s, Msg::Analyzed(analysis));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    c.bench_function("full frame 120x40, 2000-line paste reviewed", |b| b.iter(|| draw(&mut t, &s)));
+    c.bench_function("keystroke in a 2000-line editor (update, no analysis)", |b| {
+        b.iter(|| {
+            update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)));
+            update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)))
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""The cockpit against psql, whole process, in a real pseudo-terminal (120x40):
+
+- launch to the first full frame (warroom) and to the prompt (psql);
+- the rows of a `LIMIT 100` read on screen, from the key that runs it (F5 / Enter);
+- warroom's idle memory once connected.
+
+Run from the repository root after `cargo build --release`:
+
+    python3 benches/launch.py [RUNS]
+
+It starts `warroom demo --no-cockpit` for a throwaway server and stops it at the end.
+"""
+import fcntl, os, pty, re, select, shutil, signal, statistics, struct, subprocess, sys, termios, time
+
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+WARROOM = os.path.abspath("target/release/warroom")
+PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+QUERY = "SELECT * FROM users ORDER BY id LIMIT 100;"
+
+demo = subprocess.Popen([WARROOM, "demo", "--no-cockpit"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+dsn = None
+for line in demo.stdout:
+    m = re.search(r"connection \(read-only role\):\s+(.*)$", line)
+    if m:
+        dsn = m.group(1).strip()
+    if line.startswith("Press Ctrl-C"):
+        break
+
+
+class Pty:
+    def __init__(self, argv):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.environ["TERM"] = "xterm-256color"
+            os.environ.pop("NO_COLOR", None)
+            os.execv(argv[0], argv)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.seen = b""
+
+    def until(self, pattern, limit=20.0):
+        """Reads until `pattern` (bytes) has appeared; returns the time it appeared."""
+        end = time.perf_counter() + limit
+        while pattern not in self.seen:
+            left = end - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"{pattern!r} not seen; last output: {self.seen[-400:]!r}")
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    self.seen += os.read(self.fd, 65536)
+                except OSError:
+                    break
+        return time.perf_counter()
+
+    def write(self, data):
+        self.seen = b""
+        os.write(self.fd, data)
+
+    def rss_kb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+    def close(self):
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+results = {"warroom first frame": [], "warroom connected": [], "psql prompt": [],
+           "warroom 100 rows on screen": [], "psql 100 rows on screen": [], "warroom idle RSS (MB)": []}
+for _ in range(RUNS):
+    t = time.perf_counter()
+    w = Pty([WARROOM, "--dsn", dsn, "--config", "/dev/null"])
+    results["warroom first frame"].append(w.until(b"Ctrl-Q quit") - t)
+    results["warroom connected"].append(w.until(b"read-only  ") - t)
+    w.write(b"\x1b[200~" + QUERY.encode() + b"\x1b[201~")
+    w.until(b"Pasted")
+    time.sleep(0.2)
+    t = time.perf_counter()
+    w.write(b"\x1b[15~")
+    results["warroom 100 rows on screen"].append(w.until(b"100 rows") - t)
+    time.sleep(1.0)
+    results["warroom idle RSS (MB)"].append(w.rss_kb() / 1024)
+    w.close()
+
+    t = time.perf_counter()
+    p = Pty([PSQL, "-X", "-P", "pager=off", dsn])
+    results["psql prompt"].append(p.until(b"shop=>") - t)
+    time.sleep(0.2)
+    t = time.perf_counter()
+    p.write(QUERY.encode() + b"\r")
+    results["psql 100 rows on screen"].append(p.until(b"(100 rows)") - t)
+    p.close()
+
+demo.send_signal(signal.SIGINT)
+demo.wait()
+print(f"median of {RUNS} runs, 120x40 pseudo-terminal")
+for name, values in results.items():
+    unit = "" if "MB" in name else " ms"
+    scale = 1 if "MB" in name else 1000
+    print(f"  {name:<28} {statistics.median(values) * scale:8.1f}{unit}   (min {min(values) * scale:.1f}, max {max(values) * scale:.1f})")
