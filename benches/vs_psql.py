@@ -13,7 +13,7 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 WARROOM = os.path.abspath("target/release/warroom")
 PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
 
-demo = subprocess.Popen([WARROOM, "demo"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+demo = subprocess.Popen([WARROOM, "demo", "--no-cockpit"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 dsn = None
 for line in demo.stdout:
     m = re.search(r"connection \(read-only role\):\s+(.*)$", line)

@@ -32,6 +32,7 @@ fn setup() -> Setup {
         theme: Theme::default(),
         keymap: Keymap::default(),
         runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
+        greeting: None,
     }
 }
 

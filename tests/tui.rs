@@ -99,7 +99,9 @@ fn start_in(width: u16, height: u16, shell: bool) -> Option<Tmux> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let tmux = Tmux { socket: format!("warroom-test-{}-{width}", std::process::id()), dir };
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmux = Tmux { socket: format!("warroom-test-{}-{n}", std::process::id()), dir };
     let script = format!(
         "TMPDIR='{}' '{}' demo; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600",
         tmux.dir.path().display(),

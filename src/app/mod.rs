@@ -35,6 +35,8 @@ pub struct Setup {
     pub theme: Theme,
     pub keymap: Keymap,
     pub runbook: Runbook,
+    /// The first status line (the demo says what to try).
+    pub greeting: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +198,7 @@ const PLACEHOLDER: &str = "Paste the agent's SQL here (its whole answer is fine:
 
 impl State {
     pub fn new(setup: Setup, size: (u16, u16)) -> State {
+        let setup_greeting = setup.greeting.clone().map(|g| (g, Tone::Info));
         let mut editor = TextArea::default();
         editor.set_placeholder_text(PLACEHOLDER);
         editor.set_placeholder_style(Style::default().fg(setup.theme.dim));
@@ -217,7 +220,7 @@ impl State {
             running: None,
             next_id: 1,
             results: ResultsPane::default(),
-            status: None,
+            status: setup_greeting,
             popup: None,
             now: Instant::now(),
             spinner: 0,

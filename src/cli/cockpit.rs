@@ -19,6 +19,7 @@ pub(super) struct Look<'a> {
     pub theme: Option<&'a str>,
     pub environment: Option<&'a str>,
     pub host: Option<String>,
+    pub greeting: Option<String>,
 }
 
 pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> {
@@ -69,6 +70,7 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         theme,
         keymap,
         runbook,
+        greeting: look.greeting,
     })
 }
 
@@ -80,6 +82,7 @@ pub fn open(args: CockpitArgs) -> Result<u8, CliError> {
         theme: args.theme.as_deref(),
         environment: None,
         host: None,
+        greeting: None,
     };
     let setup = setup(&resolved, look)?;
     launch(setup, resolved)

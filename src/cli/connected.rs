@@ -266,6 +266,9 @@ pub fn demo(args: DemoArgs) -> Result<u8, CliError> {
             theme: args.theme.as_deref(),
             environment: Some("production"),
             host: Some("demo server (local socket)".into()),
+            greeting: Some(
+                "Demo: paste an agent's answer (try assets/agent-answer.md), or Alt-1, ] and r for a runbook query; F5 runs reads.".into(),
+            ),
         };
         let setup = super::cockpit::setup(&resolved, look)?;
         let result = super::cockpit::launch(setup, resolved);
