@@ -93,6 +93,23 @@ pub enum Command {
     /// The server runs in a private temporary folder on a Unix socket, and is stopped and
     /// deleted when warroom exits (Ctrl-Q, Ctrl-C, SIGTERM and SIGHUP included).
     Demo(DemoArgs),
+    /// Rollback plans: check that a plan file is still what was reviewed.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Is this plan REVIEWED, and are its steps still what was reviewed?
+    ///
+    /// Exit status: 0 when the plan was marked reviewed and its steps match the checksum
+    /// recorded then; 1 otherwise (a draft, edited steps, an edited review record), with why;
+    /// 2 when the file cannot be read.
+    Verify {
+        /// The plan file (plan.sql).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// Where to connect: a URL or conninfo, else the profile, else libpq's environment.
@@ -178,12 +195,37 @@ pub fn main() -> ExitCode {
         Some(Command::Query(args)) => connected::query(args),
         Some(Command::Doctor(args)) => connected::doctor(args),
         Some(Command::Demo(args)) => connected::demo(args),
+        Some(Command::Plan(PlanCommand::Verify { file })) => plan_verify(&file),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("warroom: {e}");
             ExitCode::from(e.status())
+        }
+    }
+}
+
+fn plan_verify(file: &std::path::Path) -> Result<u8, CliError> {
+    let text = read_input(file)?;
+    let style = Style::detect();
+    match crate::plan::file::verify(&text) {
+        Ok(h) => {
+            let (by, at) = match &h.status {
+                crate::plan::file::Status::Reviewed { by, at } => (by.as_str(), at.as_str()),
+                crate::plan::file::Status::Draft => ("", ""),
+            };
+            println!(
+                "{} {}: incident {}, reviewed by {by} at {at}; its steps are what was reviewed.",
+                style.read("VERIFIED"),
+                file.display(),
+                h.incident
+            );
+            Ok(exit::DONE)
+        }
+        Err(e) => {
+            println!("{} {} must not be applied: {e}.", style.write("NOT VERIFIED"), file.display());
+            Ok(exit::REFUSED)
         }
     }
 }

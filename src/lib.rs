@@ -8,5 +8,6 @@ pub mod db;
 pub mod demo;
 pub mod guard;
 pub mod highlight;
+pub mod plan;
 pub mod runbook;
 pub mod ui;
