@@ -2,3 +2,4 @@
 //! into files a human reviews and applies by hand.
 
 pub mod file;
+pub mod step;
