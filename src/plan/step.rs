@@ -72,7 +72,7 @@ pub fn parse_dml(sql: &str) -> Option<Dml> {
 }
 
 impl Dml {
-    fn from_clause(&self) -> String {
+    fn relation(&self) -> String {
         match &self.alias {
             Some(a) => format!("{} AS {a}", self.table),
             None => self.table.clone(),
@@ -86,7 +86,7 @@ impl Dml {
     /// The rows the write would touch, as a query (for the backup and the evidence).
     pub fn affected(&self) -> String {
         let q = self.alias.as_deref().unwrap_or(&self.table);
-        format!("SELECT {q}.* FROM {}{}", self.from_clause(), self.where_clause())
+        format!("SELECT {q}.* FROM {}{}", self.relation(), self.where_clause())
     }
 }
 
