@@ -26,7 +26,6 @@ fn setup() -> Setup {
         incident: Some("INC-42".into()),
         profile: None,
         row_limit: 100_000,
-        statement_timeout: Duration::from_secs(5),
         theme: Theme::default(),
         keymap: Keymap::default(),
         runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),

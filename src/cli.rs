@@ -363,22 +363,13 @@ impl Style {
     }
 }
 
-fn lines_label(start: usize, end: usize) -> String {
-    if start == end { format!("line {start}") } else { format!("lines {start}-{end}") }
-}
-
 fn write_human(out: &mut impl Write, review: &Review, style: &Style) -> std::io::Result<()> {
     for s in &review.statements {
         let badge = match s.class {
             Class::Read => style.read("READ "),
             Class::Write => style.write("WRITE"),
         };
-        let mut head = format!(
-            "#{:<3} {badge}  {:<12} {}",
-            s.index,
-            s.kind.name(),
-            lines_label(s.span.start_line, s.span.end_line)
-        );
+        let mut head = format!("#{:<3} {badge}  {:<12} {}", s.index, s.kind.name(), s.span.lines());
         if s.destructive {
             head.push_str("  ");
             head.push_str(&style.destructive("DESTRUCTIVE"));
@@ -400,7 +391,7 @@ fn write_human(out: &mut impl Write, review: &Review, style: &Style) -> std::io:
         for i in &review.ignored {
             let first = i.text.lines().next().unwrap_or("");
             let more = if i.text.lines().count() > 1 { " …" } else { "" };
-            writeln!(out, "  {}: {first}{more}", lines_label(i.span.start_line, i.span.end_line))?;
+            writeln!(out, "  {}: {first}{more}", i.span.lines())?;
         }
     }
     writeln!(out)?;

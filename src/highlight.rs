@@ -26,11 +26,6 @@ pub fn warm_up() {
     sets();
 }
 
-/// Whether syntect ships a theme of this name.
-pub fn has_theme(name: &str) -> bool {
-    sets().themes.themes.contains_key(name)
-}
-
 /// The text as coloured lines. `theme` is a syntect theme name; None (or an unknown name)
 /// gives plain lines in `plain`.
 pub fn sql(text: &str, theme: Option<&str>, plain: Style) -> Vec<Line<'static>> {
@@ -86,7 +81,14 @@ mod tests {
         let kw = lines[0].spans[0].style.fg;
         let num = lines[0].spans.last().unwrap().style.fg;
         assert_ne!(kw, num, "keyword and number differ in colour");
-        assert!(has_theme("InspiredGitHub"));
+        // Every shipped theme names a syntect theme that exists.
+        for name in crate::config::theme::builtin_names() {
+            let theme = crate::config::Theme::builtin(name).unwrap();
+            if let Some(syntax) = theme.syntax {
+                assert!(sets().themes.themes.contains_key(&syntax), "{name}: no syntect theme {syntax}");
+            }
+        }
+        assert!(sets().themes.themes.contains_key("InspiredGitHub"));
         assert_eq!(sql("a\nb", None, Style::default()).len(), 2);
     }
 }

@@ -28,7 +28,6 @@ fn setup() -> Setup {
         incident: Some("INC-42".into()),
         profile: Some("prod".into()),
         row_limit: 500,
-        statement_timeout: Duration::from_secs(5),
         theme: Theme::default(),
         keymap: Keymap::default(),
         runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),

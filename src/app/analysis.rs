@@ -5,6 +5,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::config::Theme;
+use crate::db::posture::plural;
 use crate::guard::{self, Class, Review};
 use crate::highlight;
 
@@ -56,10 +57,7 @@ pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> A
     let summary = if review.statements.is_empty() {
         Line::from(Span::styled("No SQL statement yet.", dim))
     } else {
-        let mut spans = vec![Span::styled(
-            format!("{} statement{}: ", review.statements.len(), plural(review.statements.len())),
-            plain,
-        )];
+        let mut spans = vec![Span::styled(format!("{}: ", plural(review.statements.len(), "statement")), plain)];
         spans.push(Span::styled(format!("{reads} READ"), Style::default().fg(theme.read).add_modifier(Modifier::BOLD)));
         spans.push(Span::styled(", ", plain));
         spans.push(Span::styled(
@@ -90,10 +88,7 @@ pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> A
                     ));
                     head.push(Span::raw(" "));
                 }
-                head.push(Span::styled(
-                    format!("#{} {} · {}", s.index, s.kind.name(), lines_label(s.span.start_line, s.span.end_line)),
-                    dim,
-                ));
+                head.push(Span::styled(format!("#{} {} · {}", s.index, s.kind.name(), s.span.lines()), dim));
                 lines.push(Line::from(head));
                 let bar = match s.class {
                     Class::Read => Span::styled("▏", Style::default().fg(theme.read)),
@@ -117,7 +112,7 @@ pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> A
             }
             Item::Ignored(i) => {
                 lines.push(Line::from(Span::styled(
-                    format!("ignored · {} (not SQL, never run)", lines_label(i.span.start_line, i.span.end_line)),
+                    format!("ignored · {} (not SQL, never run)", i.span.lines()),
                     dim.add_modifier(Modifier::ITALIC),
                 )));
                 for l in i.text.lines().take(3) {
@@ -130,12 +125,4 @@ pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> A
         }
     }
     Analysis { revision, review, lines }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-fn lines_label(a: usize, b: usize) -> String {
-    if a == b { format!("line {a}") } else { format!("lines {a}-{b}") }
 }

@@ -1,7 +1,7 @@
 //! The cockpit's state and its pure `update`: a message in, the state changed, effects out.
 //! Nothing here does IO; `run` owns the terminal, the tasks and the channels.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::style::Style;
@@ -10,7 +10,7 @@ use ratatui_textarea::{CursorMove, TextArea};
 use crate::config::keymap::{Context, Key};
 use crate::config::{Action, Keymap, Theme};
 use crate::db::ServerInfo;
-use crate::db::posture::Posture;
+use crate::db::posture::{Posture, plural};
 use crate::guard::{self, Class};
 use crate::runbook::{self, Runbook};
 
@@ -31,7 +31,6 @@ pub struct Setup {
     pub incident: Option<String>,
     pub profile: Option<String>,
     pub row_limit: u64,
-    pub statement_timeout: Duration,
     pub theme: Theme,
     pub keymap: Keymap,
     pub runbook: Runbook,
@@ -98,7 +97,20 @@ pub struct RunbookPane {
     pub scroll: usize,
     pub block: Option<usize>,
     pub search: String,
+    /// The lines that hold `search`, in order; found when the search or the layout changes.
+    pub matches: Vec<usize>,
     pub height: u16,
+}
+
+impl RunbookPane {
+    fn find(&mut self) {
+        let needle = self.search.to_lowercase();
+        self.matches = if needle.is_empty() {
+            vec![]
+        } else {
+            (0..self.view.plain.len()).filter(|&i| self.view.plain[i].to_lowercase().contains(&needle)).collect()
+        };
+    }
 }
 
 /// The results pane: every result of the last run, one shown at a time.
@@ -114,6 +126,12 @@ pub struct ResultsPane {
 }
 
 impl ResultsPane {
+    /// Shows entry `i` from its first cell.
+    fn show(&mut self, i: usize) {
+        self.current = i;
+        (self.row, self.col, self.top, self.left) = (0, 0, 0, 0);
+    }
+
     pub fn table(&self) -> Option<&Table> {
         match &self.entries.get(self.current)?.body {
             Body::Rows(t) => Some(t),
@@ -249,6 +267,7 @@ impl State {
         let (w, h) = areas.runbook.map(|r| (r.width.saturating_sub(2), r.height.saturating_sub(2))).unwrap_or((60, 10));
         if self.runbook.view.width != w || self.runbook.view.lines.is_empty() {
             self.runbook.view = self.setup.runbook.layout(w, &self.setup.theme);
+            self.runbook.find();
             self.runbook.scroll = self.runbook.scroll.min(self.runbook.view.lines.len().saturating_sub(1));
         }
         self.runbook.height = h.max(1);
@@ -382,15 +401,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Result { id, entry } => {
             let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
             run.done += 1;
-            if state.results.entries.is_empty() || run.done == 1 {
-                state.results = ResultsPane { height: state.results.height, ..ResultsPane::default() };
+            // The previous run's results stay on screen until the first new one arrives.
+            if run.done == 1 {
+                state.results.entries.clear();
             }
             state.results.entries.push(entry);
-            state.results.current = state.results.entries.len() - 1;
-            state.results.row = 0;
-            state.results.col = 0;
-            state.results.top = 0;
-            state.results.left = 0;
+            state.results.show(state.results.entries.len() - 1);
             vec![]
         }
         Msg::RunFinished { id, lost } => {
@@ -413,12 +429,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
                 state.say(
                     format!(
-                        "{}{} read{} done: {} row{}{more} in {}.",
+                        "{}{} done: {}{more} in {}.",
                         run.skipped,
-                        run.total,
-                        if run.total == 1 { "" } else { "s" },
-                        t.rows,
-                        if t.rows == 1 { "" } else { "s" },
+                        plural(run.total, "read"),
+                        plural(t.rows as usize, "row"),
                         results::elapsed(t.elapsed)
                     ),
                     if run.skipped.is_empty() { Tone::Good } else { Tone::Warn },
@@ -451,18 +465,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match state.focus {
         Focus::Editor => {
-            let before = state.revision;
             let cursor = state.editor.cursor();
             let modified = state.editor.input(key);
             if modified || state.editor.cursor() != cursor {
                 state.fresh = None;
             }
-            if modified {
-                state.changed()
-            } else {
-                debug_assert_eq!(before, state.revision);
-                vec![]
-            }
+            if modified { state.changed() } else { vec![] }
         }
         Focus::Review => {
             let total = state.analysis.as_ref().map_or(0, |a| a.lines.len());
@@ -546,7 +554,10 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 if writes == 0 {
                     "Nothing to stage: the editor holds no write.".to_string()
                 } else {
-                    format!("{writes} write{} found. Staging into a rollback plan arrives with the plan feature; nothing was run.", if writes == 1 { "" } else { "s" })
+                    format!(
+                        "{} found. Staging into a rollback plan arrives with the plan feature; nothing was run.",
+                        plural(writes, "write")
+                    )
                 },
                 Tone::Info,
             );
@@ -621,12 +632,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             let n = state.results.entries.len();
             if n > 1 {
                 let c = state.results.current;
-                state.results.current =
-                    if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) };
-                state.results.row = 0;
-                state.results.col = 0;
-                state.results.top = 0;
-                state.results.left = 0;
+                state.results.show(if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) });
             }
             vec![]
         }
@@ -665,12 +671,7 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     let skipped = if writes.is_empty() {
         String::new()
     } else {
-        format!(
-            "Skipped {} WRITE{} ({}): writes never run here. ",
-            writes.len(),
-            if writes.len() == 1 { "" } else { "s" },
-            writes.join(", ")
-        )
+        format!("Skipped {} ({}): writes never run here. ", plural(writes.len(), "WRITE"), writes.join(", "))
     };
     if reads.is_empty() {
         state.say(format!("{skipped}No read to run; Ctrl-S stages writes into a plan."), Tone::Warn);
@@ -691,7 +692,7 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
         skipped: skipped.clone(),
     });
     state.say(
-        format!("{skipped}Running {} read{}…", reads.len(), if reads.len() == 1 { "" } else { "s" }),
+        format!("{skipped}Running {}…", plural(reads.len(), "read")),
         if writes.is_empty() { Tone::Info } else { Tone::Warn },
     );
     vec![Effect::Run { id, reads }]
@@ -729,6 +730,7 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Enter => {
                 state.popup = None;
                 state.runbook.search = query;
+                state.runbook.find();
                 search(state, true, true);
             }
             KeyCode::Backspace => {
@@ -747,31 +749,23 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
 
 /// Moves the runbook to the next (or previous) line that holds the search text.
 fn search(state: &mut State, forward: bool, from_here: bool) {
-    let needle = state.runbook.search.to_lowercase();
-    if needle.is_empty() {
+    if state.runbook.search.is_empty() {
         state.say("Search the runbook with /.", Tone::Info);
         return;
     }
-    let lines = &state.runbook.view.plain;
+    let matches = &state.runbook.matches;
     let at = state.runbook.scroll;
     let hit = if forward {
         let start = if from_here { at } else { at + 1 };
-        (start..lines.len()).chain(0..start).find(|&i| lines[i].to_lowercase().contains(&needle))
+        matches.iter().find(|&&i| i >= start).or(matches.first())
     } else {
-        (0..at).rev().chain((at..lines.len()).rev()).find(|&i| lines[i].to_lowercase().contains(&needle))
+        matches.iter().rev().find(|&&i| i < at).or(matches.last())
     };
-    match hit {
+    match hit.copied() {
         Some(i) => {
             state.runbook.scroll = i;
-            let count = lines.iter().filter(|l| l.to_lowercase().contains(&needle)).count();
-            state.say(
-                format!(
-                    "\"{}\": {count} matching line{} (n next, N previous).",
-                    state.runbook.search,
-                    if count == 1 { "" } else { "s" }
-                ),
-                Tone::Info,
-            );
+            let count = plural(matches.len(), "matching line");
+            state.say(format!("\"{}\": {count} (n next, N previous).", state.runbook.search), Tone::Info);
         }
         None => state.say(format!("\"{}\" is not in the runbook.", state.runbook.search), Tone::Warn),
     }

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::ResultsPane;
 use crate::config::Action;
 use crate::db::render::ResultSet;
-use crate::db::{DbError, Outcome, ValueKind};
+use crate::db::{DbError, Outcome};
 
 /// Widest a column gets on screen; the cell is cut with … beyond it.
 pub const MAX_COLUMN_WIDTH: u16 = 40;
@@ -74,10 +74,6 @@ pub fn display(v: &str) -> std::borrow::Cow<'_, str> {
     } else {
         v.into()
     }
-}
-
-pub fn is_numeric(kind: ValueKind) -> bool {
-    kind == ValueKind::Number
 }
 
 pub fn elapsed(d: Duration) -> String {

@@ -1,7 +1,7 @@
 //! The event loop: owns the terminal, the tasks and the channels, and carries out effects.
 //! The terminal is restored on every way out: return, error, panic, SIGTERM, SIGHUP.
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -325,5 +325,4 @@ async fn db_task(
             }
         }
     }
-    let _ = io::stdout().flush();
 }

@@ -45,14 +45,7 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         None => Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
     };
     let target = &resolved.target;
-    let host = look.host.unwrap_or_else(|| {
-        target
-            .hosts
-            .iter()
-            .map(|h| if h.is_socket() { format!("{} (socket)", h.host) } else { format!("{}:{}", h.host, h.port) })
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
+    let host = look.host.unwrap_or_else(|| target.hosts_label());
     let incident = look.incident.or_else(|| std::env::var("WARROOM_INCIDENT").ok().filter(|s| !s.is_empty()));
     Ok(Setup {
         environment: look
@@ -66,7 +59,6 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         incident,
         profile: resolved.profile.as_ref().map(|(n, _)| n.clone()),
         row_limit: resolved.row_limit,
-        statement_timeout: resolved.limits.statement_timeout,
         theme,
         keymap,
         runbook,
@@ -90,9 +82,5 @@ pub fn open(args: CockpitArgs) -> Result<u8, CliError> {
 
 pub(super) fn launch(setup: Setup, resolved: Resolved) -> Result<u8, CliError> {
     let launch = Launch { setup, target: resolved.target, limits: resolved.limits };
-    match run::cockpit(launch) {
-        Ok(()) => Ok(exit::DONE),
-        Err(e @ run::CockpitError::NotATerminal) => Err(CliError::Usage(e.to_string())),
-        Err(e) => Err(CliError::Usage(e.to_string())),
-    }
+    run::cockpit(launch).map(|()| exit::DONE).map_err(|e| CliError::Usage(e.to_string()))
 }

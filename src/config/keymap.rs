@@ -283,35 +283,27 @@ impl Keymap {
 }
 
 fn apply(table: &BTreeMap<String, String>, into: &mut BTreeMap<Key, Action>) -> Result<(), ConfigError> {
-    for (spec, action) in table {
+    for (spec, name) in table {
         let key = Key::parse(spec).ok_or_else(|| {
             ConfigError::Value(format!(
                 "keys: \"{spec}\" is not a key; write it like \"f5\", \"ctrl-r\", \"alt-1\", \"shift-f5\" or \"?\""
             ))
         })?;
-        if action == "none" {
+        if name == "none" {
             into.remove(&key);
             continue;
         }
         let action: Action =
-            Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(action))
-                .map_err(|_| ConfigError::Value(format!("keys: \"{spec}\" = \"{action}\": no such action")))?;
+            Action::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name))
+                .map_err(|_| ConfigError::Value(format!("keys: \"{spec}\" = \"{name}\": no such action")))?;
         if action.runs() && key.code == KeyCodeOrd::Named("enter") && key.mods == 0 {
             return Err(ConfigError::Value(format!(
-                "keys: a bare Enter may not run anything (\"{spec}\" = \"{}\"); use F5 or a Ctrl key",
-                spec_of(action)
+                "keys: a bare Enter may not run anything (\"{spec}\" = \"{name}\"); use F5 or a Ctrl key"
             )));
         }
         into.insert(key, action);
     }
     Ok(())
-}
-
-fn spec_of(a: Action) -> &'static str {
-    match a {
-        Action::RunAll => "run_all",
-        _ => "run",
-    }
 }
 
 #[cfg(test)]

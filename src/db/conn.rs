@@ -155,12 +155,17 @@ pub struct Target {
 impl Target {
     /// A description safe to print and to journal: no password.
     pub fn describe(&self) -> String {
+        format!("{} as {} on {}", self.dbname, self.user, self.hosts_label())
+    }
+
+    /// The hosts as `host:port` (or `dir (socket)`), comma-separated.
+    pub fn hosts_label(&self) -> String {
         let hosts: Vec<String> = self
             .hosts
             .iter()
             .map(|h| if h.is_socket() { format!("{} (socket)", h.host) } else { format!("{}:{}", h.host, h.port) })
             .collect();
-        format!("{} as {} on {}", self.dbname, self.user, hosts.join(", "))
+        hosts.join(", ")
     }
 }
 

@@ -95,6 +95,17 @@ pub struct Span {
     pub end_line: usize,
 }
 
+impl Span {
+    /// "line 3" or "lines 3-5", for reports.
+    pub fn lines(&self) -> String {
+        if self.start_line == self.end_line {
+            format!("line {}", self.start_line)
+        } else {
+            format!("lines {}-{}", self.start_line, self.end_line)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Statement {
     /// 1-based position among the statements.

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use tui_big_text::{BigText, PixelSize};
 
 use crate::app::{Conn, State};
-use crate::db::posture::Level;
+use crate::db::posture::{Level, plural};
 
 /// Columns the big letters take: the quadrant font is 4 columns a letter.
 fn big_width(word: &str) -> u16 {
@@ -108,10 +108,7 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
                     spans.extend(tick(format!("limit {}", s.row_limit)));
                 }
                 if warn > 0 {
-                    spans.push(Span::styled(
-                        format!("({warn} warning{})", if warn == 1 { "" } else { "s" }),
-                        Style::default().fg(t.warn),
-                    ));
+                    spans.push(Span::styled(format!("({})", plural(warn, "warning")), Style::default().fg(t.warn)));
                 }
                 Line::from(spans)
             } else {

@@ -8,8 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::results::{display, elapsed, is_numeric};
+use crate::app::results::{display, elapsed};
 use crate::app::{Body, Focus, State};
+use crate::db::ValueKind;
+use crate::db::posture::plural;
 use crate::db::render::NULL_DISPLAY;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -102,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                         style = style.add_modifier(Modifier::REVERSED);
                     }
                     let pad = (w as usize).saturating_sub(text.width());
-                    let cell_x = if is_numeric(cols[c].kind) { cx + pad as u16 } else { cx };
+                    let cell_x = if cols[c].kind == ValueKind::Number { cx + pad as u16 } else { cx };
                     buf.set_stringn(inner.x + cell_x, y, &text, w as usize, style);
                 }
             }
@@ -112,14 +114,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 String::new()
             };
             let hidden = cols.len().saturating_sub(shown.len());
-            let cols_note = if hidden > 0 {
-                format!(" · {hidden} more column{} →", if hidden == 1 { "" } else { "s" })
-            } else {
-                String::new()
-            };
+            let cols_note =
+                if hidden > 0 { format!(" · {} →", plural(hidden, "more column")) } else { String::new() };
             let footer = Line::from(vec![
                 Span::styled(
-                    format!("{} row{}", table.rows, if table.rows == 1 { "" } else { "s" }),
+                    plural(table.rows as usize, "row"),
                     Style::default().fg(t.text).add_modifier(Modifier::BOLD),
                 ),
                 Span::styled(

@@ -19,7 +19,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let selected = rb.block.and_then(|b| rb.view.sql_lines.get(b)).copied();
-    let needle = rb.search.to_lowercase();
     let lines: Vec<Line> = rb
         .view
         .lines
@@ -38,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                     ));
                 }
             }
-            if !needle.is_empty() && rb.view.plain[i].to_lowercase().contains(&needle) {
+            if rb.matches.binary_search(&i).is_ok() {
                 l.spans.insert(0, Span::styled("»", Style::default().fg(t.warn).add_modifier(Modifier::BOLD)));
             }
             l
