@@ -210,16 +210,14 @@ fn plan_verify(file: &std::path::Path) -> Result<u8, CliError> {
     let text = read_input(file)?;
     let style = Style::detect();
     match crate::plan::file::verify(&text) {
-        Ok(h) => {
-            let (by, at) = match &h.status {
-                crate::plan::file::Status::Reviewed { by, at } => (by.as_str(), at.as_str()),
-                crate::plan::file::Status::Draft => ("", ""),
-            };
+        Ok(v) => {
             println!(
-                "{} {}: incident {}, reviewed by {by} at {at}; its steps are what was reviewed.",
+                "{} {}: incident {}, reviewed by {} at {}; its steps are what was reviewed.",
                 style.read("VERIFIED"),
                 file.display(),
-                h.incident
+                v.incident,
+                v.by,
+                v.at
             );
             Ok(exit::DONE)
         }

@@ -120,17 +120,25 @@ pub fn parse(text: &str) -> Result<(Header, String, &str), VerifyError> {
     Ok((header, recorded, steps))
 }
 
+/// A plan that passed `verify`: who reviewed it, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub incident: String,
+    pub by: String,
+    pub at: String,
+}
+
 /// Ok only for a REVIEWED plan whose steps are still what was reviewed.
-pub fn verify(text: &str) -> Result<Header, VerifyError> {
+pub fn verify(text: &str) -> Result<Verified, VerifyError> {
     let (header, recorded, steps) = parse(text)?;
     let actual = checksum(steps);
     if actual != recorded {
         return Err(VerifyError::StepsChanged { expected: recorded, actual });
     }
-    if header.status == Status::Draft {
-        return Err(VerifyError::Draft);
+    match header.status {
+        Status::Draft => Err(VerifyError::Draft),
+        Status::Reviewed { by, at } => Ok(Verified { incident: header.incident, by, at }),
     }
-    Ok(header)
 }
 
 /// Replaces `path` with `contents` so that a crash leaves either the old file or the new
@@ -166,8 +174,9 @@ mod tests {
     #[test]
     fn a_reviewed_plan_verifies_and_any_edit_breaks_it() {
         let reviewed = Status::Reviewed { by: "bob".into(), at: "2026-11-21T02:30:00Z".into() };
-        let text = render(&header(reviewed.clone()), STEPS);
-        assert_eq!(verify(&text).unwrap().status, reviewed);
+        let text = render(&header(reviewed), STEPS);
+        let ok = Verified { incident: "INC-42".into(), by: "bob".into(), at: "2026-11-21T02:30:00Z".into() };
+        assert_eq!(verify(&text).unwrap(), ok);
         assert!(text.ends_with(STEPS));
 
         let edited = text.replace("email IS NULL", "true");

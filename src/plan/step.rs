@@ -90,12 +90,13 @@ impl Dml {
     }
 }
 
-/// Count and hash of the affected rows' keys; the same text runs at staging time (over the
-/// read-only session) and inside the plan, so the two agree exactly when the rows do.
+/// Count and hash of the affected rows' keys, in that order; the same text runs at staging
+/// time (over the read-only session) and inside the plan, so the two agree exactly when the
+/// rows do.
 pub fn fingerprint_query(rows: &str, keys: &[String]) -> String {
     let key = format!("ROW({})::text", keys.join(", "));
     format!(
-        "SELECT count(*) AS n, md5(coalesce(string_agg(k, ',' ORDER BY k), '')) AS h FROM (SELECT {key} AS k FROM ({rows}) AS warroom_rows) AS warroom_keys"
+        "SELECT count(*), md5(coalesce(string_agg(k, ',' ORDER BY k), '')) FROM (SELECT {key} AS k FROM ({rows}) AS warroom_rows) AS warroom_keys"
     )
 }
 
@@ -133,8 +134,6 @@ pub fn dml_step(n: usize, backup: &str, dml: &Dml, keys: &[String], reviewed: &R
     let check = fingerprint_query(&format!("SELECT * FROM {backup_table}"), keys);
     let body = format!(
         "DECLARE n bigint; h text; BEGIN\n  {check} INTO n, h;\n  IF n <> {rows} OR h <> {hash} THEN\n    RAISE EXCEPTION 'step {n}: the rows changed since review: % rows now, {rows} reviewed (or other keys); nothing was changed', n;\n  END IF;\nEND",
-        check =
-            check.replacen("SELECT count(*) AS n, md5(", "SELECT count(*), md5(", 1).replace(") AS h FROM", ") FROM"),
         rows = reviewed.rows,
         hash = literal(&reviewed.key_hash),
     );
