@@ -10,44 +10,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::app::analysis::analyze;
-use warroom::app::{Msg, ResultEntry, Setup, State, update};
-use warroom::config::{Keymap, Theme};
-use warroom::db::posture::Posture;
+use warroom::app::{Msg, ResultEntry, State, update};
+use warroom::config::Theme;
 use warroom::db::render::ResultSet;
-use warroom::db::{Column, Outcome, ServerInfo, ValueKind};
-use warroom::runbook::{self, Runbook};
+use warroom::db::{Column, Outcome, ValueKind};
 
-fn setup() -> Setup {
-    Setup {
-        environment: "production".into(),
-        host: "db.internal:5432".into(),
-        database: "shop".into(),
-        role: "warroom_ro".into(),
-        incident: Some("INC-42".into()),
-        profile: None,
-        row_limit: 100_000,
-        theme: Theme::default(),
-        keymap: Keymap::default(),
-        runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
-        greeting: None,
-    }
-}
-
-fn connected(w: u16, h: u16) -> State {
-    let mut s = State::new(setup(), (w, h));
-    let info = ServerInfo {
-        version: "15.18".into(),
-        version_num: 150018,
-        current_user: "warroom_ro".into(),
-        database: "shop".into(),
-        in_recovery: false,
-        default_read_only: true,
-        statement_timeout: "5s".into(),
-    };
-    let posture = Posture { role: "warroom_ro".into(), database: "shop".into(), checks: vec![], fix: None };
-    update(&mut s, Msg::Connected { info: Box::new(info), posture: Box::new(posture) });
-    s
-}
+#[path = "../tests/support/cockpit.rs"]
+mod support;
+use support::connected;
 
 fn big_result() -> (ResultSet, Outcome) {
     let columns =
@@ -90,6 +60,7 @@ fn bench(c: &mut Criterion) {
 
     for (w, h) in [(120u16, 40u16), (80, 24)] {
         let mut s = connected(w, h);
+        s.setup.row_limit = 100_000;
         update(&mut s, Msg::Paste("SELECT * FROM big;".into()));
         update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
         update(

@@ -11,21 +11,15 @@ Run from the repository root after `cargo build --release`:
 
 It starts `warroom demo --no-cockpit` for a throwaway server and stops it at the end.
 """
-import fcntl, os, pty, re, select, shutil, signal, statistics, struct, subprocess, sys, termios, time
+import fcntl, os, pty, re, select, signal, statistics, struct, sys, termios, time
+
+import demo_server
+from demo_server import PSQL, WARROOM
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-WARROOM = os.path.abspath("target/release/warroom")
-PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
 QUERY = "SELECT * FROM users ORDER BY id LIMIT 100;"
 
-demo = subprocess.Popen([WARROOM, "demo", "--no-cockpit"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-dsn = None
-for line in demo.stdout:
-    m = re.search(r"connection \(read-only role\):\s+(.*)$", line)
-    if m:
-        dsn = m.group(1).strip()
-    if line.startswith("Press Ctrl-C"):
-        break
+demo, dsn = demo_server.start()
 
 
 class Pty:
@@ -96,8 +90,7 @@ for _ in range(RUNS):
     results["psql 100 rows on screen"].append(p.until(b"(100 rows)") - t)
     p.close()
 
-demo.send_signal(signal.SIGINT)
-demo.wait()
+demo_server.stop(demo)
 print(f"median of {RUNS} runs, 120x40 pseudo-terminal")
 for name, values in results.items():
     unit = "" if "MB" in name else " ms"

@@ -7,20 +7,14 @@ memory of each. Run from the repository root after `cargo build --release`:
 
 It starts `warroom demo` for a throwaway server and stops it at the end.
 """
-import os, re, shutil, statistics, subprocess, sys, tempfile, time
+import statistics, subprocess, sys, tempfile, time
+
+import demo_server
+from demo_server import PSQL, WARROOM
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-WARROOM = os.path.abspath("target/release/warroom")
-PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
 
-demo = subprocess.Popen([WARROOM, "demo", "--no-cockpit"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-dsn = None
-for line in demo.stdout:
-    m = re.search(r"connection \(read-only role\):\s+(.*)$", line)
-    if m:
-        dsn = m.group(1).strip()
-    if line.startswith("Press Ctrl-C"):
-        break
+demo, dsn = demo_server.start()
 admin = dsn.replace("user=warroom_ro", "user=postgres")
 subprocess.run([PSQL, "-X", "-q", admin, "-c",
                 "CREATE TABLE million AS SELECT g AS id, md5(g::text) AS hash, g * 1.5 AS amount, "
@@ -58,5 +52,4 @@ bench("warroom query --csv --limit 0", [WARROOM, "query", "--dsn", ro, "--csv", 
 bench("psql --csv -c", [PSQL, "-X", "--csv", ro, "-c", "SELECT * FROM million"])
 bench("psql -c '\\copy ... TO STDOUT (csv)' (floor)", [PSQL, "-X", ro, "-c", "\\copy (SELECT * FROM million) TO STDOUT WITH (FORMAT csv, HEADER)"])
 
-demo.send_signal(2)
-demo.wait()
+demo_server.stop(demo)

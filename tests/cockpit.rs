@@ -10,51 +10,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::app::analysis::analyze;
-use warroom::app::{Body, Conn, Effect, Focus, Msg, ResultEntry, Setup, State, update};
-use warroom::config::{Keymap, Theme};
-use warroom::db::posture::{Check, Level, Posture};
+use warroom::app::{Body, Conn, Effect, Focus, Msg, ResultEntry, State, update};
+use warroom::config::Theme;
 use warroom::db::render::ResultSet;
-use warroom::db::{Column, DbError, Outcome, ServerInfo, ValueKind};
-use warroom::runbook::{self, Runbook};
+use warroom::db::{Column, DbError, Outcome, ValueKind};
+
+#[path = "support/cockpit.rs"]
+mod support;
+use support::{connected, info, posture, setup};
 
 const AGENT_ANSWER: &str = "Here is what I would run:\r\n\r\n```sql\r\nSELECT id, email FROM users WHERE email IS NULL ORDER BY id LIMIT 3;\r\nDELETE FROM users WHERE email IS NULL;\r\n```\r\n\r\nThe DELETE cleans up.\r\n";
-
-fn setup() -> Setup {
-    Setup {
-        environment: "production".into(),
-        host: "db.internal:5432".into(),
-        database: "shop".into(),
-        role: "warroom_ro".into(),
-        incident: Some("INC-42".into()),
-        profile: Some("prod".into()),
-        row_limit: 500,
-        theme: Theme::default(),
-        keymap: Keymap::default(),
-        runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
-        greeting: None,
-    }
-}
-
-fn info() -> Box<ServerInfo> {
-    Box::new(ServerInfo {
-        version: "15.18 (Debian 15.18-0+deb12u1)".into(),
-        version_num: 150018,
-        current_user: "warroom_ro".into(),
-        database: "shop".into(),
-        in_recovery: false,
-        default_read_only: true,
-        statement_timeout: "5s".into(),
-    })
-}
-
-fn posture(fail: bool) -> Box<Posture> {
-    let check = |level, name: &'static str| Check { level, name, finding: "x".into(), why: "" };
-    let mut checks = vec![check(Level::Pass, "superuser"), check(Level::Warn, "server version")];
-    if fail {
-        checks.push(check(Level::Fail, "table privileges"));
-    }
-    Box::new(Posture { role: "warroom_ro".into(), database: "shop".into(), checks, fix: None })
-}
 
 /// Feeds messages, carrying out the analysis effect the way the loop's worker does.
 fn send(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -80,10 +45,25 @@ fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
-fn connected(w: u16, h: u16) -> State {
-    let mut s = State::new(setup(), (w, h));
-    send(&mut s, Msg::Connected { info: info(), posture: posture(false) });
+/// Pasted, run with F5, and `entry` came back as run 1's only result.
+fn ran(w: u16, h: u16, paste: &str, entry: ResultEntry) -> State {
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste(paste.into()));
+    assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { id: 1, .. }]));
+    send(&mut s, Msg::Result { id: 1, entry });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
     s
+}
+
+fn server_error(sqlstate: &str, message: &str, hint: Option<&str>, position: Option<usize>) -> DbError {
+    DbError::Server(Box::new(warroom::db::ServerError {
+        sqlstate: sqlstate.into(),
+        severity: "ERROR".into(),
+        message: message.into(),
+        detail: None,
+        hint: hint.map(str::to_string),
+        position,
+    }))
 }
 
 fn rows_entry() -> ResultEntry {
@@ -213,14 +193,7 @@ fn stale_results_are_dropped_and_esc_cancels() {
     assert!(s.results.entries.is_empty());
     assert!(s.running.is_some());
     assert_eq!(send(&mut s, key(KeyCode::Esc)), vec![Effect::Cancel { id: 1 }]);
-    let cancelled = DbError::Server(Box::new(warroom::db::ServerError {
-        sqlstate: "57014".into(),
-        severity: "ERROR".into(),
-        message: "canceling statement due to user request".into(),
-        detail: None,
-        hint: None,
-        position: None,
-    }));
+    let cancelled = server_error("57014", "canceling statement due to user request", None, None);
     send(&mut s, Msg::Result { id: 1, entry: ResultEntry::error(1, "SELECT 1".into(), &cancelled) });
     send(&mut s, Msg::RunFinished { id: 1, lost: None });
     assert!(s.running.is_none());
@@ -280,11 +253,7 @@ fn keys_that_type_in_the_editor_act_elsewhere() {
 
 #[test]
 fn copy_makes_tsv() {
-    let mut s = connected(120, 40);
-    send(&mut s, Msg::Paste("SELECT 1;".into()));
-    send(&mut s, key(KeyCode::F(5)));
-    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
-    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    let mut s = ran(120, 40, "SELECT 1;", rows_entry());
     send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
     send(&mut s, key(KeyCode::Down));
     send(&mut s, key(KeyCode::Right));
@@ -300,11 +269,7 @@ fn copy_makes_tsv() {
 
 #[test]
 fn on_a_small_screen_results_take_focus_when_they_arrive() {
-    let mut s = connected(80, 24);
-    send(&mut s, Msg::Paste("SELECT 1;".into()));
-    send(&mut s, key(KeyCode::F(5)));
-    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
-    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    let s = ran(80, 24, "SELECT 1;", rows_entry());
     assert_eq!(s.focus, Focus::Results);
     assert!(draw(&s).contains("ann@example.com"));
 }
@@ -336,30 +301,15 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     s.now = s.running.as_ref().unwrap().started + Duration::from_millis(1300);
     out.push(("running", s));
 
-    let mut s = connected(w, h);
-    send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
-    send(&mut s, key(KeyCode::F(5)));
-    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
-    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    let mut s = ran(w, h, AGENT_ANSWER, rows_entry());
     send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
     send(&mut s, key(KeyCode::Down));
     out.push(("results", s));
 
-    let mut s = connected(w, h);
     let sql = "SELECT id, emial\n  FROM users;";
-    send(&mut s, Msg::Paste(sql.into()));
-    send(&mut s, key(KeyCode::F(5)));
-    let e = DbError::Server(Box::new(warroom::db::ServerError {
-        sqlstate: "42703".into(),
-        severity: "ERROR".into(),
-        message: "column \"emial\" does not exist".into(),
-        detail: None,
-        hint: Some("Perhaps you meant to reference the column \"users.email\".".into()),
-        position: Some(12),
-    }));
-    send(&mut s, Msg::Result { id: 1, entry: ResultEntry::error(1, sql.into(), &e) });
-    send(&mut s, Msg::RunFinished { id: 1, lost: None });
-    out.push(("error", s));
+    let hint = "Perhaps you meant to reference the column \"users.email\".";
+    let e = server_error("42703", "column \"emial\" does not exist", Some(hint), Some(12));
+    out.push(("error", ran(w, h, sql, ResultEntry::error(1, sql.into(), &e))));
 
     let mut s = State::new(setup(), (w, h));
     send(&mut s, Msg::Connected { info: info(), posture: posture(true) });

@@ -36,6 +36,12 @@ impl Tmux {
         }
     }
 
+    /// Whether the pane shows the alternate screen (a full-screen program's).
+    fn alternate_on(&self) -> bool {
+        let out = self.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
@@ -126,8 +132,7 @@ fn session_at(width: u16, height: u16) {
     });
     assert!(s.contains("warroom_ro"), "{s}");
     assert!(s.contains("✓"), "the read-only posture shows as ticks:\n{s}");
-    let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "1", "the cockpit draws on the alternate screen");
+    assert!(t.alternate_on(), "the cockpit draws on the alternate screen");
 
     t.paste(ANSWER);
     let s =
@@ -158,8 +163,7 @@ fn session_at(width: u16, height: u16) {
         s.contains("icanon") && !s.contains("-icanon") && !s.contains("-echo"),
         "the terminal is out of raw mode:\n{s}"
     );
-    let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "back on the main screen");
+    assert!(!t.alternate_on(), "back on the main screen");
     let wait = Instant::now();
     while demo_folder(t.dir.path()).is_some() && wait.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(100));
@@ -187,8 +191,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
         let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT="));
         assert!(s.contains("icanon") && !s.contains("-icanon"), "SIG{signal} leaves raw mode on:\n{s}");
-        let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
-        assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "SIG{signal}: back on the main screen");
+        assert!(!t.alternate_on(), "SIG{signal}: back on the main screen");
     }
 }
 
@@ -203,8 +206,7 @@ fn warroom_pid(t: &Tmux) -> String {
 fn ctrl_z_suspends_and_continuing_redraws() {
     let Some(t) = start_in(100, 30, true) else { return };
     t.wait_for("the banner", Duration::from_secs(60), |s| s.contains("PRODUCTION") && s.contains("connected"));
-    let pid = Command::new("pgrep").args(["-n", "-x", "warroom"]).output().unwrap();
-    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    let pid = warroom_pid(&t);
     t.keys(&["C-z"]);
     let start = Instant::now();
     let state = || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -212,8 +214,7 @@ fn ctrl_z_suspends_and_continuing_redraws() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(state().contains(") T "), "Ctrl-Z stops warroom: {}", state());
-    let alt = t.cmd(&["display", "-p", "-t", "t", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "the shell gets the main screen back");
+    assert!(!t.alternate_on(), "the shell gets the main screen back");
     t.wait_for("the shell's job report", Duration::from_secs(10), |s| s.contains("Stopped"));
     t.keys(&["fg", "Enter"]);
     t.wait_for("the cockpit again", Duration::from_secs(10), |s| s.contains("PRODUCTION") && s.contains("1 Runbook"));

@@ -1,0 +1,53 @@
+//! A cockpit without a terminal or a server, shared by tests/cockpit.rs and
+//! benches/cockpit.rs: the setup, and the messages a database task would send.
+#![allow(dead_code)]
+
+use warroom::app::{Msg, Setup, State, update};
+use warroom::config::{Keymap, Theme};
+use warroom::db::ServerInfo;
+use warroom::db::posture::{Check, Level, Posture};
+use warroom::runbook::{self, Runbook};
+
+pub fn setup() -> Setup {
+    Setup {
+        environment: "production".into(),
+        host: "db.internal:5432".into(),
+        database: "shop".into(),
+        role: "warroom_ro".into(),
+        incident: Some("INC-42".into()),
+        profile: Some("prod".into()),
+        row_limit: 500,
+        theme: Theme::default(),
+        keymap: Keymap::default(),
+        runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
+        greeting: None,
+    }
+}
+
+pub fn info() -> Box<ServerInfo> {
+    Box::new(ServerInfo {
+        version: "15.18 (Debian 15.18-0+deb12u1)".into(),
+        version_num: 150018,
+        current_user: "warroom_ro".into(),
+        database: "shop".into(),
+        in_recovery: false,
+        default_read_only: true,
+        statement_timeout: "5s".into(),
+    })
+}
+
+pub fn posture(fail: bool) -> Box<Posture> {
+    let check = |level, name: &'static str| Check { level, name, finding: "x".into(), why: "" };
+    let mut checks = vec![check(Level::Pass, "superuser"), check(Level::Warn, "server version")];
+    if fail {
+        checks.push(check(Level::Fail, "table privileges"));
+    }
+    Box::new(Posture { role: "warroom_ro".into(), database: "shop".into(), checks, fix: None })
+}
+
+/// A cockpit of this size, connected with a read-only posture.
+pub fn connected(w: u16, h: u16) -> State {
+    let mut s = State::new(setup(), (w, h));
+    assert!(update(&mut s, Msg::Connected { info: info(), posture: posture(false) }).is_empty());
+    s
+}
