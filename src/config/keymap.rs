@@ -272,6 +272,11 @@ impl Keymap {
         table.get(key).copied()
     }
 
+    /// The first key bound to an action, for short hints ("F5").
+    pub fn key_for(&self, action: Action) -> String {
+        self.keys_for(action).split('/').next().unwrap_or_default().to_string()
+    }
+
     /// The keys bound to an action, for hints ("F5/Ctrl-R").
     pub fn keys_for(&self, action: Action) -> String {
         let keys: Vec<String> = [&self.global, &self.runbook, &self.results]

@@ -17,9 +17,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let keys = &state.setup.keymap;
     let hints = format!(
         "{} run · {} stage · Tab focus · {} keys · {} quit ",
-        keys.keys_for(Action::Run).split('/').next().unwrap_or(""),
+        keys.key_for(Action::Run),
         keys.keys_for(Action::Stage),
-        keys.keys_for(Action::Help).split('/').next().unwrap_or(""),
+        keys.key_for(Action::Help),
         keys.keys_for(Action::Quit)
     );
     let line = if let Some(run) = &state.running {
@@ -31,10 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 format!("{spin} {what} read {} of {} · {took}", (run.done + 1).min(run.total), run.total),
                 Style::default().fg(t.warn).add_modifier(Modifier::BOLD),
             ),
-            Span::styled(
-                format!(" · {} cancels", keys.keys_for(Action::Cancel).split('/').next().unwrap_or("Esc")),
-                Style::default().fg(t.dim),
-            ),
+            Span::styled(format!(" · {} cancels", keys.key_for(Action::Cancel)), Style::default().fg(t.dim)),
         ])
     } else if let Some((text, tone)) = &state.status {
         let color = match tone {
@@ -49,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     };
     // The message comes first; the key hints take what room is left.
     let used = line.width() as u16 + 2;
-    let short = format!("{} keys ", keys.keys_for(Action::Help).split('/').next().unwrap_or(""));
+    let short = format!("{} keys ", keys.key_for(Action::Help));
     let hints = [hints, short].into_iter().find(|h| h.chars().count() as u16 + used <= area.width).unwrap_or_default();
     let hint_w = hints.chars().count() as u16;
     let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(hint_w)]).areas(area);
