@@ -11,6 +11,7 @@ use crate::guard::{self, Class, Review};
 
 mod cockpit;
 mod connected;
+mod stage;
 
 /// Exit statuses shared by every subcommand (DESIGN.md §2).
 pub mod exit {
@@ -93,9 +94,29 @@ pub enum Command {
     /// The server runs in a private temporary folder on a Unix socket, and is stopped and
     /// deleted when warroom exits (Ctrl-Q, Ctrl-C, SIGTERM and SIGHUP included).
     Demo(DemoArgs),
+    /// Stage writes into the incident's rollback plan; nothing is run.
+    ///
+    /// Each write gets evidence over the read-only session (rows it touches, a sample, the
+    /// planner's estimate, key, triggers, references), a guarded forward step in plan.sql
+    /// and its way back in rollback.sql, in the incident folder. Reads in the input are
+    /// skipped. Review the plan in the cockpit (F6). Exit status: 0 staged, 2 nothing to
+    /// stage or bad input, 3 staged without evidence because the server could not be reached.
+    Stage(StageArgs),
     /// Rollback plans: check that a plan file is still what was reviewed.
     #[command(subcommand)]
     Plan(PlanCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct StageArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Incident whose plan gets the writes (default: $WARROOM_INCIDENT, else the most recently active one).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// [CONN] SQL: an optional connection URL, then the SQL (or `-` for standard input).
+    #[arg(value_name = "CONN_OR_SQL", num_args = 0..=2)]
+    pub args: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,6 +216,7 @@ pub fn main() -> ExitCode {
         Some(Command::Query(args)) => connected::query(args),
         Some(Command::Doctor(args)) => connected::doctor(args),
         Some(Command::Demo(args)) => connected::demo(args),
+        Some(Command::Stage(args)) => stage::stage(args),
         Some(Command::Plan(PlanCommand::Verify { file })) => plan_verify(&file),
     };
     match result {

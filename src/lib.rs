@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod guard;
 pub mod highlight;
+pub mod incident;
 pub mod plan;
 pub mod runbook;
 pub mod ui;

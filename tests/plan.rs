@@ -54,12 +54,15 @@ fn killed_mid_rewrite_leaves_a_complete_plan() {
     assert!(leftovers.iter().any(|n| n == "plan.sql"), "{leftovers:?}");
 }
 
-// ---------------------------------------------------------------- generated steps, run by psql
+// ---------------------------------------------------------------- generated plans, run by psql
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
+use warroom::db::{Limits, Session, conn};
 use warroom::demo::ADMIN;
-use warroom::plan::step::{Reviewed, dml_step, fingerprint_query, parse_dml, script};
+use warroom::plan::{self, store};
 
 const WRITER: &str = "plan_writer";
 
@@ -80,9 +83,19 @@ fn setup() -> Option<&'static warroom::demo::Cluster> {
                  CREATE TABLE people AS SELECT * FROM accounts; ALTER TABLE people ADD PRIMARY KEY (id);
                  CREATE TABLE drift (shop int, sku text, qty int, PRIMARY KEY (shop, sku));
                  INSERT INTO drift SELECT s, 'sku-' || k, s * k FROM generate_series(1, 5) s, generate_series(1, 30) k;
-                 -- made once here: parallel plans racing on CREATE SCHEMA IF NOT EXISTS can collide
-                 CREATE SCHEMA warroom_backup;
-                 GRANT SELECT ON accounts, people, stock, drift TO reader;",
+                 CREATE TABLE signups (id int PRIMARY KEY, email text);
+                 INSERT INTO signups SELECT g, 's' || g || '@x.org' FROM generate_series(1, 50) g;
+                 CREATE TABLE inbox (id int PRIMARY KEY, body text);
+                 INSERT INTO inbox SELECT g, 'b' || g FROM generate_series(1, 20) g;
+                 CREATE TABLE ledger (id int PRIMARY KEY, amount numeric);
+                 INSERT INTO ledger SELECT g, g * 2.5 FROM generate_series(1, 40) g;
+                 CREATE TABLE scratch (id int PRIMARY KEY, v text);
+                 INSERT INTO scratch SELECT g, 'v' || g FROM generate_series(1, 30) g;
+                 CREATE TABLE events (at int, what text);
+                 INSERT INTO events SELECT g % 7, 'e' || g FROM generate_series(1, 60) g;
+                 CREATE TABLE offline (id int PRIMARY KEY);
+                 INSERT INTO offline SELECT generate_series(1, 5);
+                 RESET ROLE; GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader;",
                 db = common::DB
             ),
         )
@@ -92,75 +105,176 @@ fn setup() -> Option<&'static warroom::demo::Cluster> {
 }
 
 fn contents(c: &warroom::demo::Cluster, table: &str) -> String {
-    c.psql(ADMIN, common::DB, &format!("SELECT * FROM {table} ORDER BY 1, 2")).unwrap()
+    c.psql(ADMIN, common::DB, &format!("SELECT * FROM {table} AS t ORDER BY t::text")).unwrap()
 }
 
-/// Stages `statement` the way warroom does: evidence (count and key hash), then the step.
-fn stage(c: &warroom::demo::Cluster, name: &str, statement: &str, keys: &[&str]) -> (String, String, u64) {
-    let dml = parse_dml(statement).expect("a plannable write");
-    let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-    let fp = c.psql("reader", common::DB, &fingerprint_query(&dml.affected(), &keys)).unwrap();
-    let (n, h) = fp.trim().split_once('|').unwrap();
-    let reviewed = Reviewed { rows: n.parse().unwrap(), key_hash: h.to_string() };
-    let step = dml_step(1, name, &dml, &keys, &reviewed, statement);
-    let header = format!("step 1: {statement}");
-    (script(&header, "5s", &[step.forward]), script("rollback", "5s", &[step.rollback]), reviewed.rows)
+/// The table's columns and indexes, as psql describes them.
+fn shape_of(c: &warroom::demo::Cluster, table: &str) -> String {
+    c.psql(
+        ADMIN,
+        common::DB,
+        &format!(
+            "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = '{table}'::regclass AND attnum > 0 AND NOT attisdropped;
+             SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE tablename = '{table}';"
+        ),
+    )
+    .unwrap()
 }
 
-fn roundtrip(table: &str, name: &str, statement: &str, keys: &[&str]) {
-    let Some(c) = setup() else { return };
-    let before = contents(c, table);
-    let (forward, rollback, rows) = stage(c, name, statement, keys);
-    assert!(rows > 0, "{statement} touches rows");
+/// Stages `sql` the way `warroom stage` does: evidence over the reader's read-only session,
+/// then the plan files in a fresh incident folder. `connected: false` stages offline.
+fn stage(incident: &str, sql: &str, connected: bool) -> (tempfile::TempDir, Vec<plan::Step>) {
+    let dir = tempfile::tempdir().unwrap();
+    let writes: Vec<String> = warroom::guard::review(sql).writes().map(|s| s.text.clone()).collect();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let steps = rt.block_on(async {
+        let mut session = if connected {
+            let target = conn::resolve(Some(&common::dsn("reader")), &conn::ProcessEnv).unwrap();
+            Some(Session::connect(&target, Limits::default()).await.unwrap())
+        } else {
+            None
+        };
+        plan::stage_writes(session.as_mut(), dir.path(), incident, &writes).await.unwrap()
+    });
+    (dir, steps)
+}
 
-    // A dry run changes nothing.
-    c.psql(WRITER, common::DB, &format!("\\set dry_run 1\n{forward}")).expect("dry run");
-    assert_eq!(contents(c, table), before, "dry_run changed {table}");
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
 
-    c.psql(WRITER, common::DB, &forward).expect("the forward step applies");
-    let after = contents(c, table);
-    assert_ne!(after, before, "{statement} changed nothing");
+fn paths(dir: &Path) -> (PathBuf, PathBuf) {
+    (store::plan_path(dir), store::rollback_path(dir))
+}
+
+/// Applies plan.sql as the writer (dry run first), then rollback.sql; the tables come back
+/// exactly as they were (contents, columns and indexes).
+fn roundtrip(incident: &str, tables: &[&str], sql: &str) -> Vec<plan::Step> {
+    let Some(c) = setup() else { return vec![] };
+    let before: Vec<String> = tables.iter().map(|t| contents(c, t) + &shape_of(c, t)).collect();
+    let (dir, steps) = stage(incident, sql, true);
+    for s in &steps {
+        assert!(s.missing.is_none(), "{sql}: evidence missing: {:?}", s.missing);
+        assert!(s.rollback.is_some(), "{sql}: no way back: {:?}", s.irreversible);
+    }
+    let (forward, rollback) = (read(dir.path(), store::PLAN), read(dir.path(), store::ROLLBACK));
+    let now = |c: &warroom::demo::Cluster| -> Vec<String> {
+        tables.iter().map(|t| contents(c, t) + &shape_of(c, t)).collect()
+    };
+
+    let dry = c.psql(WRITER, common::DB, &format!("\\set dry_run 1\n{forward}")).expect("dry run");
+    assert!(dry.contains("dry run: every check held"), "{dry}");
+    assert_eq!(now(c), before, "dry_run changed something");
+
+    c.psql(WRITER, common::DB, &forward).expect("the forward plan applies");
+    assert_ne!(now(c), before, "{sql} changed nothing");
     c.psql(WRITER, common::DB, &rollback).expect("the rollback applies");
-    assert_eq!(contents(c, table), before, "the rollback of {statement} restores {table} exactly");
+    assert_eq!(now(c), before, "the rollback of {sql} restores {tables:?} exactly");
+    let _ = paths(dir.path());
+    steps
 }
 
 #[test]
 fn delete_applies_and_rolls_back_exactly() {
-    roundtrip("accounts", "t_delete", "DELETE FROM accounts WHERE email IS NULL;", &["id"]);
+    let steps = roundtrip("t-delete", &["accounts"], "DELETE FROM accounts WHERE email IS NULL;");
+    if let Some(e) = steps.first().and_then(|s| s.evidence.as_ref()) {
+        assert_eq!((e.rows, e.keys.as_slice()), (Some(50), &["id".to_string()][..]));
+        assert!(e.sample.len() > 2 && !e.estimate.is_empty(), "{e:?}");
+    }
 }
 
 #[test]
 fn update_applies_and_rolls_back_exactly() {
-    // Each test has a table of its own: they run in parallel.
     roundtrip(
-        "people",
-        "t_update",
+        "t-update",
+        &["people"],
         "UPDATE people a SET email = upper(a.email), note = NULL WHERE a.id BETWEEN 10 AND 60",
-        &["id"],
     );
 }
 
 #[test]
 fn update_with_a_composite_key_rolls_back_exactly() {
+    roundtrip("t-composite", &["stock"], "UPDATE stock SET qty = qty - 1 WHERE sku IN ('sku-3', 'sku-7')");
+}
+
+#[test]
+fn insert_applies_and_rolls_back_exactly() {
     roundtrip(
-        "stock",
-        "t_composite",
-        "UPDATE stock SET qty = qty - 1 WHERE sku IN ('sku-3', 'sku-7')",
-        &["shop", "sku"],
+        "t-insert",
+        &["signups"],
+        "INSERT INTO signups SELECT id + 1000, upper(email) FROM signups WHERE id <= 10;
+         INSERT INTO signups (id, email) VALUES (5000, 'a@x.org'), (5001, NULL);",
+    );
+}
+
+#[test]
+fn ddl_applies_and_rolls_back_exactly() {
+    roundtrip(
+        "t-ddl",
+        &["inbox"],
+        "ALTER TABLE inbox ADD COLUMN read_at timestamptz, ADD COLUMN flag boolean DEFAULT false;
+         CREATE INDEX inbox_body_idx ON inbox (body);",
     );
 }
 
 #[test]
 fn rows_that_drifted_after_review_abort_the_plan() {
     let Some(c) = setup() else { return };
-    let statement = "DELETE FROM drift WHERE qty > 100";
-    let (forward, _, _) = stage(c, "t_drift", statement, &["shop", "sku"]);
+    let (dir, _) = stage("t-drift", "DELETE FROM drift WHERE qty > 100", true);
     // After review, one more row comes to match.
     c.psql(ADMIN, common::DB, "UPDATE drift SET qty = 101 WHERE shop = 1 AND sku = 'sku-1'").unwrap();
     let before = contents(c, "drift");
-    let err = c.psql(WRITER, common::DB, &forward).unwrap_err().to_string();
+    let err = c.psql(WRITER, common::DB, &read(dir.path(), store::PLAN)).unwrap_err().to_string();
     assert!(err.contains("the rows changed since review"), "{err}");
     assert_eq!(contents(c, "drift"), before, "an aborted plan changes nothing");
-    let backups = c.psql(ADMIN, common::DB, "SELECT count(*) FROM pg_tables WHERE tablename = 't_drift'").unwrap();
+    let backups = c.psql(ADMIN, common::DB, "SELECT count(*) FROM pg_tables WHERE tablename = 't_drift_1'").unwrap();
     assert_eq!(backups.trim(), "0", "the backup table was rolled back too");
+}
+
+#[test]
+fn irreversible_steps_say_so_and_keep_a_backup() {
+    let Some(c) = setup() else { return };
+    let before = contents(c, "ledger");
+    let (dir, steps) = stage("t-drop", "TRUNCATE ledger; ALTER TABLE scratch DROP COLUMN v", true);
+    assert_eq!(steps.len(), 2);
+    for s in &steps {
+        assert!(s.rollback.is_none(), "{:?}", s.rollback);
+        assert!(s.irreversible.as_deref().is_some_and(|w| w.starts_with("IRREVERSIBLE: restore from backup")), "{s:?}");
+    }
+    let (forward, rollback) = (read(dir.path(), store::PLAN), read(dir.path(), store::ROLLBACK));
+    assert!(forward.contains("-- way back: IRREVERSIBLE: restore from backup warroom_backup.t_drop_1."), "{forward}");
+    assert!(
+        rollback.contains("\\echo 'step 2: IRREVERSIBLE: restore from backup warroom_backup.t_drop_2."),
+        "{rollback}"
+    );
+    c.psql(WRITER, common::DB, &forward).expect("the plan applies");
+    assert_eq!(contents(c, "ledger").lines().filter(|l| l.contains('|')).count(), 0, "truncated");
+    let kept = c.psql(ADMIN, common::DB, "SELECT * FROM warroom_backup.t_drop_1 AS t ORDER BY t::text").unwrap();
+    assert_eq!(kept, before, "the backup holds every row");
+    let col = c.psql(ADMIN, common::DB, "SELECT count(*), count(v) FROM warroom_backup.t_drop_2").unwrap();
+    assert_eq!(col.trim(), "30|30", "the dropped column is backed up with the key");
+}
+
+#[test]
+fn a_table_without_a_primary_key_says_what_cannot_be_guaranteed() {
+    let Some(c) = setup() else { return };
+    roundtrip("t-nopk", &["events"], "DELETE FROM events WHERE at = 3");
+    let (_, steps) = stage("t-nopk-upd", "UPDATE events SET what = 'x' WHERE at = 2", true);
+    let s = &steps[0];
+    assert!(s.cautions.iter().any(|c| c.contains("no primary key")), "{:?}", s.cautions);
+    assert!(s.irreversible.as_deref().is_some_and(|w| w.contains("no primary key")), "{s:?}");
+    let _ = c;
+}
+
+#[test]
+fn a_write_staged_offline_cannot_be_applied() {
+    let Some(c) = setup() else { return };
+    let before = contents(c, "offline");
+    let (dir, steps) = stage("t-offline", "DELETE FROM offline", false);
+    assert!(steps[0].missing.is_some());
+    let forward = read(dir.path(), store::PLAN);
+    assert!(forward.contains("EVIDENCE MISSING"), "{forward}");
+    let err = c.psql(WRITER, common::DB, &forward).unwrap_err().to_string();
+    assert!(err.contains("has no evidence"), "{err}");
+    assert_eq!(contents(c, "offline"), before);
 }

@@ -55,7 +55,7 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 /// A database error as one clear sentence, with psql's LINE/caret marker when there is a position.
-fn describe_db_error(e: &DbError, sql: Option<&str>) -> String {
+pub(super) fn describe_db_error(e: &DbError, sql: Option<&str>) -> String {
     let Some(s) = e.server() else { return e.to_string() };
     let mut msg = s.report(sql);
     if s.sqlstate == "57014" && s.message.contains("statement timeout") {
@@ -64,8 +64,9 @@ fn describe_db_error(e: &DbError, sql: Option<&str>) -> String {
     msg
 }
 
-pub fn query(args: QueryArgs) -> Result<u8, CliError> {
-    let (positional, sql_arg) = match args.args.as_slice() {
+/// `[CONN] SQL`: the optional connection and the SQL (`-` or nothing: standard input).
+pub(super) fn conn_and_sql(args: &[String]) -> Result<(Option<&str>, String), CliError> {
+    let (positional, sql_arg) = match args {
         [] => (None, None),
         [sql] => (None, Some(sql.as_str())),
         [conn, sql, ..] => (Some(conn.as_str()), Some(sql.as_str())),
@@ -74,7 +75,7 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         Some("-") | None => {
             if std::io::stdin().is_terminal() {
                 return Err(CliError::Usage(
-                    "no SQL given: pass it as an argument (warroom query 'SELECT 1') or pipe it in with -".into(),
+                    "no SQL given: pass it as an argument (for example 'SELECT 1') or pipe it in with -".into(),
                 ));
             }
             read_input(std::path::Path::new("-"))?
@@ -84,6 +85,11 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
     if sql.trim().is_empty() {
         return Err(CliError::Usage("no SQL given: the input is empty".into()));
     }
+    Ok((positional, sql))
+}
+
+pub fn query(args: QueryArgs) -> Result<u8, CliError> {
+    let (positional, sql) = conn_and_sql(&args.args)?;
     let format = if args.json {
         Format::Json
     } else if args.csv {

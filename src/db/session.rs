@@ -235,6 +235,17 @@ impl Session {
         Ok(())
     }
 
+    /// Runs one of warroom's own fixed catalog queries (never user SQL) with text
+    /// parameters, in a read-only transaction; every column must be text.
+    pub async fn facts(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let rows = tx.query(sql, &params).await.map_err(DbError::from_pg)?;
+        tx.rollback().await.map_err(DbError::from_pg)?;
+        Ok(rows.iter().map(|r| (0..r.len()).map(|i| r.get::<_, Option<String>>(i)).collect()).collect())
+    }
+
     /// Runs one of warroom's own catalog queries (never user SQL) in a read-only transaction.
     pub(crate) async fn catalog(&mut self, sql: &str) -> Result<Vec<tokio_postgres::Row>, DbError> {
         let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;

@@ -1,0 +1,205 @@
+//! What the read-only session can tell a reviewer about a write before anyone runs it:
+//! the rows it touches (count, key hash, a sample), the planner's estimate, the table's
+//! key, triggers and references. User text only ever runs through the guard and the
+//! read-only session; warroom's own catalog queries take the table name as a parameter.
+
+use serde::{Deserialize, Serialize};
+
+use super::step::{Ddl, Shape, fingerprint_query};
+use crate::db::Session;
+use crate::db::render::ResultSet;
+use crate::guard::{self, Class};
+
+/// Rows shown as a sample of what the write touches.
+pub const SAMPLE_ROWS: u64 = 5;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// When it was gathered (UTC) and as which role.
+    pub gathered_at: String,
+    pub role: String,
+    /// The target table as the catalog names it.
+    pub table: Option<String>,
+    /// Its primary key columns, quoted for SQL; empty when it has none.
+    pub keys: Vec<String>,
+    /// How many rows the write touches (for INSERT: inserts), and the hash of their keys.
+    pub rows: Option<u64>,
+    pub key_hash: Option<String>,
+    /// A few of those rows, as an aligned table.
+    pub sample: Vec<String>,
+    /// Plain `EXPLAIN` (never ANALYZE).
+    pub estimate: Vec<String>,
+    pub triggers: Vec<String>,
+    /// Foreign keys that point at the table, with what they do on DELETE/UPDATE.
+    pub references: Vec<String>,
+    /// Those of them that change other tables (CASCADE, SET NULL, SET DEFAULT).
+    pub cascades: Vec<String>,
+    pub table_size: Option<String>,
+    pub backup_size: Option<String>,
+    /// DROP INDEX: the definition, so the rollback can recreate it.
+    pub index_def: Option<String>,
+    /// What could not be found out, and why.
+    pub gaps: Vec<String>,
+}
+
+/// Runs `sql` only if the guard proves it a single read, through the read-only session.
+async fn read(session: &mut Session, sql: &str, limit: u64) -> Result<ResultSet, String> {
+    let review = guard::review(sql);
+    if review.statements.len() != 1 || review.verdict() != Class::Read {
+        let why = review.statements.iter().flat_map(|s| s.reasons.iter()).next().cloned().unwrap_or_default();
+        return Err(format!("the guard does not prove it a read: {why}"));
+    }
+    let mut set = ResultSet::default();
+    session.run(sql, Some(limit), &mut set).await.map_err(|e| one_line(&e.to_string()))?;
+    Ok(set)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn cell(set: &ResultSet, row: usize, col: usize) -> Option<String> {
+    set.rows.get(row)?.get(col)?.as_deref().map(str::to_string)
+}
+
+fn table_lines(set: &ResultSet) -> Vec<String> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = crate::db::render::write_table(&mut out, set, true);
+    String::from_utf8_lossy(&out).lines().map(|l| l.trim_end().to_string()).collect()
+}
+
+const TABLE_FACTS: &str = "SELECT c.oid::regclass::text, pg_size_pretty(pg_total_relation_size(c.oid)) \
+     FROM pg_class c WHERE c.oid = $1::text::regclass";
+const PRIMARY_KEY: &str = "SELECT quote_ident(a.attname)::text FROM pg_index i \
+     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+     WHERE i.indrelid = $1::text::regclass AND i.indisprimary \
+     ORDER BY array_position(i.indkey::int2[], a.attnum)";
+const TRIGGERS: &str = "SELECT pg_get_triggerdef(oid) FROM pg_trigger \
+     WHERE tgrelid = $1::text::regclass AND NOT tgisinternal ORDER BY tgname";
+const REFERENCES: &str = "SELECT conrelid::regclass::text || ' (' || conname || ')', confdeltype::text, confupdtype::text \
+     FROM pg_constraint WHERE contype = 'f' AND confrelid = $1::text::regclass ORDER BY 1";
+const INDEX_DEF: &str = "SELECT pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text \
+     FROM pg_index i WHERE i.indexrelid = $1::text::regclass";
+
+fn action(code: &str) -> &'static str {
+    match code {
+        "c" => "CASCADE",
+        "n" => "SET NULL",
+        "d" => "SET DEFAULT",
+        "r" => "RESTRICT",
+        _ => "NO ACTION",
+    }
+}
+
+/// Everything the session can find out about `statement` (of shape `shape`). Never fails:
+/// what it cannot find out is listed in `gaps`.
+pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: &str) -> Evidence {
+    let mut e =
+        Evidence { gathered_at: now.to_string(), role: session.info.current_user.clone(), ..Evidence::default() };
+    if let Some(table) = shape.table() {
+        table_facts(session, table, &mut e).await;
+    }
+    if let Shape::Ddl(Ddl::DropIndex { name }) = shape {
+        match session.facts(INDEX_DEF, &[name]).await {
+            Ok(rows) if !rows.is_empty() => {
+                e.index_def = rows[0][0].clone();
+                e.table = rows[0][1].clone();
+            }
+            Ok(_) => e.gaps.push(format!("{name} is not an index")),
+            Err(err) => e.gaps.push(format!("cannot read the index {name}: {}", one_line(&err.to_string()))),
+        }
+    }
+    if let Shape::Insert(i) = shape {
+        e.rows = i.values_rows;
+    }
+    let keys = if matches!(shape, Shape::Insert(_)) { vec![] } else { e.keys.clone() };
+    if let Some(rows) = shape.affected(&e.keys) {
+        if e.rows.is_none() {
+            match read(session, &fingerprint_query(&rows, &keys), 1).await {
+                Ok(set) => {
+                    e.rows = cell(&set, 0, 0).and_then(|n| n.parse().ok());
+                    e.key_hash = cell(&set, 0, 1);
+                }
+                Err(err) => e.gaps.push(format!("cannot count the rows it touches: {err}")),
+            }
+        }
+        match read(session, &format!("{rows} LIMIT {SAMPLE_ROWS}"), SAMPLE_ROWS).await {
+            Ok(set) => e.sample = table_lines(&set),
+            Err(err) => e.gaps.push(format!("cannot show a sample: {err}")),
+        }
+        let size = format!(
+            "SELECT pg_size_pretty(coalesce(sum(pg_column_size(warroom_rows.*)), 0)) FROM ({rows}) AS warroom_rows"
+        );
+        match read(session, &size, 1).await {
+            Ok(set) => e.backup_size = cell(&set, 0, 0),
+            Err(err) => e.gaps.push(format!("cannot size the backup: {err}")),
+        }
+        if matches!(shape, Shape::Dml(_) | Shape::Insert(_)) {
+            e.estimate = explain(session, statement, &rows, &mut e.gaps).await;
+        }
+    }
+    e
+}
+
+async fn table_facts(session: &mut Session, table: &str, e: &mut Evidence) {
+    match session.facts(TABLE_FACTS, &[table]).await {
+        Ok(rows) if !rows.is_empty() => {
+            e.table = rows[0][0].clone();
+            e.table_size = rows[0][1].clone();
+        }
+        Ok(_) => e.gaps.push(format!("{table} was not found")),
+        Err(err) => {
+            e.gaps.push(format!("cannot find {table}: {}", one_line(&err.to_string())));
+            return;
+        }
+    }
+    match session.facts(PRIMARY_KEY, &[table]).await {
+        Ok(rows) => e.keys = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
+        Err(err) => e.gaps.push(format!("cannot read the primary key: {}", one_line(&err.to_string()))),
+    }
+    match session.facts(TRIGGERS, &[table]).await {
+        Ok(rows) => e.triggers = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
+        Err(err) => e.gaps.push(format!("cannot read the triggers: {}", one_line(&err.to_string()))),
+    }
+    match session.facts(REFERENCES, &[table]).await {
+        Ok(rows) => {
+            for r in rows {
+                let (name, del, upd) = (
+                    r[0].clone().unwrap_or_default(),
+                    action(r[1].as_deref().unwrap_or("")),
+                    action(r[2].as_deref().unwrap_or("")),
+                );
+                let line = format!("{name}: ON DELETE {del}, ON UPDATE {upd}");
+                if [del, upd].iter().any(|a| matches!(*a, "CASCADE" | "SET NULL" | "SET DEFAULT")) {
+                    e.cascades.push(line.clone());
+                }
+                e.references.push(line);
+            }
+        }
+        Err(err) => e.gaps.push(format!("cannot read the foreign keys: {}", one_line(&err.to_string()))),
+    }
+}
+
+/// The planner's estimate for the write itself; a read-only role may not plan a write,
+/// and then the estimate is for the rows it touches.
+async fn explain(session: &mut Session, statement: &str, rows: &str, gaps: &mut Vec<String>) -> Vec<String> {
+    let lines = |set: ResultSet| -> Vec<String> {
+        set.rows.iter().filter_map(|r| r.first().cloned().flatten()).map(|l| l.to_string()).collect()
+    };
+    let write = format!("EXPLAIN {}", guard::without_terminator(statement.trim()));
+    match read(session, &write, 200).await {
+        Ok(set) => lines(set),
+        Err(first) => match read(session, &format!("EXPLAIN {rows}"), 200).await {
+            Ok(set) => {
+                let mut l = vec!["(for the rows it touches; the write itself could not be planned here)".to_string()];
+                l.extend(lines(set));
+                l
+            }
+            Err(err) => {
+                gaps.push(format!("no planner estimate: {first}; {err}"));
+                vec![]
+            }
+        },
+    }
+}
