@@ -10,10 +10,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use warroom::app::analysis::analyze;
-use warroom::app::{Body, Conn, Effect, Focus, Msg, ResultEntry, State, update};
+use warroom::app::{Body, Conn, Effect, Focus, Msg, Popup, ResultEntry, State, update};
 use warroom::config::Theme;
 use warroom::db::render::ResultSet;
 use warroom::db::{Column, DbError, Outcome, ValueKind};
+use warroom::plan::{CHECKLIST, Evidence, Plan};
 
 #[path = "support/cockpit.rs"]
 mod support;
@@ -287,6 +288,82 @@ fn a_lost_connection_shows_in_the_banner() {
 // ---------------------------------------------------------------- snapshots
 
 /// Every pane and popup, at both sizes.
+/// The plan the db task would report after staging the demo's DELETE while connected.
+fn staged_plan() -> Plan {
+    let mut p = Plan::new("INC-42", "alice", "2026-11-21T02:14:00Z");
+    let e = Evidence {
+        gathered_at: "2026-11-21T02:14:00Z".into(),
+        role: "warroom_ro".into(),
+        table: Some("users".into()),
+        keys: vec!["id".into()],
+        rows: Some(100),
+        key_hash: Some("ed7f8b3b309131b7ef64a6f16188a2df".into()),
+        sample: vec!["  id  | email".into(), "------+-------".into(), " 2051 | ∅".into()],
+        estimate: vec!["Seq Scan on users  (cost=0.00..86.00 rows=100 width=187)".into()],
+        references: vec!["orders (orders_user_id_fkey): ON DELETE CASCADE, ON UPDATE NO ACTION".into()],
+        cascades: vec!["orders (orders_user_id_fkey): ON DELETE CASCADE, ON UPDATE NO ACTION".into()],
+        table_size: Some("608 kB".into()),
+        backup_size: Some("12 kB".into()),
+        ..Evidence::default()
+    };
+    p.stage("DELETE FROM users WHERE email IS NULL;", Some(e), "2026-11-21T02:14:00Z");
+    p
+}
+
+fn with_plan(w: u16, h: u16) -> State {
+    let mut s = connected(w, h);
+    send(&mut s, Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged.".into()) });
+    s
+}
+
+fn typed(state: &mut State, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| send(state, key(KeyCode::Char(c)))).collect()
+}
+
+#[test]
+fn ctrl_s_stages_the_write_under_the_cursor_and_runs_nothing() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste("SELECT 1;\nDELETE FROM users WHERE email IS NULL;\nBEGIN;".into()));
+    // The fresh paste holds one write (BEGIN is transaction control, not a step).
+    let fx = send(&mut s, ctrl('s'));
+    assert_eq!(fx, vec![Effect::Stage { writes: vec!["DELETE FROM users WHERE email IS NULL".into()] }]);
+    assert!(s.staging);
+    assert!(send(&mut s, ctrl('s')).is_empty(), "one stage at a time");
+    send(&mut s, Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged 1 write.".into()) });
+    assert!(!s.staging && s.plan.is_some());
+    // On a read, Ctrl-S says there is nothing to stage.
+    let mut r = connected(120, 40);
+    send(&mut r, Msg::Paste("SELECT 1".into()));
+    assert!(send(&mut r, ctrl('s')).is_empty());
+    assert!(r.status.as_ref().unwrap().0.contains("Nothing to stage"));
+}
+
+#[test]
+fn marking_reviewed_needs_every_tick_and_the_typed_table_and_count() {
+    let mut s = with_plan(120, 40);
+    send(&mut s, key(KeyCode::F(6)));
+    assert_eq!(s.popup, Some(Popup::Plan));
+    assert!(send(&mut s, key(KeyCode::Char('m'))).is_empty());
+    assert!(s.status.as_ref().unwrap().0.contains("not ticked"), "{:?}", s.status);
+    for i in 0..CHECKLIST.len() {
+        let before = s.plan.clone().map(Box::new);
+        let fx = send(&mut s, key(KeyCode::Char(char::from(b'1' + i as u8))));
+        assert!(matches!(&fx[..], [Effect::SavePlan { expected, .. }] if *expected == before), "{fx:?}");
+    }
+    assert!(s.plan.as_ref().unwrap().steps[0].ticked());
+    send(&mut s, key(KeyCode::Char('m')));
+    assert!(matches!(s.popup, Some(Popup::Confirm { step: 0, .. })));
+    // Pasting the answer does nothing: it has to be typed.
+    send(&mut s, Msg::Paste("users 100".into()));
+    assert!(matches!(&s.popup, Some(Popup::Confirm { typed, .. }) if typed.is_empty()));
+    typed(&mut s, "users 99");
+    assert!(send(&mut s, key(KeyCode::Enter)).is_empty());
+    assert!(s.status.as_ref().unwrap().0.contains("That is not step 1"), "{:?}", s.status);
+    typed(&mut s, "users 100");
+    let fx = send(&mut s, key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::MarkReviewed { typed, .. }] if typed == &vec!["users 100".to_string()]), "{fx:?}");
+}
+
 fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     let mut out = Vec::new();
     out.push(("connecting", State::new(setup(), (w, h))));
@@ -346,6 +423,16 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
         send(&mut s, key(KeyCode::Char(c)));
     }
     out.push(("search", s));
+
+    let mut s = with_plan(w, h);
+    send(&mut s, key(KeyCode::F(6)));
+    out.push(("plan", s));
+
+    let mut s = with_plan(w, h);
+    send(&mut s, key(KeyCode::F(6)));
+    typed(&mut s, "12345m");
+    typed(&mut s, "users");
+    out.push(("confirm", s));
     out
 }
 

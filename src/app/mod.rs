@@ -11,7 +11,8 @@ use crate::config::keymap::{Context, Key};
 use crate::config::{Action, Keymap, Theme};
 use crate::db::ServerInfo;
 use crate::db::posture::{Posture, plural};
-use crate::guard::{self, Class};
+use crate::guard::{self, Class, Kind};
+use crate::plan::{CHECKLIST, Plan};
 use crate::runbook::{self, Runbook};
 
 pub mod analysis;
@@ -36,6 +37,10 @@ pub struct Setup {
     pub runbook: Runbook,
     /// The first status line (the demo says what to try).
     pub greeting: Option<String>,
+    /// Where the incident's plan lives (None: staging is not possible).
+    pub incident_dir: Option<std::path::PathBuf>,
+    /// The incident's plan as it was on disk at start.
+    pub plan: Option<Plan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +93,17 @@ pub enum Popup {
     Help { scroll: u16 },
     Toc { selected: usize },
     Search { query: String },
+    /// The rollback plan: steps, evidence, checklist.
+    Plan,
+    /// Marking the plan reviewed: the reviewer types each step's table and row count.
+    Confirm { step: usize, typed: String, answers: Vec<String> },
+}
+
+/// Which step of the plan is shown, and how far its details are scrolled.
+#[derive(Debug, Clone, Default)]
+pub struct PlanView {
+    pub step: usize,
+    pub scroll: u16,
 }
 
 /// The runbook pane: its layout for the current width, scroll and selection.
@@ -158,6 +174,11 @@ pub struct State {
     pub results: ResultsPane,
     pub status: Option<(String, Tone)>,
     pub popup: Option<Popup>,
+    /// The incident's plan, as last read from or written to disk.
+    pub plan: Option<Plan>,
+    pub plan_view: PlanView,
+    /// A stage is gathering evidence.
+    pub staging: bool,
     pub now: Instant,
     pub spinner: usize,
     pub quit: bool,
@@ -187,6 +208,11 @@ pub enum Msg {
         id: u64,
         lost: Option<String>,
     },
+    /// The plan on disk after a stage, a tick or a review (None: none yet), and what to say.
+    PlanStored {
+        plan: Option<Box<Plan>>,
+        said: Result<String, String>,
+    },
 }
 
 /// IO that `update` asks for; `run` carries it out.
@@ -208,6 +234,20 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Gather evidence for these writes and add them to the incident's plan. Nothing runs.
+    Stage {
+        writes: Vec<String>,
+    },
+    /// Replace the plan on disk, if it is still `expected` there.
+    SavePlan {
+        expected: Option<Box<Plan>>,
+        plan: Box<Plan>,
+    },
+    /// Mark the plan reviewed with these typed confirmations, if it is still `expected`.
+    MarkReviewed {
+        expected: Box<Plan>,
+        typed: Vec<String>,
+    },
     Suspend,
     Quit,
 }
@@ -217,6 +257,7 @@ const PLACEHOLDER: &str = "Paste the agent's SQL here (its whole answer is fine:
 impl State {
     pub fn new(setup: Setup, size: (u16, u16)) -> State {
         let setup_greeting = setup.greeting.clone().map(|g| (g, Tone::Info));
+        let plan = setup.plan.clone();
         let mut editor = TextArea::default();
         editor.set_placeholder_text(PLACEHOLDER);
         editor.set_placeholder_style(Style::default().fg(setup.theme.dim));
@@ -240,6 +281,9 @@ impl State {
             results: ResultsPane::default(),
             status: setup_greeting,
             popup: None,
+            plan,
+            plan_view: PlanView::default(),
+            staging: false,
             now: Instant::now(),
             spinner: 0,
             quit: false,
@@ -409,6 +453,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.results.show(state.results.entries.len() - 1);
             vec![]
         }
+        Msg::PlanStored { plan, said } => {
+            state.staging = false;
+            state.plan = plan.map(|p| *p);
+            let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
+            state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
+            match said {
+                Ok(m) => state.say(m, Tone::Good),
+                Err(m) => state.say(m, Tone::Bad),
+            }
+            vec![]
+        }
         Msg::RunFinished { id, lost } => {
             if state.running.as_ref().is_none_or(|r| r.id != id) {
                 return vec![];
@@ -547,20 +602,13 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 vec![]
             }
         },
-        Action::Stage => {
-            let review = guard::review(&state.text());
-            let writes = review.writes().count();
-            state.say(
-                if writes == 0 {
-                    "Nothing to stage: the editor holds no write.".to_string()
-                } else {
-                    format!(
-                        "{} found. Staging into a rollback plan arrives with the plan feature; nothing was run.",
-                        plural(writes, "write")
-                    )
-                },
-                Tone::Info,
-            );
+        Action::Stage => stage(state),
+        Action::Plan => {
+            if state.plan.is_none() {
+                state.say("No plan yet: put the cursor on a write (or select several) and press Ctrl-S to stage it.", Tone::Info);
+            } else {
+                state.popup = Some(Popup::Plan);
+            }
             vec![]
         }
         Action::Reconnect => {
@@ -698,6 +746,120 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     vec![Effect::Run { id, reads }]
 }
 
+/// Ctrl-S: the writes among the statements F5 would mean go into the plan, with evidence.
+fn stage(state: &mut State) -> Vec<Effect> {
+    if state.staging {
+        state.say("Still gathering evidence for the last stage…", Tone::Warn);
+        return vec![];
+    }
+    if state.setup.incident_dir.is_none() {
+        state.say("No incident folder, so nothing can be staged.", Tone::Bad);
+        return vec![];
+    }
+    let review = guard::review(&state.text());
+    let writes: Vec<String> = targets(state, &review, false)
+        .into_iter()
+        .map(|i| &review.statements[i])
+        .filter(|s| s.class == Class::Write && s.kind != Kind::Transaction)
+        .map(|s| s.text.clone())
+        .collect();
+    if writes.is_empty() {
+        state.say("Nothing to stage: put the cursor on a write, or select the writes.", Tone::Info);
+        return vec![];
+    }
+    state.staging = true;
+    let how = if matches!(state.conn, Conn::Connected { .. }) {
+        "gathering evidence over the read-only session"
+    } else {
+        "NOT connected: it will be staged without evidence"
+    };
+    state.say(format!("Staging {} ({how})… nothing runs.", plural(writes.len(), "write")), Tone::Info);
+    vec![Effect::Stage { writes }]
+}
+
+fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(plan) = state.plan.clone() else {
+        state.popup = None;
+        return vec![];
+    };
+    let n = plan.steps.len();
+    let view = &mut state.plan_view;
+    match key.code {
+        KeyCode::Esc | KeyCode::F(6) | KeyCode::Char('q') => state.popup = None,
+        KeyCode::Right | KeyCode::Char(']') | KeyCode::Tab => {
+            view.step = (view.step + 1).min(n.saturating_sub(1));
+            view.scroll = 0;
+        }
+        KeyCode::Left | KeyCode::Char('[') | KeyCode::BackTab => {
+            view.step = view.step.saturating_sub(1);
+            view.scroll = 0;
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            let item = c as usize - '1' as usize;
+            if item < CHECKLIST.len() && view.step < n {
+                let mut changed = plan.clone();
+                let on = !changed.steps[view.step].checklist[item];
+                changed.tick(view.step, item, on);
+                let what = format!("Step {}: {} {}.", view.step + 1, CHECKLIST[item], if on { "ticked" } else { "unticked" });
+                state.plan = Some(changed.clone());
+                state.say(what, Tone::Info);
+                return vec![Effect::SavePlan { expected: Some(Box::new(plan)), plan: Box::new(changed) }];
+            }
+        }
+        KeyCode::Char('m') => {
+            let blockers = plan.blockers();
+            if blockers.is_empty() {
+                state.popup = Some(Popup::Confirm { step: 0, typed: String::new(), answers: vec![] });
+            } else {
+                state.say(format!("Not yet: {}.", blockers.join("; ")), Tone::Warn);
+            }
+        }
+        code => view.scroll = scroll(view.scroll as usize, code, 2000, 10) as u16,
+    }
+    vec![]
+}
+
+fn on_confirm_key(state: &mut State, step: usize, mut typed: String, mut answers: Vec<String>, key: KeyEvent) -> Vec<Effect> {
+    let Some(plan) = state.plan.clone() else {
+        state.popup = None;
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            state.popup = Some(Popup::Plan);
+            state.say("Not marked reviewed.", Tone::Info);
+            return vec![];
+        }
+        KeyCode::Backspace => {
+            typed.pop();
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => typed.push(c),
+        KeyCode::Enter => {
+            let Some(s) = plan.steps.get(step) else { return vec![] };
+            if !s.confirms(&typed) {
+                state.say(
+                    format!("That is not step {}'s table and row count; read its evidence and type them again.", s.n),
+                    Tone::Bad,
+                );
+                typed.clear();
+            } else {
+                answers.push(std::mem::take(&mut typed));
+                if step + 1 < plan.steps.len() {
+                    state.plan_view = PlanView { step: step + 1, scroll: 0 };
+                    state.popup = Some(Popup::Confirm { step: step + 1, typed, answers });
+                    return vec![];
+                }
+                state.popup = Some(Popup::Plan);
+                state.say("Marking the plan reviewed…", Tone::Info);
+                return vec![Effect::MarkReviewed { expected: Box::new(plan), typed: answers }];
+            }
+        }
+        _ => {}
+    }
+    state.popup = Some(Popup::Confirm { step, typed, answers });
+    vec![]
+}
+
 fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('q') {
@@ -705,6 +867,8 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         return act(state, Action::Quit);
     }
     match popup {
+        Popup::Plan => return on_plan_key(state, key),
+        Popup::Confirm { step, typed, answers } => return on_confirm_key(state, step, typed, answers, key),
         Popup::Help { scroll: s } => {
             state.popup = match key.code {
                 KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => None,

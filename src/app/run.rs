@@ -14,7 +14,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::{Effect, Msg, ResultEntry, Setup, State, update};
 use crate::db::render::ResultSet;
+use crate::db::posture::plural;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
+use crate::plan::{self, Plan, store};
 
 /// Everything the cockpit needs to start.
 pub struct Launch {
@@ -64,7 +66,11 @@ fn install_panic_hook() {
 enum DbCmd {
     Connect,
     Run { id: u64, reads: Vec<(usize, String)> },
+    Stage { writes: Vec<String> },
 }
+
+/// The incident whose plan gets staged writes: its id and folder.
+type Incident = Option<(String, std::path::PathBuf)>;
 
 /// Opens the cockpit and runs it until the user quits (or a signal ends it).
 pub fn cockpit(launch: Launch) -> Result<(), CockpitError> {
@@ -96,7 +102,9 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone());
     let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
+    let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
     tokio::task::spawn_local(db_task(
+        incident.clone(),
         launch.target,
         launch.limits,
         launch.setup.row_limit,
@@ -140,6 +148,29 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                     // for the cursor position while the input thread is reading).
                     terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
                     redraw_all = true;
+                }
+                Effect::Stage { writes } => {
+                    let _ = db_tx.send(DbCmd::Stage { writes });
+                }
+                Effect::SavePlan { expected, plan } => {
+                    store_plan(&incident, msg_tx.clone(), move |p| {
+                        if p.as_ref() != expected.as_deref() {
+                            return Err(CHANGED.to_string());
+                        }
+                        *p = Some(*plan);
+                        Ok("Saved the plan.".to_string())
+                    });
+                }
+                Effect::MarkReviewed { expected, typed } => {
+                    store_plan(&incident, msg_tx.clone(), move |p| {
+                        let Some(plan) = p.as_mut().filter(|p| **p == *expected) else {
+                            return Err(CHANGED.to_string());
+                        };
+                        let at = crate::incident::now_utc();
+                        let by = crate::incident::operator();
+                        plan.mark_reviewed(&by, &at, &typed).map_err(|e| format!("Not marked reviewed: {}.", e.join("; ")))?;
+                        Ok(format!("The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."))
+                    });
                 }
                 Effect::Quit => {}
             }
@@ -234,8 +265,28 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc
     in_tx
 }
 
-/// The only user of the session: connects, checks the posture, runs reads one at a time.
+const CHANGED: &str = "The plan changed on disk (another warroom?); it was reloaded: look again.";
+
+/// Changes the plan on disk off the UI thread (the lock may wait), then reports the plan
+/// as it is on disk and what to say.
+fn store_plan(
+    incident: &Incident,
+    tx: UnboundedSender<Msg>,
+    change: impl FnOnce(&mut Option<Plan>) -> Result<String, String> + Send + 'static,
+) {
+    let Some((_, dir)) = incident.clone() else { return };
+    tokio::task::spawn_blocking(move || {
+        let said = store::update(&dir, |p| Ok::<_, store::StoreError>(change(p)))
+            .unwrap_or_else(|e| Err(format!("Cannot save the plan: {e}")));
+        let plan = store::load(&dir).ok().flatten().map(Box::new);
+        let _ = tx.send(Msg::PlanStored { plan, said });
+    });
+}
+
+/// The only user of the session: connects, checks the posture, runs reads one at a time,
+/// gathers evidence for staged writes.
 async fn db_task(
+    incident: Incident,
     target: Target,
     limits: Limits,
     row_limit: u64,
@@ -270,6 +321,16 @@ async fn db_task(
                     }),
                 };
                 let _ = tx.send(msg);
+            }
+            DbCmd::Stage { writes } => {
+                let Some((id, dir)) = &incident else { continue };
+                let staged = plan::stage_writes(session.as_mut(), dir, id, &writes).await;
+                let plan = store::load(dir).ok().flatten().map(Box::new);
+                let said = match staged {
+                    Ok(steps) => Ok(staged_note(&steps)),
+                    Err(e) => Err(format!("Cannot stage: {e}")),
+                };
+                let _ = tx.send(Msg::PlanStored { plan, said });
             }
             DbCmd::Run { id, reads } => {
                 let mut lost = None;
@@ -325,4 +386,21 @@ async fn db_task(
             }
         }
     }
+}
+
+/// What the status line says after a stage.
+fn staged_note(steps: &[plan::Step]) -> String {
+    let Some(first) = steps.first() else { return "Nothing was staged.".into() };
+    let nums: Vec<String> = steps.iter().map(|s| s.n.to_string()).collect();
+    let missing = steps.iter().filter(|s| s.missing.is_some()).count();
+    let rows = match (steps.len(), first.evidence.as_ref().and_then(|e| e.rows)) {
+        (1, Some(r)) => format!(", {} it touches", plural(r as usize, "row")),
+        _ => String::new(),
+    };
+    let evidence = if missing > 0 { format!("; EVIDENCE MISSING for {missing}") } else { String::new() };
+    format!(
+        "Staged {} as step {} of the plan{rows}{evidence}; nothing ran. F6 opens the plan.",
+        plural(steps.len(), "write"),
+        nums.join(", ")
+    )
 }

@@ -7,6 +7,8 @@ use super::{CliError, CockpitArgs, exit};
 use crate::app::Setup;
 use crate::app::run::{self, Launch};
 use crate::config::{Keymap, Theme, theme};
+use crate::incident;
+use crate::plan::store;
 use crate::runbook::{self, Runbook};
 
 /// Banner text when no profile says which environment this is: assume the worst.
@@ -46,7 +48,20 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
     };
     let target = &resolved.target;
     let host = look.host.unwrap_or_else(|| target.hosts_label());
-    let incident = look.incident.or_else(|| std::env::var("WARROOM_INCIDENT").ok().filter(|s| !s.is_empty()));
+    let named = look.incident.or_else(|| std::env::var("WARROOM_INCIDENT").ok().filter(|s| !s.is_empty()));
+    // A cockpit opened without an incident starts a new one; its folder appears with the
+    // first staged write.
+    let id = named.unwrap_or_else(|| incident::new_id(jiff::Timestamp::now()));
+    incident::validate(&id).map_err(|e| CliError::Usage(e.to_string()))?;
+    let dir = incident::root(resolved.config.incidents_dir.as_deref()).join(&id);
+    let mut greeting = look.greeting;
+    let (incident_dir, plan) = match store::load(&dir) {
+        Ok(plan) => (Some(dir), plan),
+        Err(e) => {
+            greeting = Some(format!("Staging is off: {e}"));
+            (None, None)
+        }
+    };
     Ok(Setup {
         environment: look
             .environment
@@ -56,13 +71,15 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         host,
         database: target.dbname.clone(),
         role: target.user.clone(),
-        incident,
+        incident: Some(id),
         profile: resolved.profile.as_ref().map(|(n, _)| n.clone()),
         row_limit: resolved.row_limit,
         theme,
         keymap,
         runbook,
-        greeting: look.greeting,
+        greeting,
+        incident_dir,
+        plan,
     })
 }
 

@@ -267,7 +267,8 @@ pub fn demo(args: DemoArgs) -> Result<u8, CliError> {
             ConnArgs { dsn: Some(dsn.clone()), profile: None, config: Some(std::path::PathBuf::from("/dev/null")) };
         let resolved = resolve(&conn, None, None)?;
         let look = super::cockpit::Look {
-            incident: Some("demo".into()),
+            // Each demo is an incident of its own: its plan starts empty, as its database does.
+            incident: Some(jiff::Timestamp::now().strftime("demo-%Y%m%d-%H%M%S").to_string()),
             runbook: args.runbook.as_deref(),
             theme: args.theme.as_deref(),
             environment: Some("production"),

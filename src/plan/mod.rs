@@ -255,7 +255,7 @@ pub fn headline(s: &Step) -> String {
 
 /// One step in `plan.sql`: what was staged, the evidence, the lock, the way back, the
 /// checklist, and then the guarded SQL.
-fn render_step(s: &Step, total: usize) -> String {
+pub fn render_step(s: &Step, total: usize) -> String {
     let mut out = format!("\n-- ══ step {} of {total}: {} ══\n", s.n, headline(s));
     out.push_str(&format!("-- staged {}:\n", s.staged_at));
     out.push_str(&comment("  ", &s.statement));

@@ -76,6 +76,7 @@ pub fn update<R, E: From<StoreError>>(
     dir: &Path,
     change: impl FnOnce(&mut Option<Plan>) -> Result<R, E>,
 ) -> Result<R, E> {
+    crate::incident::ensure(dir).map_err(|e| StoreError::Io(dir.display().to_string(), io::Error::other(e)))?;
     let lock_path = dir.join(LOCK);
     let lock =
         OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io_err(&lock_path))?;

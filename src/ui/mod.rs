@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 use crate::app::{Focus, State};
 
 mod banner;
+mod plan;
 mod popup;
 mod results;
 mod review;

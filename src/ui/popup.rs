@@ -46,6 +46,11 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     lines.push(row("↑ ↓ PgUp PgDn".into(), "scroll the focused pane (j k too, except in the editor)"));
     lines.push(row("← → Home End".into(), "move between cells in the results"));
     lines.push(Line::default());
+    lines.push(head("Plan view"));
+    lines.push(row("← →".into(), "previous / next step"));
+    lines.push(row("1-5".into(), "tick or untick the step's checklist item"));
+    lines.push(row("m".into(), "mark the plan reviewed (type each step's table and row count)"));
+    lines.push(Line::default());
     lines.push(head("Editor"));
     lines.push(row("type / paste".into(), "Enter is a new line and never runs anything"));
     lines.push(row("Ctrl-U".into(), "undo"));
@@ -64,6 +69,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
             .title_bottom(Span::styled(" Esc closes ", Style::default().fg(t.dim)))
     };
     match popup {
+        Popup::Plan => super::plan::draw(frame, area, state),
+        Popup::Confirm { step, typed, .. } => {
+            super::plan::draw(frame, area, state);
+            super::plan::draw_confirm(frame, area, state, *step, typed);
+        }
         Popup::Help { scroll } => {
             let lines = help_lines(state);
             let r = centered(area, 78, lines.len() as u16 + 2);

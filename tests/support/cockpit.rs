@@ -21,6 +21,9 @@ pub fn setup() -> Setup {
         keymap: Keymap::default(),
         runbook: Runbook::parse(runbook::BUILTIN_NAME, runbook::BUILTIN),
         greeting: None,
+        // Never written: effects are only inspected here.
+        incident_dir: Some("/nonexistent/warroom/INC-42".into()),
+        plan: None,
     }
 }
 
