@@ -361,7 +361,10 @@ fn marking_reviewed_needs_every_tick_and_the_typed_table_and_count() {
     assert!(s.status.as_ref().unwrap().0.contains("That is not step 1"), "{:?}", s.status);
     typed(&mut s, "users 100");
     let fx = send(&mut s, key(KeyCode::Enter));
-    assert!(matches!(&fx[..], [Effect::MarkReviewed { typed, .. }] if typed == &vec!["users 100".to_string()]), "{fx:?}");
+    assert!(
+        matches!(&fx[..], [Effect::MarkReviewed { typed, .. }] if typed == &vec!["users 100".to_string()]),
+        "{fx:?}"
+    );
 }
 
 fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {

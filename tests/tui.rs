@@ -109,7 +109,7 @@ fn start_in(width: u16, height: u16, shell: bool) -> Option<Tmux> {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmux = Tmux { socket: format!("warroom-test-{}-{n}", std::process::id()), dir };
     let script = format!(
-        "TMPDIR='{}' '{}' demo; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600",
+        "XDG_STATE_HOME='{0}/state' TMPDIR='{0}' '{1}' demo; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600",
         tmux.dir.path().display(),
         env!("CARGO_BIN_EXE_warroom")
     );
@@ -119,7 +119,11 @@ fn start_in(width: u16, height: u16, shell: bool) -> Option<Tmux> {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     if shell {
         // One simple command, so that the shell's job is warroom itself.
-        let line = format!("TMPDIR='{}' '{}' demo", tmux.dir.path().display(), env!("CARGO_BIN_EXE_warroom"));
+        let line = format!(
+            "XDG_STATE_HOME='{0}/state' TMPDIR='{0}' '{1}' demo",
+            tmux.dir.path().display(),
+            env!("CARGO_BIN_EXE_warroom")
+        );
         tmux.keys(&[&line, "Enter"]);
     }
     Some(tmux)
@@ -223,4 +227,60 @@ fn ctrl_z_suspends_and_continuing_redraws() {
     t.keys(&["echo EXIT=$?", "Enter"]);
     let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
     assert!(!s.contains("EXIT=1"), "{s}");
+}
+
+/// `warroom plan verify FILE`: its exit status and what it printed.
+fn verify(plan: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom")).args(["plan", "verify"]).arg(plan).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn staging_and_reviewing_the_demo_delete() {
+    let Some(t) = start(120, 40) else { return };
+    t.wait_for("a connection", Duration::from_secs(60), |s| s.contains("connected") && !s.contains("connecting"));
+    t.paste("DELETE FROM users WHERE email IS NULL;");
+    t.wait_for("the WRITE label", Duration::from_secs(10), |s| s.contains("WRITE  #1"));
+    t.keys(&["C-s"]);
+    t.wait_for("the stage", Duration::from_secs(20), |s| s.contains("Staged 1 write as step 1"));
+    t.keys(&["F6"]);
+    let s = t.wait_for("the evidence", Duration::from_secs(10), |s| s.contains("rows it touches: 100"));
+    assert!(s.contains("primary key: id") && s.contains("[ ] predicate read"), "{s}");
+    assert!(s.contains("ON DELETE CASCADE"), "the cascade to orders is in the evidence:\n{s}");
+
+    // Marking reviewed before the checklist is ticked is refused.
+    t.keys(&["m"]);
+    t.wait_for("the refusal", Duration::from_secs(10), |s| s.contains("Not yet"));
+    for k in ["1", "2", "3", "4", "5"] {
+        t.keys(&[k]);
+    }
+    t.wait_for("every tick", Duration::from_secs(10), |s| s.contains("5/5 ticked"));
+    t.keys(&["m"]);
+    t.wait_for("the confirmation", Duration::from_secs(10), |s| s.contains("Mark the plan reviewed"));
+    t.keys(&["-l", "users 99"]);
+    t.keys(&["Enter"]);
+    t.wait_for("a wrong count refused", Duration::from_secs(10), |s| s.contains("That is not step 1"));
+    t.keys(&["-l", "users 100"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the review", Duration::from_secs(10), |s| s.contains("REVIEWED by"));
+
+    let incidents = t.dir.path().join("state/warroom/incidents");
+    let incident = std::fs::read_dir(&incidents).unwrap().flatten().next().expect("the demo's incident folder").path();
+    let plan = incident.join("plan.sql");
+    let (code, out) = verify(&plan);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VERIFIED"), "{out}");
+    let folder = demo_folder(t.dir.path()).expect("the demo's server folder");
+    assert_eq!(null_emails(&folder), "100", "staging and reviewing ran nothing");
+
+    // A hand edit of a step breaks it.
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let edited = text.replacen("DELETE FROM users WHERE email IS NULL\n  ;", "DELETE FROM users\n  ;", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&plan, edited).unwrap();
+    let (code, out) = verify(&plan);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("changed after they were reviewed"), "{out}");
+    t.keys(&["Escape", "C-q"]);
+    t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
 }

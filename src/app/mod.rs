@@ -90,13 +90,23 @@ pub enum Tone {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Help { scroll: u16 },
-    Toc { selected: usize },
-    Search { query: String },
+    Help {
+        scroll: u16,
+    },
+    Toc {
+        selected: usize,
+    },
+    Search {
+        query: String,
+    },
     /// The rollback plan: steps, evidence, checklist.
     Plan,
     /// Marking the plan reviewed: the reviewer types each step's table and row count.
-    Confirm { step: usize, typed: String, answers: Vec<String> },
+    Confirm {
+        step: usize,
+        typed: String,
+        answers: Vec<String>,
+    },
 }
 
 /// Which step of the plan is shown, and how far its details are scrolled.
@@ -179,6 +189,8 @@ pub struct State {
     pub plan_view: PlanView,
     /// A stage is gathering evidence.
     pub staging: bool,
+    /// Plan changes sent to disk and not yet reported back.
+    pub plan_saves: usize,
     pub now: Instant,
     pub spinner: usize,
     pub quit: bool,
@@ -284,6 +296,7 @@ impl State {
             plan,
             plan_view: PlanView::default(),
             staging: false,
+            plan_saves: 0,
             now: Instant::now(),
             spinner: 0,
             quit: false,
@@ -455,7 +468,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::PlanStored { plan, said } => {
             state.staging = false;
-            state.plan = plan.map(|p| *p);
+            state.plan_saves = state.plan_saves.saturating_sub(1);
+            // While later edits are on their way to disk, the plan here is the newer one.
+            if state.plan_saves == 0 || said.is_err() {
+                state.plan = plan.map(|p| *p);
+            }
             let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
             state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
             match said {
@@ -605,7 +622,10 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Stage => stage(state),
         Action::Plan => {
             if state.plan.is_none() {
-                state.say("No plan yet: put the cursor on a write (or select several) and press Ctrl-S to stage it.", Tone::Info);
+                state.say(
+                    "No plan yet: put the cursor on a write (or select several) and press Ctrl-S to stage it.",
+                    Tone::Info,
+                );
             } else {
                 state.popup = Some(Popup::Plan);
             }
@@ -800,8 +820,10 @@ fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 let mut changed = plan.clone();
                 let on = !changed.steps[view.step].checklist[item];
                 changed.tick(view.step, item, on);
-                let what = format!("Step {}: {} {}.", view.step + 1, CHECKLIST[item], if on { "ticked" } else { "unticked" });
+                let what =
+                    format!("Step {}: {} {}.", view.step + 1, CHECKLIST[item], if on { "ticked" } else { "unticked" });
                 state.plan = Some(changed.clone());
+                state.plan_saves += 1;
                 state.say(what, Tone::Info);
                 return vec![Effect::SavePlan { expected: Some(Box::new(plan)), plan: Box::new(changed) }];
             }
@@ -819,7 +841,13 @@ fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-fn on_confirm_key(state: &mut State, step: usize, mut typed: String, mut answers: Vec<String>, key: KeyEvent) -> Vec<Effect> {
+fn on_confirm_key(
+    state: &mut State,
+    step: usize,
+    mut typed: String,
+    mut answers: Vec<String>,
+    key: KeyEvent,
+) -> Vec<Effect> {
     let Some(plan) = state.plan.clone() else {
         state.popup = None;
         return vec![];
@@ -851,6 +879,7 @@ fn on_confirm_key(state: &mut State, step: usize, mut typed: String, mut answers
                 }
                 state.popup = Some(Popup::Plan);
                 state.say("Marking the plan reviewed…", Tone::Info);
+                state.plan_saves += 1;
                 return vec![Effect::MarkReviewed { expected: Box::new(plan), typed: answers }];
             }
         }

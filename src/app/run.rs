@@ -13,8 +13,8 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::{Effect, Msg, ResultEntry, Setup, State, update};
-use crate::db::render::ResultSet;
 use crate::db::posture::plural;
+use crate::db::render::ResultSet;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
 use crate::plan::{self, Plan, store};
 
@@ -103,8 +103,9 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
+    let plan_tx = spawn_plan_writer(&incident, msg_tx.clone());
     tokio::task::spawn_local(db_task(
-        incident.clone(),
+        incident,
         launch.target,
         launch.limits,
         launch.setup.row_limit,
@@ -153,24 +154,27 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                     let _ = db_tx.send(DbCmd::Stage { writes });
                 }
                 Effect::SavePlan { expected, plan } => {
-                    store_plan(&incident, msg_tx.clone(), move |p| {
+                    let _ = plan_tx.send(Box::new(move |p| {
                         if p.as_ref() != expected.as_deref() {
                             return Err(CHANGED.to_string());
                         }
                         *p = Some(*plan);
                         Ok("Saved the plan.".to_string())
-                    });
+                    }));
                 }
                 Effect::MarkReviewed { expected, typed } => {
-                    store_plan(&incident, msg_tx.clone(), move |p| {
+                    let _ = plan_tx.send(Box::new(move |p| {
                         let Some(plan) = p.as_mut().filter(|p| **p == *expected) else {
                             return Err(CHANGED.to_string());
                         };
                         let at = crate::incident::now_utc();
                         let by = crate::incident::operator();
-                        plan.mark_reviewed(&by, &at, &typed).map_err(|e| format!("Not marked reviewed: {}.", e.join("; ")))?;
-                        Ok(format!("The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."))
-                    });
+                        plan.mark_reviewed(&by, &at, &typed)
+                            .map_err(|e| format!("Not marked reviewed: {}.", e.join("; ")))?;
+                        Ok(format!(
+                            "The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."
+                        ))
+                    }));
                 }
                 Effect::Quit => {}
             }
@@ -267,20 +271,26 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc
 
 const CHANGED: &str = "The plan changed on disk (another warroom?); it was reloaded: look again.";
 
-/// Changes the plan on disk off the UI thread (the lock may wait), then reports the plan
-/// as it is on disk and what to say.
-fn store_plan(
-    incident: &Incident,
-    tx: UnboundedSender<Msg>,
-    change: impl FnOnce(&mut Option<Plan>) -> Result<String, String> + Send + 'static,
-) {
-    let Some((_, dir)) = incident.clone() else { return };
-    tokio::task::spawn_blocking(move || {
-        let said = store::update(&dir, |p| Ok::<_, store::StoreError>(change(p)))
-            .unwrap_or_else(|e| Err(format!("Cannot save the plan: {e}")));
-        let plan = store::load(&dir).ok().flatten().map(Box::new);
-        let _ = tx.send(Msg::PlanStored { plan, said });
+/// A change to the plan on disk: Ok says what was done, Err why nothing was.
+type PlanChange = Box<dyn FnOnce(&mut Option<Plan>) -> Result<String, String> + Send>;
+
+/// Changes the plan on disk one after another, off the UI thread (the lock may wait), and
+/// reports the plan as it is on disk after each change and what to say.
+fn spawn_plan_writer(incident: &Incident, tx: UnboundedSender<Msg>) -> mpsc::Sender<PlanChange> {
+    let (jobs, rx) = mpsc::channel::<PlanChange>();
+    let dir = incident.as_ref().map(|(_, d)| d.clone());
+    std::thread::spawn(move || {
+        while let Ok(change) = rx.recv() {
+            let Some(dir) = &dir else { continue };
+            let said = store::update(dir, |p| Ok::<_, store::StoreError>(change(p)))
+                .unwrap_or_else(|e| Err(format!("Cannot save the plan: {e}")));
+            let plan = store::load(dir).ok().flatten().map(Box::new);
+            if tx.send(Msg::PlanStored { plan, said }).is_err() {
+                break;
+            }
+        }
     });
+    jobs
 }
 
 /// The only user of the session: connects, checks the posture, runs reads one at a time,

@@ -74,7 +74,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     // The status line stays visible: it answers every key here.
     let r = Rect { height: area.height.saturating_sub(1), ..area };
     frame.render_widget(Clear, r);
-    let title = format!(" Plan · incident {} · {} · {} ", plan.incident, status(plan), plural(plan.steps.len(), "step"));
+    let title =
+        format!(" Plan · incident {} · {} · {} ", plan.incident, status(plan), plural(plan.steps.len(), "step"));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
@@ -137,7 +138,11 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, step: usize, t
         height: area.height.min(7),
     };
     frame.render_widget(Clear, r);
-    let what = if s.evidence.as_ref().and_then(|e| e.rows).is_some() { "the table name and the row count" } else { "the table name" };
+    let what = if s.evidence.as_ref().and_then(|e| e.rows).is_some() {
+        "the table name and the row count"
+    } else {
+        "the table name"
+    };
     let lines = vec![
         Line::from(Span::styled(
             format!("Step {} of {}: {}", s.n, plan.steps.len(), plan::headline(s)),
@@ -147,7 +152,10 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, step: usize, t
             format!("Type {what} you reviewed (as `table rows`), then Enter:"),
             Style::default().fg(t.text),
         )),
-        Line::from(vec![Span::styled("> ", Style::default().fg(t.focus)), Span::styled(format!("{typed}█"), Style::default().fg(t.text))]),
+        Line::from(vec![
+            Span::styled("> ", Style::default().fg(t.focus)),
+            Span::styled(format!("{typed}█"), Style::default().fg(t.text)),
+        ]),
         Line::from(Span::styled("Typed by hand: pasting is ignored here.", Style::default().fg(t.dim))),
     ];
     let block = Block::default()
