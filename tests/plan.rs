@@ -58,7 +58,7 @@ fn killed_mid_rewrite_leaves_a_complete_plan() {
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use warroom::db::{Limits, Session, conn};
 use warroom::demo::ADMIN;
@@ -143,10 +143,6 @@ fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
-fn paths(dir: &Path) -> (PathBuf, PathBuf) {
-    (store::plan_path(dir), store::rollback_path(dir))
-}
-
 /// Applies plan.sql as the writer (dry run first), then rollback.sql; the tables come back
 /// exactly as they were (contents, columns and indexes).
 fn roundtrip(incident: &str, tables: &[&str], sql: &str) -> Vec<plan::Step> {
@@ -170,7 +166,6 @@ fn roundtrip(incident: &str, tables: &[&str], sql: &str) -> Vec<plan::Step> {
     assert_ne!(now(c), before, "{sql} changed nothing");
     c.psql(WRITER, common::DB, &rollback).expect("the rollback applies");
     assert_eq!(now(c), before, "the rollback of {sql} restores {tables:?} exactly");
-    let _ = paths(dir.path());
     steps
 }
 
@@ -277,4 +272,52 @@ fn a_write_staged_offline_cannot_be_applied() {
     let err = c.psql(WRITER, common::DB, &forward).unwrap_err().to_string();
     assert!(err.contains("has no evidence"), "{err}");
     assert_eq!(contents(c, "offline"), before);
+}
+
+fn warroom_stage(state: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("stage")
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .env_remove("WARROOM_INCIDENT")
+        .env("WARROOM_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn warroom_stage_writes_the_plan_and_says_what_it_did() {
+    let Some(_) = setup() else { return };
+    let state = tempfile::tempdir().unwrap();
+    let dsn = common::dsn("reader");
+    let (code, out, err) =
+        warroom_stage(state.path(), &["--incident", "INC-9", &dsn, "SELECT 1; DELETE FROM accounts WHERE id < 5;"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("step 1: DELETE on accounts — 4 rows it touches; rollback planned"), "{out}");
+    assert!(err.contains("#1 (select) is a READ"), "{err}");
+    let dir = state.path().join("warroom/incidents/INC-9");
+    for f in [store::PLAN, store::ROLLBACK, store::STATE] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    // Without --incident: the most recently active incident, and it says so.
+    let (code, out, err) = warroom_stage(state.path(), &[&dsn, "UPDATE accounts SET note = 'x' WHERE id = 7"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("most recently active incident, INC-9"), "{err}");
+    assert!(out.contains("step 2: UPDATE on accounts"), "{out}");
+    // Only reads: nothing to stage.
+    let (code, _, err) = warroom_stage(state.path(), &[&dsn, "SELECT 1"]);
+    assert_eq!(code, 2, "{err}");
+    // The server out of reach: staged without evidence, exit 3.
+    let (code, out, err) = warroom_stage(
+        state.path(),
+        &["--incident", "INC-9", "host=/nonexistent dbname=x user=x", "DELETE FROM accounts"],
+    );
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(err.contains("WITHOUT evidence") && out.contains("evidence missing"), "{out}{err}");
+    let plan = read(&dir, store::PLAN);
+    assert!(plan.contains("step 3 of 3") && plan.contains("EVIDENCE MISSING"), "{plan}");
+    let (code, _, err) = warroom_stage(state.path(), &["--incident", "../x", &dsn, "DELETE FROM accounts"]);
+    assert_eq!(code, 2, "{err}");
 }
