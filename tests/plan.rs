@@ -295,7 +295,7 @@ fn warroom_stage_writes_the_plan_and_says_what_it_did() {
     let (code, out, err) =
         warroom_stage(state.path(), &["--incident", "INC-9", &dsn, "SELECT 1; DELETE FROM accounts WHERE id < 5;"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("step 1: DELETE on accounts — 4 rows it touches; rollback planned"), "{out}");
+    assert!(out.contains("step 1: DELETE on accounts — 4 rows it touches; way back planned"), "{out}");
     assert!(err.contains("#1 (select) is a READ"), "{err}");
     let dir = state.path().join("warroom/incidents/INC-9");
     for f in [store::PLAN, store::ROLLBACK, store::STATE] {

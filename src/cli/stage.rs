@@ -72,10 +72,9 @@ pub fn stage(args: StageArgs) -> Result<u8, CliError> {
             (None, Some(n)) => format!("{} it touches", plural(n as usize, "row")),
             (None, None) => "no rows counted".into(),
         };
-        let back = match (&s.rollback, &s.irreversible) {
-            (_, Some(why)) => style.write(why.split(':').next().unwrap_or("IRREVERSIBLE")),
-            (Some(_), None) => "rollback planned".into(),
-            (None, None) => String::new(),
+        let back = match s.way_back() {
+            (word, true) => style.write(&word),
+            (word, false) => word,
         };
         println!("  step {}: {} — {rows}; {back}", s.n, plan::headline(s));
         for c in &s.cautions {

@@ -80,6 +80,18 @@ impl Step {
         !typed.trim().is_empty() && norm(typed) == norm(&self.confirmation())
     }
 
+    /// A short word on the way back (or on what stops the step), and whether it is a warning.
+    pub fn way_back(&self) -> (String, bool) {
+        if self.missing.is_some() {
+            return ("EVIDENCE MISSING".into(), true);
+        }
+        match (&self.rollback, &self.irreversible) {
+            (_, Some(why)) => (why.split(':').next().unwrap_or("IRREVERSIBLE").to_string(), true),
+            (Some(_), None) => ("way back planned".into(), false),
+            (None, None) => (String::new(), false),
+        }
+    }
+
     pub fn ticked(&self) -> bool {
         self.checklist.iter().all(|t| *t)
     }

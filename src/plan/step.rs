@@ -353,7 +353,7 @@ fn dollar_tag(body: &str) -> String {
     format!("${tag}$")
 }
 
-pub fn literal(s: &str) -> String {
+fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 

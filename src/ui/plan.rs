@@ -10,17 +10,6 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use crate::app::State;
 use crate::plan::{self, CHECKLIST, Plan, Step};
 
-fn flags(s: &Step) -> (String, bool) {
-    if s.missing.is_some() {
-        return ("EVIDENCE MISSING".into(), true);
-    }
-    match (&s.rollback, &s.irreversible) {
-        (_, Some(why)) => (why.split(':').next().unwrap_or("IRREVERSIBLE").to_string(), true),
-        (Some(_), None) => ("way back planned".into(), false),
-        (None, None) => (String::new(), false),
-    }
-}
-
 fn status(plan: &Plan) -> String {
     match &plan.reviewed {
         Some(r) => format!("REVIEWED by {} at {}", r.by, r.at),
@@ -99,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .skip(first)
         .take(list_h as usize)
         .map(|(i, s)| {
-            let (flag, loud) = flags(s);
+            let (flag, loud) = s.way_back();
             let rows = s.evidence.as_ref().and_then(|e| e.rows).map(|r| format!("{} · ", plural(r as usize, "row")));
             let ticks = s.checklist.iter().filter(|c| **c).count();
             let base = if i == selected { Style::default().bg(t.selection) } else { Style::default() };
