@@ -11,4 +11,5 @@ pub mod highlight;
 pub mod incident;
 pub mod plan;
 pub mod runbook;
+pub mod timeline;
 pub mod ui;
