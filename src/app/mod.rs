@@ -189,7 +189,7 @@ pub struct State {
     pub plan_view: PlanView,
     /// A stage is gathering evidence.
     pub staging: bool,
-    /// Plan changes sent to disk and not yet reported back.
+    /// Plan changes (stages, ticks, the review) sent to disk and not yet reported back.
     pub plan_saves: usize,
     pub now: Instant,
     pub spinner: usize,
@@ -788,6 +788,7 @@ fn stage(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     state.staging = true;
+    state.plan_saves += 1;
     let how = if matches!(state.conn, Conn::Connected { .. }) {
         "gathering evidence over the read-only session"
     } else {

@@ -73,10 +73,11 @@ pub fn stage(args: StageArgs) -> Result<u8, CliError> {
             (None, None) => "no rows counted".into(),
         };
         let back = match s.way_back() {
-            (word, true) => style.write(&word),
-            (word, false) => word,
+            _ if s.missing.is_some() => String::new(),
+            (word, true) => format!("; {}", style.write(&word)),
+            (word, false) => format!("; {word}"),
         };
-        println!("  step {}: {} — {rows}; {back}", s.n, plan::headline(s));
+        println!("  step {}: {} — {rows}{back}", s.n, plan::headline(s));
         for c in &s.cautions {
             println!("    caution: {c}");
         }

@@ -101,13 +101,11 @@ pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: 
         table_facts(session, table, &mut e).await;
     }
     if let Shape::Ddl(Ddl::DropIndex { name }) = shape {
-        match session.facts(INDEX_DEF, &[name]).await {
-            Ok(rows) if !rows.is_empty() => {
-                e.index_def = rows[0][0].clone();
-                e.table = rows[0][1].clone();
-            }
-            Ok(_) => e.gaps.push(format!("{name} is not an index")),
-            Err(err) => e.gaps.push(format!("cannot read the index {name}: {}", one_line(&err.to_string()))),
+        let what = format!("read the index {name}");
+        match facts(session, INDEX_DEF, name, &what, &mut e.gaps).await.as_deref() {
+            Some([r, ..]) => (e.index_def, e.table) = (r[0].clone(), r[1].clone()),
+            Some([]) => e.gaps.push(format!("{name} is not an index")),
+            None => {}
         }
     }
     if let Shape::Insert(i) = shape {
@@ -142,42 +140,49 @@ pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: 
     e
 }
 
-async fn table_facts(session: &mut Session, table: &str, e: &mut Evidence) {
-    match session.facts(TABLE_FACTS, &[table]).await {
-        Ok(rows) if !rows.is_empty() => {
-            e.table = rows[0][0].clone();
-            e.table_size = rows[0][1].clone();
-        }
-        Ok(_) => e.gaps.push(format!("{table} was not found")),
+/// One of warroom's own catalog queries about `name`; a failure becomes a gap ("cannot `what`").
+async fn facts(
+    session: &mut Session,
+    sql: &str,
+    name: &str,
+    what: &str,
+    gaps: &mut Vec<String>,
+) -> Option<Vec<Vec<Option<String>>>> {
+    match session.facts(sql, &[name]).await {
+        Ok(rows) => Some(rows),
         Err(err) => {
-            e.gaps.push(format!("cannot find {table}: {}", one_line(&err.to_string())));
-            return;
+            gaps.push(format!("cannot {what}: {}", one_line(&err.to_string())));
+            None
         }
     }
-    match session.facts(PRIMARY_KEY, &[table]).await {
-        Ok(rows) => e.keys = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
-        Err(err) => e.gaps.push(format!("cannot read the primary key: {}", one_line(&err.to_string()))),
+}
+
+fn first_column(rows: Vec<Vec<Option<String>>>) -> Vec<String> {
+    rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()
+}
+
+async fn table_facts(session: &mut Session, table: &str, e: &mut Evidence) {
+    let Some(rows) = facts(session, TABLE_FACTS, table, &format!("find {table}"), &mut e.gaps).await else {
+        return;
+    };
+    match rows.first() {
+        Some(r) => (e.table, e.table_size) = (r[0].clone(), r[1].clone()),
+        None => e.gaps.push(format!("{table} was not found")),
     }
-    match session.facts(TRIGGERS, &[table]).await {
-        Ok(rows) => e.triggers = rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect(),
-        Err(err) => e.gaps.push(format!("cannot read the triggers: {}", one_line(&err.to_string()))),
+    if let Some(rows) = facts(session, PRIMARY_KEY, table, "read the primary key", &mut e.gaps).await {
+        e.keys = first_column(rows);
     }
-    match session.facts(REFERENCES, &[table]).await {
-        Ok(rows) => {
-            for r in rows {
-                let (name, del, upd) = (
-                    r[0].clone().unwrap_or_default(),
-                    action(r[1].as_deref().unwrap_or("")),
-                    action(r[2].as_deref().unwrap_or("")),
-                );
-                let line = format!("{name}: ON DELETE {del}, ON UPDATE {upd}");
-                if [del, upd].iter().any(|a| matches!(*a, "CASCADE" | "SET NULL" | "SET DEFAULT")) {
-                    e.cascades.push(line.clone());
-                }
-                e.references.push(line);
-            }
+    if let Some(rows) = facts(session, TRIGGERS, table, "read the triggers", &mut e.gaps).await {
+        e.triggers = first_column(rows);
+    }
+    for r in facts(session, REFERENCES, table, "read the foreign keys", &mut e.gaps).await.unwrap_or_default() {
+        let name = r[0].clone().unwrap_or_default();
+        let (del, upd) = (action(r[1].as_deref().unwrap_or("")), action(r[2].as_deref().unwrap_or("")));
+        let line = format!("{name}: ON DELETE {del}, ON UPDATE {upd}");
+        if [del, upd].iter().any(|a| matches!(*a, "CASCADE" | "SET NULL" | "SET DEFAULT")) {
+            e.cascades.push(line.clone());
         }
-        Err(err) => e.gaps.push(format!("cannot read the foreign keys: {}", one_line(&err.to_string()))),
+        e.references.push(line);
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Session;
+use crate::db::posture::plural;
 
 pub mod evidence;
 pub mod file;
@@ -247,10 +248,6 @@ pub async fn stage_writes(
 
 fn guard_text(statement: &str) -> String {
     crate::guard::without_terminator(statement.trim()).to_string()
-}
-
-fn plural(n: usize, what: &str) -> String {
-    crate::db::posture::plural(n, what)
 }
 
 /// `-- ` in front of every line of `text`, after `lead`.

@@ -7,7 +7,8 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use crate::plan::file::checksum as hash;
 
 pub const JOURNAL: &str = "timeline.jsonl";
 
@@ -22,13 +23,9 @@ pub struct Event {
     /// What is needed to rebuild what happened.
     #[serde(default)]
     pub details: serde_json::Value,
-    /// sha256 of the previous line ("" for the first event).
+    /// `sha256:` and the digest of the previous line ("" for the first event).
     #[serde(default)]
     pub prev: String,
-}
-
-fn hash(line: &str) -> String {
-    Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Appends `event` under an exclusive lock (two processes interleave whole lines), chained

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::State;
+use crate::db::posture::plural;
 use crate::plan::{self, CHECKLIST, Plan, Step};
 
 fn status(plan: &Plan) -> String {
@@ -119,13 +120,7 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, step: usize, t
     let Some(plan) = &state.plan else { return };
     let Some(s) = plan.steps.get(step) else { return };
     let t = &state.setup.theme;
-    let width = area.width.min(76);
-    let r = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + area.height.saturating_sub(8) / 2,
-        width,
-        height: area.height.min(7),
-    };
+    let r = super::popup::centered(area, 76, 7);
     frame.render_widget(Clear, r);
     let what = if s.evidence.as_ref().and_then(|e| e.rows).is_some() {
         "the table name and the row count"
@@ -154,8 +149,4 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, step: usize, t
         .title(Span::styled(" Mark the plan reviewed ", Style::default().fg(t.warn).add_modifier(Modifier::BOLD)))
         .title_bottom(Span::styled(" Esc goes back ", Style::default().fg(t.dim)));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), r);
-}
-
-fn plural(n: usize, what: &str) -> String {
-    crate::db::posture::plural(n, what)
 }
