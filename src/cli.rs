@@ -41,7 +41,7 @@ pub struct Cli {
 pub struct CockpitArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
-    /// Incident id shown in the banner (default: $WARROOM_INCIDENT).
+    /// Incident whose plan Ctrl-S stages into, shown in the banner (default: $WARROOM_INCIDENT, else a new inc-YYYYMMDD-HHMM).
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
     /// Markdown runbook for the left pane (default: the profile's, else the built-in one).
