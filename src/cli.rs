@@ -12,6 +12,7 @@ use crate::guard::{self, Class, Review};
 mod cockpit;
 mod connected;
 mod stage;
+mod timeline;
 
 /// Exit statuses shared by every subcommand (DESIGN.md §2).
 pub mod exit {
@@ -105,6 +106,73 @@ pub enum Command {
     /// Rollback plans: check that a plan file is still what was reviewed.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Add a note to the incident's timeline (it lands in the postmortem export).
+    ///
+    /// Without --incident (or WARROOM_INCIDENT) the note goes to the most recently active
+    /// incident, and warroom says which; when there is none, a new incident starts.
+    /// Secrets (passwords, DSN credentials, tokens) are masked before they are written.
+    Note(NoteArgs),
+    /// The incident timeline: export it for the postmortem, or check it was not altered.
+    #[command(subcommand)]
+    Timeline(TimelineCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct NoteArgs {
+    /// Incident to note in (default: $WARROOM_INCIDENT, else the most recently active one).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Config file (for incidents_dir).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The note; several words are joined with spaces; `-` reads it from standard input.
+    #[arg(value_name = "TEXT", required = true, num_args = 1..)]
+    pub text: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TimelineCommand {
+    /// Print (or write with -o) the incident's timeline as markdown for the postmortem, or as JSON.
+    ///
+    /// Markdown: "All times UTC", a table of every event (HH:MM:SS, actor, what happened),
+    /// then the reads run, the writes staged with the plan's path and status, and the notes.
+    /// JSON: an array of events (id, incident, sequence, occurred_at, actor, kind, summary,
+    /// details, visibility, source, hash); see the README. Without --incident, the most
+    /// recently active incident is used, and warroom says which.
+    Export {
+        /// Incident to export (default: $WARROOM_INCIDENT, else the most recently active one).
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        /// Config file (for incidents_dir).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "md")]
+        format: ExportFormat,
+        /// Write to FILE (replaced atomically) instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check the journal's hash chain: was any event edited or removed?
+    ///
+    /// Exit status: 0 intact (a torn last line from a crash is reported, not a failure);
+    /// 1 an event was edited, or one before it removed; 2 no such incident or timeline.
+    Verify {
+        /// Incident to check (default: $WARROOM_INCIDENT, else the most recently active one).
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        /// Config file (for incidents_dir).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Markdown for the postmortem document.
+    Md,
+    /// A JSON array of events for an incident platform.
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -163,6 +231,9 @@ pub struct QueryArgs {
     /// Cancel a statement that runs longer than this (500ms, 5s, 2min; default: the profile's, else 30s).
     #[arg(long, value_name = "DUR")]
     pub timeout: Option<String>,
+    /// Record each read (or the refusal) in this incident's timeline; nothing is recorded without it.
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
     /// [CONN] SQL: an optional connection URL, then the SQL (or `-` for standard input).
     #[arg(value_name = "CONN_OR_SQL", num_args = 0..=2)]
     pub args: Vec<String>,
@@ -218,6 +289,8 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => connected::demo(args),
         Some(Command::Stage(args)) => stage::stage(args),
         Some(Command::Plan(PlanCommand::Verify { file })) => plan_verify(&file),
+        Some(Command::Note(args)) => timeline::note(args),
+        Some(Command::Timeline(cmd)) => timeline::command(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

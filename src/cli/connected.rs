@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use super::{CliError, ConnArgs, DemoArgs, DoctorArgs, QueryArgs, Style, exit, read_input};
 use crate::config::{self, Profile};
-use crate::db::posture::{self, Level};
+use crate::db::posture::{self, Level, plural};
 use crate::db::render::{self, Format};
 use crate::db::{DbError, Limits, Session, Target, conn};
 use crate::demo;
 use crate::guard::{self, Class};
+use crate::timeline::{Entry, Kind};
 
 const DEFAULT_ROW_LIMIT: u64 = 500;
 
@@ -98,9 +99,32 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         Format::Table
     };
 
+    // Recorded only when an incident is named (--incident or WARROOM_INCIDENT).
+    let named = args.incident.clone().or_else(|| std::env::var("WARROOM_INCIDENT").ok().filter(|s| !s.is_empty()));
+    let journal = match named {
+        Some(id) => {
+            let loaded = config::load(args.conn.config.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
+            Some(super::timeline::pick(loaded.config.incidents_dir.as_deref(), Some(&id), false)?)
+        }
+        None => None,
+    };
+    let record = |entry: Entry| match &journal {
+        Some(chosen) => super::timeline::record(chosen, entry).map(|_| ()),
+        None => Ok(()),
+    };
+
     // The guard first: if anything is a write, nothing reaches the server.
     let review = guard::review(&sql);
     if review.verdict() != Class::Read {
+        let writes: Vec<serde_json::Value> = review
+            .writes()
+            .map(|s| serde_json::json!({ "index": s.index, "kind": s.kind.name(), "sql": s.text, "reasons": s.reasons }))
+            .collect();
+        record(Entry::new(
+            Kind::Refused,
+            format!("warroom query refused {}: writes never run", plural(writes.len(), "WRITE")),
+            serde_json::json!({ "source": "warroom query", "statements": writes }),
+        ))?;
         let style = Style::for_stderr();
         for s in review.writes() {
             eprintln!(
@@ -125,7 +149,7 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         0 => None,
         n => Some(n),
     };
-    runtime()?.block_on(run_reads(&resolved, &review.statements, format, limit))
+    runtime()?.block_on(run_reads(&resolved, &review.statements, format, limit, &record))
 }
 
 async fn run_reads(
@@ -133,10 +157,20 @@ async fn run_reads(
     statements: &[guard::Statement],
     format: Format,
     limit: Option<u64>,
+    record: &dyn Fn(Entry) -> Result<(), CliError>,
 ) -> Result<u8, CliError> {
-    let mut session = Session::connect(&resolved.target, resolved.limits)
-        .await
-        .map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
+    let mut session = match Session::connect(&resolved.target, resolved.limits).await {
+        Ok(s) => s,
+        Err(e) => {
+            let said = describe_db_error(&e, None);
+            record(Entry::new(
+                Kind::ConnectFailed,
+                format!("warroom query could not connect: {}", said.lines().next().unwrap_or("")),
+                serde_json::json!({ "source": "warroom query", "error": said }),
+            ))?;
+            return Err(CliError::Database(said));
+        }
+    };
     let canceller = session.canceller();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
@@ -151,6 +185,11 @@ async fn run_reads(
                 r = &mut run => r,
                 _ = tokio::signal::ctrl_c() => {
                     eprintln!("warroom: cancelling the read…");
+                    record(Entry::new(
+                        Kind::Cancel,
+                        format!("warroom query: read #{} cancelled (Ctrl-C)", stmt.index),
+                        serde_json::json!({ "source": "warroom query", "index": stmt.index }),
+                    ))?;
                     let _ = canceller.cancel().await;
                     run.await
                 }
@@ -161,6 +200,14 @@ async fn run_reads(
                 }
             }
         };
+        let said = match &result {
+            Ok(o) => Ok((o.rows, o.more, o.elapsed)),
+            Err(DbError::Output(_)) => Ok((0, false, Duration::ZERO)),
+            Err(e) => Err((e.server().map(|s| s.sqlstate.clone()), describe_db_error(e, Some(&stmt.text)))),
+        };
+        if !matches!(result, Err(DbError::Output(_))) {
+            record(Entry::read("warroom query", stmt.index, &stmt.text, said))?;
+        }
         match result {
             Ok(outcome) => {
                 if let Err(e) = sink.finish(&outcome) {

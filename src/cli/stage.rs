@@ -31,19 +31,7 @@ pub fn stage(args: StageArgs) -> Result<u8, CliError> {
     }
 
     let resolved = resolve(&args.conn, positional, None)?;
-    let root = incident::root(resolved.config.incidents_dir.as_deref());
-    let chosen = match incident::choose(&root, args.incident.as_deref()) {
-        Ok(c) => c,
-        Err(incident::IncidentError::NoneYet(_)) => {
-            let id = incident::new_id(jiff::Timestamp::now());
-            eprintln!("warroom: no incident named and none active: starting incident {id}.");
-            incident::Chosen { dir: root.join(&id), id, guessed: false }
-        }
-        Err(e) => return Err(CliError::Usage(e.to_string())),
-    };
-    if chosen.guessed {
-        eprintln!("warroom: using the most recently active incident, {} (--incident names another).", chosen.id);
-    }
+    let chosen = super::timeline::pick(resolved.config.incidents_dir.as_deref(), args.incident.as_deref(), true)?;
     incident::ensure(&chosen.dir).map_err(|e| CliError::Usage(e.to_string()))?;
 
     let rt = runtime()?;
@@ -63,15 +51,14 @@ pub fn stage(args: StageArgs) -> Result<u8, CliError> {
         (steps, offline)
     });
     let steps = steps.map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Err(e) = super::timeline::record(&chosen, plan::staged_entry(&steps, &store::plan_path(&chosen.dir))) {
+        eprintln!("warroom: the writes are staged, but {e}");
+    }
 
     let style = Style::detect();
     println!("Staged {} into incident {}'s plan (nothing was run):", plural(steps.len(), "write"), chosen.id);
     for s in &steps {
-        let rows = match (&s.missing, s.evidence.as_ref().and_then(|e| e.rows)) {
-            (Some(why), _) => style.write(&format!("evidence missing: {why}")),
-            (None, Some(n)) => format!("{} it touches", plural(n as usize, "row")),
-            (None, None) => "no rows counted".into(),
-        };
+        let rows = if s.missing.is_some() { style.write(&s.rows_text()) } else { s.rows_text() };
         let back = match s.way_back() {
             _ if s.missing.is_some() => String::new(),
             (word, true) => format!("; {}", style.write(&word)),

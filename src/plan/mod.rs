@@ -93,6 +93,15 @@ impl Step {
         }
     }
 
+    /// The rows it touches, as one phrase ("100 rows it touches", "evidence missing: …").
+    pub fn rows_text(&self) -> String {
+        match (&self.missing, self.evidence.as_ref().and_then(|e| e.rows)) {
+            (Some(why), _) => format!("evidence missing: {why}"),
+            (None, Some(n)) => format!("{} it touches", plural(n as usize, "row")),
+            (None, None) => "no rows counted".into(),
+        }
+    }
+
     pub fn ticked(&self) -> bool {
         self.checklist.iter().all(|t| *t)
     }
@@ -244,6 +253,34 @@ pub async fn stage_writes(
             plan.get_or_insert_with(|| Plan::new(incident, &crate::incident::operator(), &crate::incident::now_utc()));
         Ok(gathered.into_iter().map(|(w, e, now)| p.stage(w, e, &now).clone()).collect())
     })
+}
+
+/// The timeline's record of a stage: each step, its rows and its way back.
+pub fn staged_entry(steps: &[Step], plan_path: &Path) -> crate::timeline::Entry {
+    use crate::timeline::{Entry, Kind};
+    let list: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "step": s.n,
+                "statement": s.statement,
+                "kind": s.kind,
+                "table": s.table,
+                "rows": s.evidence.as_ref().and_then(|e| e.rows),
+                "way_back": s.way_back().0,
+                "evidence_missing": s.missing,
+            })
+        })
+        .collect();
+    let parts: Vec<String> = steps
+        .iter()
+        .map(|s| format!("step {}: {} ({})", s.n, headline(s), s.rows_text()))
+        .collect();
+    Entry::new(
+        Kind::Staged,
+        format!("Staged {} into the plan, nothing ran: {}", plural(steps.len(), "write"), parts.join("; ")),
+        serde_json::json!({ "plan": plan_path.display().to_string(), "steps": list }),
+    )
 }
 
 fn guard_text(statement: &str) -> String {
