@@ -15,6 +15,7 @@ use warroom::config::Theme;
 use warroom::db::render::ResultSet;
 use warroom::db::{Column, DbError, Outcome, ValueKind};
 use warroom::plan::{CHECKLIST, Evidence, Plan};
+use warroom::timeline::Entry;
 
 #[path = "support/cockpit.rs"]
 mod support;
@@ -22,17 +23,31 @@ use support::{connected, info, posture, setup};
 
 const AGENT_ANSWER: &str = "Here is what I would run:\r\n\r\n```sql\r\nSELECT id, email FROM users WHERE email IS NULL ORDER BY id LIMIT 3;\r\nDELETE FROM users WHERE email IS NULL;\r\n```\r\n\r\nThe DELETE cleans up.\r\n";
 
-/// Feeds messages, carrying out the analysis effect the way the loop's worker does.
+thread_local! {
+    /// What `send` has asked the timeline to record, oldest first.
+    static RECORDED: std::cell::RefCell<Vec<Entry>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Takes what was recorded since the last call.
+fn recorded() -> Vec<Entry> {
+    RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()))
+}
+
+/// Feeds messages, carrying out the analysis effect the way the loop's worker does; the
+/// timeline's records are kept apart (see `recorded`).
 fn send(state: &mut State, msg: Msg) -> Vec<Effect> {
-    let effects = update(state, msg);
+    let mut effects = update(state, msg);
     let mut rest = Vec::new();
-    for e in effects {
-        match e {
-            Effect::Analyze { revision, text } => {
-                let a = analyze(revision, &text, &state.setup.theme);
-                assert!(update(state, Msg::Analyzed(a)).is_empty());
+    while !effects.is_empty() {
+        for e in std::mem::take(&mut effects) {
+            match e {
+                Effect::Analyze { revision, text } => {
+                    let a = analyze(revision, &text, &state.setup.theme);
+                    effects.extend(update(state, Msg::Analyzed(a)));
+                }
+                Effect::Record(entry) => RECORDED.with(|r| r.borrow_mut().push(entry)),
+                other => rest.push(other),
             }
-            other => rest.push(other),
         }
     }
     rest
@@ -97,7 +112,7 @@ fn draw(state: &State) -> String {
 fn a_paste_is_normalised_and_labelled() {
     let mut s = connected(120, 40);
     let fx = update(&mut s, Msg::Paste(AGENT_ANSWER.into()));
-    assert!(matches!(&fx[..], [Effect::Analyze { revision: 1, text }] if !text.contains('\r')));
+    assert!(matches!(&fx[..], [Effect::Record(_), Effect::Analyze { revision: 1, text }] if !text.contains('\r')));
     assert!(!s.text().contains('\r'), "CR and CRLF become LF");
     assert!(s.analysis.is_none(), "labels come from the analysis, not from draw");
     send(&mut s, Msg::Paste(String::new()));
@@ -312,7 +327,7 @@ fn staged_plan() -> Plan {
 
 fn with_plan(w: u16, h: u16) -> State {
     let mut s = connected(w, h);
-    send(&mut s, Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged.".into()) });
+    send(&mut s, Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged.".into()), record: None });
     s
 }
 
@@ -329,7 +344,10 @@ fn ctrl_s_stages_the_write_under_the_cursor_and_runs_nothing() {
     assert_eq!(fx, vec![Effect::Stage { writes: vec!["DELETE FROM users WHERE email IS NULL".into()] }]);
     assert!(s.staging);
     assert!(send(&mut s, ctrl('s')).is_empty(), "one stage at a time");
-    send(&mut s, Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged 1 write.".into()) });
+    send(
+        &mut s,
+        Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged 1 write.".into()), record: None },
+    );
     assert!(!s.staging && s.plan.is_some());
     // On a read, Ctrl-S says there is nothing to stage.
     let mut r = connected(120, 40);
@@ -436,7 +454,85 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     typed(&mut s, "12345m");
     typed(&mut s, "users");
     out.push(("confirm", s));
+
+    let mut s = ran(w, h, AGENT_ANSWER, rows_entry());
+    send(&mut s, ctrl('n'));
+    typed(&mut s, "Worker restarted at 02:20");
+    out.push(("note", s));
+
+    recorded();
+    let mut s = ran(w, h, AGENT_ANSWER, rows_entry());
+    send(&mut s, ctrl('n'));
+    typed(&mut s, "Worker restarted at 02:20");
+    send(&mut s, key(KeyCode::Enter));
+    journal(&mut s);
+    send(&mut s, key(KeyCode::F(7)));
+    send(&mut s, key(KeyCode::Up));
+    out.push(("timeline", s));
     out
+}
+
+/// Carries out the timeline's records the way the journal thread does, at fixed times.
+fn journal(state: &mut State) {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, entry) in recorded().into_iter().enumerate() {
+        let at = format!("2026-11-21T02:14:{:02}Z", i * 7 % 60);
+        let event = warroom::timeline::append(dir.path(), "alice", &at, entry).unwrap();
+        send(state, Msg::Recorded(Ok(event)));
+    }
+}
+
+#[test]
+fn the_timeline_records_what_happened() {
+    let mut s = connected(120, 40);
+    recorded();
+    send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
+    let kinds = |r: Vec<Entry>| r.iter().map(|e| e.kind.name()).collect::<Vec<_>>();
+    let r = recorded();
+    assert_eq!(kinds(r.clone()), ["paste", "review"]);
+    assert_eq!(r[0].details["text"], AGENT_ANSWER.replace("\r\n", "\n"));
+    assert!(r[0].details["sha256"].as_str().unwrap().starts_with("sha256:"));
+    assert!(r[1].summary.contains("2 statements, 1 READ, 1 WRITE (#2 delete"), "{}", r[1].summary);
+    // F5 on the paste: the DELETE is refused (recorded), the SELECT runs and its result is recorded.
+    assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { .. }]));
+    send(&mut s, Msg::Result { id: 1, entry: rows_entry() });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    let r = recorded();
+    assert_eq!(kinds(r.clone()), ["refused", "read"]);
+    assert_eq!(r[1].details["rows"], 3);
+    assert!(r[1].summary.starts_with("Read ran: SELECT"), "{}", r[1].summary);
+    // A failed read records its error.
+    send(&mut s, key(KeyCode::F(5)));
+    let e = server_error("42P01", "relation \"x\" does not exist", None, None);
+    send(&mut s, Msg::Result { id: 2, entry: ResultEntry::error(1, "SELECT * FROM x".into(), &e) });
+    let r = recorded();
+    assert_eq!(r[1].details["sqlstate"], "42P01", "{r:?}");
+    // A stage's report carries its record.
+    let staged =
+        warroom::timeline::Entry::new(warroom::timeline::Kind::Staged, "Staged 1 write", serde_json::json!({}));
+    send(&mut s, Msg::PlanStored { plan: None, said: Ok("Staged.".into()), record: Some(staged) });
+    assert_eq!(kinds(recorded()), ["staged"]);
+    // A note: Ctrl-N, typed, Enter; Esc and an empty note record nothing.
+    send(&mut s, ctrl('n'));
+    typed(&mut s, "gave up");
+    send(&mut s, key(KeyCode::Esc));
+    send(&mut s, ctrl('n'));
+    send(&mut s, key(KeyCode::Enter));
+    assert!(recorded().is_empty());
+    send(&mut s, ctrl('n'));
+    typed(&mut s, "Paged the DBA");
+    send(&mut s, Msg::Paste("postgres://app:hunter2@db/app\nsecond line".into()));
+    send(&mut s, key(KeyCode::Enter));
+    let r = recorded();
+    assert_eq!(kinds(r.clone()), ["note"]);
+    // Only the paste's first line goes into the one-line note; the journal masks the password.
+    assert_eq!(r[0].details["text"], "Paged the DBApostgres://app:hunter2@db/app");
+    // F7 reads the timeline from disk (other processes write to it); e exports it.
+    assert_eq!(send(&mut s, key(KeyCode::F(7))), vec![Effect::LoadTimeline]);
+    assert_eq!(send(&mut s, key(KeyCode::Char('e'))), vec![Effect::ExportTimeline]);
+    assert_eq!(s.popup, Some(Popup::Timeline));
+    send(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.popup, None);
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::db::posture::{Posture, plural};
 use crate::guard::{self, Class, Kind};
 use crate::plan::{CHECKLIST, Plan};
 use crate::runbook::{self, Runbook};
+use crate::timeline::{self, Entry, Event, Kind as EventKind};
 
 pub mod analysis;
 pub mod results;
@@ -41,6 +42,10 @@ pub struct Setup {
     pub incident_dir: Option<std::path::PathBuf>,
     /// The incident's plan as it was on disk at start.
     pub plan: Option<Plan>,
+    /// Where the incident's timeline is written (None: it is not).
+    pub journal_dir: Option<std::path::PathBuf>,
+    /// The timeline's events as they were on disk at start.
+    pub timeline: Vec<Event>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +111,12 @@ pub enum Popup {
         step: usize,
         typed: String,
         answers: Vec<String>,
+    },
+    /// The incident timeline: every event, newest last; the selected one's details.
+    Timeline,
+    /// A one-line note for the timeline.
+    Note {
+        text: String,
     },
 }
 
@@ -191,6 +202,12 @@ pub struct State {
     pub staging: bool,
     /// Plan changes (stages, ticks, the review) sent to disk and not yet reported back.
     pub plan_saves: usize,
+    /// The incident timeline's events, oldest first, and the one selected in its view.
+    pub timeline: Vec<Event>,
+    pub timeline_selected: usize,
+    /// The revision whose verdict goes to the timeline when its analysis arrives, and
+    /// where its text came from.
+    pub verdict_for: Option<(u64, &'static str)>,
     pub now: Instant,
     pub spinner: usize,
     pub quit: bool,
@@ -220,11 +237,19 @@ pub enum Msg {
         id: u64,
         lost: Option<String>,
     },
-    /// The plan on disk after a stage, a tick or a review (None: none yet), and what to say.
+    /// The plan on disk after a stage, a tick or a review (None: none yet), what to say,
+    /// and what to record in the timeline.
     PlanStored {
         plan: Option<Box<Plan>>,
         said: Result<String, String>,
+        record: Option<Entry>,
     },
+    /// An event landed in the timeline (or why it did not).
+    Recorded(Result<Event, String>),
+    /// The timeline as it is on disk (other warroom processes write to it too).
+    TimelineLoaded(Result<Vec<Event>, String>),
+    /// An export was written (what to say), or why not.
+    Exported(Result<String, String>),
 }
 
 /// IO that `update` asks for; `run` carries it out.
@@ -260,6 +285,12 @@ pub enum Effect {
         expected: Box<Plan>,
         typed: Vec<String>,
     },
+    /// Append this event to the incident's timeline.
+    Record(Entry),
+    /// Read the timeline from disk again.
+    LoadTimeline,
+    /// Write timeline.md and timeline.json into the incident folder.
+    ExportTimeline,
     Suspend,
     Quit,
 }
@@ -270,6 +301,7 @@ impl State {
     pub fn new(setup: Setup, size: (u16, u16)) -> State {
         let setup_greeting = setup.greeting.clone().map(|g| (g, Tone::Info));
         let plan = setup.plan.clone();
+        let timeline = setup.timeline.clone();
         let mut editor = TextArea::default();
         editor.set_placeholder_text(PLACEHOLDER);
         editor.set_placeholder_style(Style::default().fg(setup.theme.dim));
@@ -297,6 +329,9 @@ impl State {
             plan_view: PlanView::default(),
             staging: false,
             plan_saves: 0,
+            timeline_selected: timeline.len().saturating_sub(1),
+            timeline,
+            verdict_for: None,
             now: Instant::now(),
             spinner: 0,
             quit: false,
@@ -400,8 +435,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             let text = text.replace("\r\n", "\n").replace('\r', "\n");
             if state.popup.is_some() {
-                if let Some(Popup::Search { query }) = &mut state.popup {
-                    query.push_str(text.lines().next().unwrap_or(""));
+                let first = text.lines().next().unwrap_or("");
+                match &mut state.popup {
+                    Some(Popup::Search { query }) => query.push_str(first),
+                    Some(Popup::Note { text }) => text.push_str(first),
+                    _ => {}
                 }
                 return vec![];
             }
@@ -417,7 +455,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 format!("Pasted {lines} lines; nothing runs until you press F5, and only reads ever run."),
                 Tone::Info,
             );
-            state.changed()
+            let mut fx = vec![Effect::Record(Entry::paste(&text))];
+            fx.extend(state.changed());
+            state.verdict_for = Some((state.revision, "paste"));
+            fx
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
@@ -429,10 +470,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Analyzed(a) => {
+            let mut fx = vec![];
             if a.revision == state.revision {
+                if let Some((_, source)) = state.verdict_for.filter(|(rev, _)| *rev <= a.revision) {
+                    state.verdict_for = None;
+                    fx.push(Effect::Record(verdict_entry(&a.review, state.fresh, source)));
+                }
                 state.analysis = Some(a);
             }
-            vec![]
+            fx
         }
         Msg::Connected { info, posture } => {
             let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
@@ -447,13 +493,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     Tone::Bad,
                 );
             }
+            let entry = connected_entry(&info, &posture);
             state.conn = Conn::Connected { info, posture };
-            vec![]
+            vec![Effect::Record(entry)]
         }
         Msg::ConnectFailed(e) => {
             state.say(format!("Not connected: {e}. Ctrl-O tries again."), Tone::Bad);
+            let entry = Entry::new(
+                EventKind::ConnectFailed,
+                format!("Could not connect: {}", e.lines().next().unwrap_or("")),
+                serde_json::json!({ "error": e }),
+            );
             state.conn = Conn::Failed(e);
-            vec![]
+            vec![Effect::Record(entry)]
         }
         Msg::Result { id, entry } => {
             let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
@@ -462,11 +514,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if run.done == 1 {
                 state.results.entries.clear();
             }
+            let result = match &entry.body {
+                Body::Rows(t) => Ok((t.rows, t.more, t.elapsed)),
+                Body::Error { sqlstate, report } => Err((sqlstate.clone(), report.clone())),
+            };
+            let record = Entry::read("cockpit", entry.index, &entry.sql, result);
             state.results.entries.push(entry);
             state.results.show(state.results.entries.len() - 1);
-            vec![]
+            vec![Effect::Record(record)]
         }
-        Msg::PlanStored { plan, said } => {
+        Msg::PlanStored { plan, said, record } => {
+            let mut fx: Vec<Effect> = record.map(Effect::Record).into_iter().collect();
+            if let Err(e) = &said {
+                fx.push(Effect::Record(Entry::new(EventKind::Error, e.clone(), serde_json::Value::Null)));
+            }
             state.staging = false;
             state.plan_saves = state.plan_saves.saturating_sub(1);
             // While later edits are on their way to disk, the plan here is the newer one.
@@ -479,6 +540,31 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Ok(m) => state.say(m, Tone::Good),
                 Err(m) => state.say(m, Tone::Bad),
             }
+            fx
+        }
+        Msg::Recorded(Ok(event)) => {
+            let at_end = state.timeline_selected + 1 >= state.timeline.len();
+            state.timeline.push(event);
+            if at_end {
+                state.timeline_selected = state.timeline.len() - 1;
+            }
+            vec![]
+        }
+        Msg::Recorded(Err(e)) => {
+            state.say(format!("The timeline could not be written: {e}"), Tone::Bad);
+            vec![]
+        }
+        Msg::TimelineLoaded(Ok(events)) => {
+            state.timeline = events;
+            state.timeline_selected = state.timeline.len().saturating_sub(1);
+            vec![]
+        }
+        Msg::TimelineLoaded(Err(e)) | Msg::Exported(Err(e)) => {
+            state.say(e, Tone::Bad);
+            vec![]
+        }
+        Msg::Exported(Ok(said)) => {
+            state.say(said, Tone::Good);
             vec![]
         }
         Msg::RunFinished { id, lost } => {
@@ -487,8 +573,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             let run = state.running.take().expect("checked above");
             let errors = state.results.entries.iter().filter(|e| matches!(e.body, Body::Error { .. })).count();
+            let mut fx = vec![];
             if let Some(e) = lost {
                 state.say(format!("The connection was lost: {e}. Ctrl-O reconnects."), Tone::Bad);
+                fx.push(Effect::Record(Entry::new(
+                    EventKind::Disconnected,
+                    format!("The connection was lost: {e}"),
+                    serde_json::json!({ "error": e }),
+                )));
                 state.conn = Conn::Lost(e);
             } else if run.cancelling {
                 state.say("Cancelled.", Tone::Warn);
@@ -514,9 +606,61 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if crate::ui::is_narrow(state.size) && state.focus != Focus::Results && !state.results.entries.is_empty() {
                 state.set_focus(Focus::Results);
             }
-            vec![]
+            fx
         }
     }
+}
+
+/// The guard's verdict on what just came in (the fresh range, else the whole text).
+fn verdict_entry(review: &guard::Review, fresh: Option<(usize, usize)>, source: &str) -> Entry {
+    let chosen: Vec<&guard::Statement> = review
+        .statements
+        .iter()
+        .filter(|s| fresh.is_none_or(|(a, b)| s.span.start < b.max(a + 1) && s.span.end > a))
+        .collect();
+    let reads = chosen.iter().filter(|s| s.class == Class::Read).count();
+    let writes: Vec<String> = chosen
+        .iter()
+        .filter(|s| s.class == Class::Write)
+        .map(|s| format!("#{} {}{}", s.index, s.kind.name(), if s.destructive { ", DESTRUCTIVE" } else { "" }))
+        .collect();
+    let mut summary =
+        format!("Review of the {source}: {}, {reads} READ, {} WRITE", plural(chosen.len(), "statement"), writes.len());
+    if !writes.is_empty() {
+        summary.push_str(&format!(" ({})", writes.join("; ")));
+    }
+    let statements: Vec<serde_json::Value> = chosen
+        .iter()
+        .map(|s| {
+            serde_json::json!({ "index": s.index, "class": s.class, "kind": s.kind.name(),
+                "destructive": s.destructive, "reasons": s.reasons, "sql": s.text })
+        })
+        .collect();
+    Entry::new(
+        EventKind::Review,
+        summary,
+        serde_json::json!({ "source": source, "statements": statements, "ignored": review.ignored.len() }),
+    )
+}
+
+fn connected_entry(info: &ServerInfo, posture: &Posture) -> Entry {
+    let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
+    let verdict = if failures.is_empty() {
+        "the read-only posture holds".to_string()
+    } else {
+        format!("NOT read-only ({})", failures.join(", "))
+    };
+    let checks: Vec<serde_json::Value> = posture
+        .checks
+        .iter()
+        .map(|c| serde_json::json!({ "name": c.name, "level": c.level.label(), "finding": c.finding }))
+        .collect();
+    Entry::new(
+        EventKind::Connected,
+        format!("Connected to {} as {}: {verdict}", info.database, info.current_user),
+        serde_json::json!({ "database": info.database, "role": info.current_user, "server_version": info.version,
+            "in_recovery": info.in_recovery, "read_only": failures.is_empty(), "checks": checks }),
+    )
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -608,8 +752,14 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             Some(r) if !r.cancelling => {
                 r.cancelling = true;
                 let id = r.id;
+                let (done, total) = (r.done, r.total);
                 state.say("Cancelling the read…", Tone::Warn);
-                vec![Effect::Cancel { id }]
+                let record = Entry::new(
+                    EventKind::Cancel,
+                    format!("Cancelled the running read ({done} of {} done)", plural(total, "read")),
+                    serde_json::json!({ "run": id, "done": done, "total": total }),
+                );
+                vec![Effect::Cancel { id }, Effect::Record(record)]
             }
             Some(_) => vec![],
             None => {
@@ -630,6 +780,18 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 state.popup = Some(Popup::Plan);
             }
             vec![]
+        }
+        Action::Note => {
+            if state.setup.journal_dir.is_none() {
+                state.say("No incident folder, so there is no timeline to note in.", Tone::Bad);
+            } else {
+                state.popup = Some(Popup::Note { text: String::new() });
+            }
+            vec![]
+        }
+        Action::Timeline => {
+            state.popup = Some(Popup::Timeline);
+            vec![Effect::LoadTimeline]
         }
         Action::Reconnect => {
             if state.running.is_some() {
@@ -681,7 +843,14 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 return vec![];
             };
             let sql = state.setup.runbook.sql_blocks[b].clone();
-            let fx = state.append_to_editor(&sql);
+            let record = Entry::new(
+                EventKind::RunbookBlock,
+                format!("Runbook block #{} sent to the editor (not run): {}", b + 1, timeline::one_line(&sql, 60)),
+                serde_json::json!({ "runbook": state.setup.runbook.name, "block": b + 1, "sql": sql }),
+            );
+            let mut fx = vec![Effect::Record(record)];
+            fx.extend(state.append_to_editor(&sql));
+            state.verdict_for = Some((state.revision, "runbook block"));
             state.set_focus(Focus::Editor);
             state.say(format!("Runbook block #{} is in the editor; F5 runs it (it has not run).", b + 1), Tone::Info);
             fx
@@ -741,13 +910,29 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     } else {
         format!("Skipped {} ({}): writes never run here. ", plural(writes.len(), "WRITE"), writes.join(", "))
     };
+    let mut fx = vec![];
+    if !writes.is_empty() {
+        let statements: Vec<serde_json::Value> = chosen
+            .iter()
+            .map(|&i| &review.statements[i])
+            .filter(|s| s.class == Class::Write)
+            .map(
+                |s| serde_json::json!({ "index": s.index, "kind": s.kind.name(), "sql": s.text, "reasons": s.reasons }),
+            )
+            .collect();
+        fx.push(Effect::Record(Entry::new(
+            EventKind::Refused,
+            format!("F5 skipped {} ({}): writes never run", plural(writes.len(), "WRITE"), writes.join(", ")),
+            serde_json::json!({ "source": "cockpit", "statements": statements }),
+        )));
+    }
     if reads.is_empty() {
         state.say(format!("{skipped}No read to run; Ctrl-S stages writes into a plan."), Tone::Warn);
-        return vec![];
+        return fx;
     }
     if !matches!(state.conn, Conn::Connected { .. }) {
         state.say(format!("{skipped}Not connected, so nothing ran; Ctrl-O reconnects."), Tone::Bad);
-        return vec![];
+        return fx;
     }
     let id = state.next_id;
     state.next_id += 1;
@@ -763,7 +948,8 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
         format!("{skipped}Running {}…", plural(reads.len(), "read")),
         if writes.is_empty() { Tone::Info } else { Tone::Warn },
     );
-    vec![Effect::Run { id, reads }]
+    fx.push(Effect::Run { id, reads });
+    fx
 }
 
 /// Ctrl-S: the writes among the statements F5 would mean go into the plan, with evidence.
@@ -842,6 +1028,28 @@ fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
+fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc | KeyCode::F(7) | KeyCode::Char('q') => state.popup = None,
+        KeyCode::Char('e') => {
+            if state.setup.journal_dir.is_none() {
+                state.say("No incident folder, so there is nothing to export.", Tone::Bad);
+                return vec![];
+            }
+            state.say("Exporting the timeline…", Tone::Info);
+            return vec![Effect::ExportTimeline];
+        }
+        KeyCode::Char('j') => {
+            state.timeline_selected = scroll(state.timeline_selected, KeyCode::Down, state.timeline.len(), 10)
+        }
+        KeyCode::Char('k') => {
+            state.timeline_selected = scroll(state.timeline_selected, KeyCode::Up, state.timeline.len(), 10)
+        }
+        code => state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10),
+    }
+    vec![]
+}
+
 fn on_confirm_key(
     state: &mut State,
     step: usize,
@@ -897,6 +1105,31 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         return act(state, Action::Quit);
     }
     match popup {
+        Popup::Timeline => return on_timeline_key(state, key),
+        Popup::Note { mut text } => match key.code {
+            KeyCode::Esc => {
+                state.popup = None;
+                state.say("No note taken.", Tone::Info);
+            }
+            KeyCode::Enter => {
+                state.popup = None;
+                if text.trim().is_empty() {
+                    state.say("An empty note is not taken.", Tone::Info);
+                } else {
+                    state.say("Noted in the timeline (F7 shows it).", Tone::Good);
+                    return vec![Effect::Record(Entry::note("cockpit", text.trim()))];
+                }
+            }
+            KeyCode::Backspace => {
+                text.pop();
+                state.popup = Some(Popup::Note { text });
+            }
+            KeyCode::Char(c) if !ctrl => {
+                text.push(c);
+                state.popup = Some(Popup::Note { text });
+            }
+            _ => {}
+        },
         Popup::Plan => return on_plan_key(state, key),
         Popup::Confirm { step, typed, answers } => return on_confirm_key(state, step, typed, answers, key),
         Popup::Help { scroll: s } => {

@@ -17,6 +17,7 @@ use crate::db::posture::plural;
 use crate::db::render::ResultSet;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
 use crate::plan::{self, Plan, store};
+use crate::timeline::{self, Entry, Journal, Kind};
 
 /// Everything the cockpit needs to start.
 pub struct Launch {
@@ -55,10 +56,18 @@ impl Drop for TerminalGuard {
     }
 }
 
-fn install_panic_hook() {
+fn install_panic_hook(journal: Option<Journal>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
+        if let Some(j) = &journal {
+            let said = info.to_string();
+            let _ = j.record(Entry::new(
+                Kind::Error,
+                format!("warroom crashed: {}", said.lines().next().unwrap_or("")),
+                serde_json::json!({ "panic": said }),
+            ));
+        }
         previous(info);
     }));
 }
@@ -79,7 +88,7 @@ pub fn cockpit(launch: Launch) -> Result<(), CockpitError> {
         return Err(CockpitError::NotATerminal);
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    install_panic_hook();
+    install_panic_hook(journal_of(&launch.setup));
     let s = &launch.setup;
     let title = format!("warroom · {} · {} on {}", s.environment.to_uppercase(), s.database, s.host);
     enter_terminal(&title)?;
@@ -104,6 +113,10 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
     let plan_tx = spawn_plan_writer(&incident, msg_tx.clone());
+    let (journal_tx, journal_thread) =
+        spawn_journal(journal_of(&launch.setup), launch.setup.incident.clone(), msg_tx.clone());
+    let _ = journal_tx.send(JournalJob::Record(session_start(&launch.setup)));
+    let opened = Instant::now();
     tokio::task::spawn_local(db_task(
         incident,
         launch.target,
@@ -159,8 +172,17 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                             return Err(CHANGED.to_string());
                         }
                         *p = Some(*plan);
-                        Ok("Saved the plan.".to_string())
+                        Ok(("Saved the plan.".to_string(), None))
                     }));
+                }
+                Effect::Record(entry) => {
+                    let _ = journal_tx.send(JournalJob::Record(entry));
+                }
+                Effect::LoadTimeline => {
+                    let _ = journal_tx.send(JournalJob::Load);
+                }
+                Effect::ExportTimeline => {
+                    let _ = journal_tx.send(JournalJob::Export);
                 }
                 Effect::MarkReviewed { expected, typed } => {
                     let _ = plan_tx.send(Box::new(move |p| {
@@ -171,8 +193,17 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                         let by = crate::incident::operator();
                         plan.mark_reviewed(&by, &at, &typed)
                             .map_err(|e| format!("Not marked reviewed: {}.", e.join("; ")))?;
-                        Ok(format!(
-                            "The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."
+                        let record = Entry::new(
+                            Kind::PlanReviewed,
+                            format!(
+                                "Plan marked REVIEWED by {by} ({}; each confirmed by typing its table and row count)",
+                                plural(plan.steps.len(), "step")
+                            ),
+                            serde_json::json!({ "by": by, "at": at, "steps": plan.steps.len(), "confirmations": typed }),
+                        );
+                        Ok((
+                            format!("The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."),
+                            Some(record),
                         ))
                     }));
                 }
@@ -210,6 +241,16 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     if let Some(c) = pending {
         let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
     }
+    let why = if state.quit { "quit" } else { "ended by a signal" };
+    let minutes = opened.elapsed().as_secs() / 60;
+    let _ = journal_tx.send(JournalJob::Record(Entry::new(
+        Kind::SessionEnd,
+        format!("Cockpit closed ({why}) after {}", plural(minutes as usize, "minute")),
+        serde_json::json!({ "reason": why, "seconds": opened.elapsed().as_secs() }),
+    )));
+    // Every event is on disk before warroom exits.
+    drop(journal_tx);
+    let _ = journal_thread.join();
     Ok(())
 }
 
@@ -271,8 +312,8 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc
 
 const CHANGED: &str = "The plan changed on disk (another warroom?); it was reloaded: look again.";
 
-/// A change to the plan on disk: Ok says what was done, Err why nothing was.
-type PlanChange = Box<dyn FnOnce(&mut Option<Plan>) -> Result<String, String> + Send>;
+/// A change to the plan on disk: Ok says what was done (and what to record), Err why nothing was.
+type PlanChange = Box<dyn FnOnce(&mut Option<Plan>) -> Result<(String, Option<Entry>), String> + Send>;
 
 /// Changes the plan on disk one after another, off the UI thread (the lock may wait), and
 /// reports the plan as it is on disk after each change and what to say.
@@ -282,10 +323,14 @@ fn spawn_plan_writer(incident: &Incident, tx: UnboundedSender<Msg>) -> mpsc::Sen
     std::thread::spawn(move || {
         while let Ok(change) = rx.recv() {
             let Some(dir) = &dir else { continue };
-            let said = store::update(dir, |p| Ok::<_, store::StoreError>(change(p)))
+            let done = store::update(dir, |p| Ok::<_, store::StoreError>(change(p)))
                 .unwrap_or_else(|e| Err(format!("Cannot save the plan: {e}")));
             let plan = store::load(dir).ok().flatten().map(Box::new);
-            if tx.send(Msg::PlanStored { plan, said }).is_err() {
+            let (said, record) = match done {
+                Ok((said, record)) => (Ok(said), record),
+                Err(e) => (Err(e), None),
+            };
+            if tx.send(Msg::PlanStored { plan, said, record }).is_err() {
                 break;
             }
         }
@@ -336,11 +381,11 @@ async fn db_task(
                 let Some((id, dir)) = &incident else { continue };
                 let staged = plan::stage_writes(session.as_mut(), dir, id, &writes).await;
                 let plan = store::load(dir).ok().flatten().map(Box::new);
-                let said = match staged {
-                    Ok(steps) => Ok(staged_note(&steps)),
-                    Err(e) => Err(format!("Cannot stage: {e}")),
+                let (said, record) = match staged {
+                    Ok(steps) => (Ok(staged_note(&steps)), Some(plan::staged_entry(&steps, &store::plan_path(dir)))),
+                    Err(e) => (Err(format!("Cannot stage: {e}")), None),
                 };
-                let _ = tx.send(Msg::PlanStored { plan, said });
+                let _ = tx.send(Msg::PlanStored { plan, said, record });
             }
             DbCmd::Run { id, reads } => {
                 let mut lost = None;
@@ -413,4 +458,74 @@ fn staged_note(steps: &[plan::Step]) -> String {
         plural(steps.len(), "write"),
         nums.join(", ")
     )
+}
+
+/// The incident's journal, written as the operator.
+fn journal_of(setup: &Setup) -> Option<Journal> {
+    setup.journal_dir.as_ref().map(|d| Journal::new(d, crate::incident::operator()))
+}
+
+fn session_start(s: &Setup) -> Entry {
+    let profile = s.profile.as_deref().map(|p| format!(", profile {p}")).unwrap_or_default();
+    Entry::new(
+        Kind::SessionStart,
+        format!(
+            "Cockpit opened on {}, database {} as {} ({}{profile})",
+            s.host,
+            s.database,
+            s.role,
+            s.environment.to_uppercase()
+        ),
+        serde_json::json!({
+            "host": s.host, "database": s.database, "role": s.role, "environment": s.environment,
+            "profile": s.profile, "incident": s.incident, "row_limit": s.row_limit,
+            "warroom_version": env!("CARGO_PKG_VERSION"), "pid": std::process::id(),
+        }),
+    )
+}
+
+enum JournalJob {
+    Record(Entry),
+    Load,
+    Export,
+}
+
+/// Writes the timeline one event after another, off the UI thread (the lock and fsync
+/// may wait), and reads or exports it on request.
+fn spawn_journal(
+    journal: Option<Journal>,
+    incident: Option<String>,
+    tx: UnboundedSender<Msg>,
+) -> (mpsc::Sender<JournalJob>, std::thread::JoinHandle<()>) {
+    let (jobs, rx) = mpsc::channel::<JournalJob>();
+    let thread = std::thread::spawn(move || {
+        while let Ok(job) = rx.recv() {
+            let Some(j) = &journal else { continue };
+            let msg = match job {
+                JournalJob::Record(entry) => Msg::Recorded(j.record(entry).map_err(|e| e.to_string())),
+                JournalJob::Load => Msg::TimelineLoaded(
+                    j.read().map(|r| r.events).map_err(|e| format!("Cannot read the timeline: {e}")),
+                ),
+                JournalJob::Export => Msg::Exported(export(j, incident.as_deref().unwrap_or("incident"))),
+            };
+            // The loop may be gone (at exit): the event is on disk all the same.
+            let _ = tx.send(msg);
+        }
+    });
+    (jobs, thread)
+}
+
+/// timeline.md and timeline.json in the incident folder, replaced atomically.
+fn export(j: &Journal, incident: &str) -> Result<String, String> {
+    let reading = j.read().map_err(|e| format!("Cannot read the timeline: {e}"))?;
+    let plan = store::info(&j.dir);
+    let mut written = Vec::new();
+    for format in [timeline::export::Format::Markdown, timeline::export::Format::Json] {
+        let path = j.dir.join(format.file_name());
+        let text = timeline::export::render(incident, &reading, format, plan.as_ref());
+        plan::file::write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("Cannot write {}: {e}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    Ok(format!("Exported {} to {}.", plural(reading.events.len(), "event"), written.join(" and ")))
 }

@@ -55,8 +55,15 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
     incident::validate(&id).map_err(|e| CliError::Usage(e.to_string()))?;
     let dir = incident::root(resolved.config.incidents_dir.as_deref()).join(&id);
     let mut greeting = look.greeting;
+    let timeline = match crate::timeline::Journal::new(&dir, "").read() {
+        Ok(r) => r.events,
+        Err(e) => {
+            greeting = Some(format!("The timeline cannot be read: {e}"));
+            vec![]
+        }
+    };
     let (incident_dir, plan) = match store::load(&dir) {
-        Ok(plan) => (Some(dir), plan),
+        Ok(plan) => (Some(dir.clone()), plan),
         Err(e) => {
             greeting = Some(format!("Staging is off: {e}"));
             (None, None)
@@ -80,6 +87,8 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         greeting,
         incident_dir,
         plan,
+        journal_dir: Some(dir),
+        timeline,
     })
 }
 

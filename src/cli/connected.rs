@@ -118,7 +118,9 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
     if review.verdict() != Class::Read {
         let writes: Vec<serde_json::Value> = review
             .writes()
-            .map(|s| serde_json::json!({ "index": s.index, "kind": s.kind.name(), "sql": s.text, "reasons": s.reasons }))
+            .map(
+                |s| serde_json::json!({ "index": s.index, "kind": s.kind.name(), "sql": s.text, "reasons": s.reasons }),
+            )
             .collect();
         record(Entry::new(
             Kind::Refused,

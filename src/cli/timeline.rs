@@ -30,9 +30,9 @@ pub(super) fn pick(incidents_dir: Option<&Path>, named: Option<&str>, start_new:
 
 /// Records `entry` in the incident's timeline; a failure is an error the user must see.
 pub(super) fn record(chosen: &Chosen, entry: Entry) -> Result<timeline::Event, CliError> {
-    Journal::new(&chosen.dir, incident::operator())
-        .record(entry)
-        .map_err(|e| CliError::Usage(format!("cannot write the timeline {}: {e}", chosen.dir.join(timeline::JOURNAL).display())))
+    Journal::new(&chosen.dir, incident::operator()).record(entry).map_err(|e| {
+        CliError::Usage(format!("cannot write the timeline {}: {e}", chosen.dir.join(timeline::JOURNAL).display()))
+    })
 }
 
 fn incidents_dir(config: Option<&Path>) -> Result<Option<PathBuf>, CliError> {
@@ -47,7 +47,9 @@ pub fn note(args: NoteArgs) -> Result<u8, CliError> {
     };
     let text = text.trim();
     if text.is_empty() {
-        return Err(CliError::Usage("nothing to note: give the note as TEXT (or `-` to read it from standard input)".into()));
+        return Err(CliError::Usage(
+            "nothing to note: give the note as TEXT (or `-` to read it from standard input)".into(),
+        ));
     }
     let dir = incidents_dir(args.config.as_deref())?;
     let chosen = pick(dir.as_deref(), args.incident.as_deref(), true)?;
@@ -112,9 +114,7 @@ fn read(chosen: &Chosen) -> Result<timeline::Reading, CliError> {
             path.display()
         )));
     }
-    Journal::new(&chosen.dir, "")
-        .read()
-        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
+    Journal::new(&chosen.dir, "").read().map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 fn warn_integrity(reading: &timeline::Reading) {

@@ -272,10 +272,8 @@ pub fn staged_entry(steps: &[Step], plan_path: &Path) -> crate::timeline::Entry 
             })
         })
         .collect();
-    let parts: Vec<String> = steps
-        .iter()
-        .map(|s| format!("step {}: {} ({})", s.n, headline(s), s.rows_text()))
-        .collect();
+    let parts: Vec<String> =
+        steps.iter().map(|s| format!("step {}: {} ({})", s.n, headline(s), s.rows_text())).collect();
     Entry::new(
         Kind::Staged,
         format!("Staged {} into the plan, nothing ran: {}", plural(steps.len(), "write"), parts.join("; ")),

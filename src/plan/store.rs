@@ -93,6 +93,18 @@ pub fn update<R, E: From<StoreError>>(
     Ok(out)
 }
 
+/// Where the plan is and whether `warroom plan verify` would pass on it now (None: no plan).
+pub fn info(dir: &Path) -> Option<crate::timeline::export::PlanInfo> {
+    let path = plan_path(dir);
+    let text = fs::read_to_string(&path).ok()?;
+    let status = match super::file::verify(&text) {
+        Ok(v) => format!("REVIEWED by {} at {}; `warroom plan verify` passes", v.by, v.at),
+        Err(super::file::VerifyError::Draft) => "DRAFT: nobody has marked it reviewed".to_string(),
+        Err(e) => format!("NOT VERIFIED: {e}"),
+    };
+    Some(crate::timeline::export::PlanInfo { path: path.display().to_string(), status })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,16 +147,4 @@ mod tests {
         assert!(matches!(r, Err(StoreError::Damaged(..))), "{r:?}");
         assert_eq!(fs::read_to_string(dir.path().join(STATE)).unwrap(), "{ not json");
     }
-}
-
-/// Where the plan is and whether `warroom plan verify` would pass on it now (None: no plan).
-pub fn info(dir: &Path) -> Option<crate::timeline::export::PlanInfo> {
-    let path = plan_path(dir);
-    let text = fs::read_to_string(&path).ok()?;
-    let status = match super::file::verify(&text) {
-        Ok(v) => format!("REVIEWED by {} at {}; `warroom plan verify` passes", v.by, v.at),
-        Err(super::file::VerifyError::Draft) => "DRAFT: nobody has marked it reviewed".to_string(),
-        Err(e) => format!("NOT VERIFIED: {e}"),
-    };
-    Some(crate::timeline::export::PlanInfo { path: path.display().to_string(), status })
 }

@@ -62,7 +62,7 @@ impl Kind {
 }
 
 /// An event before the journal stamps it: what happened, in one line and in detail.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub kind: Kind,
     pub summary: String,
@@ -321,10 +321,8 @@ pub fn read(text: &str) -> Reading {
                 if !sealed(line, &e) {
                     out.broken.push(Problem { line: n, what: "this event was edited after it was written".into() });
                 } else if e.prev != prev {
-                    out.broken.push(Problem {
-                        line: n,
-                        what: "the event before this one was removed or edited".into(),
-                    });
+                    out.broken
+                        .push(Problem { line: n, what: "the event before this one was removed or edited".into() });
                 }
                 prev = e.hash.clone();
                 out.events.push(e);

@@ -15,6 +15,7 @@ mod results;
 mod review;
 mod runbook;
 mod status;
+mod timeline;
 
 /// Below this width the panes stack (and the runbook toggles) instead of sitting side by side.
 pub const NARROW_WIDTH: u16 = 100;

@@ -51,6 +51,10 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     lines.push(row("1-5".into(), "tick or untick the step's checklist item"));
     lines.push(row("m".into(), "mark the plan reviewed (type each step's table and row count)"));
     lines.push(Line::default());
+    lines.push(head("Timeline view"));
+    lines.push(row("↑ ↓ Home End".into(), "select an event; its details show below"));
+    lines.push(row("e".into(), "export timeline.md and timeline.json into the incident folder"));
+    lines.push(Line::default());
     lines.push(head("Editor"));
     lines.push(row("type / paste".into(), "Enter is a new line and never runs anything"));
     lines.push(row("Ctrl-U".into(), "undo"));
@@ -69,6 +73,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
             .title_bottom(Span::styled(" Esc closes ", Style::default().fg(t.dim)))
     };
     match popup {
+        Popup::Timeline => super::timeline::draw(frame, area, state),
+        Popup::Note { text } => super::timeline::draw_note(frame, area, state, text),
         Popup::Plan => super::plan::draw(frame, area, state),
         Popup::Confirm { step, typed, .. } => {
             super::plan::draw(frame, area, state);

@@ -24,6 +24,8 @@ pub fn setup() -> Setup {
         // Never written: effects are only inspected here.
         incident_dir: Some("/nonexistent/warroom/INC-42".into()),
         plan: None,
+        journal_dir: Some("/nonexistent/warroom/INC-42".into()),
+        timeline: vec![],
     }
 }
 
@@ -51,6 +53,7 @@ pub fn posture(fail: bool) -> Box<Posture> {
 /// A cockpit of this size, connected with a read-only posture.
 pub fn connected(w: u16, h: u16) -> State {
     let mut s = State::new(setup(), (w, h));
-    assert!(update(&mut s, Msg::Connected { info: info(), posture: posture(false) }).is_empty());
+    let fx = update(&mut s, Msg::Connected { info: info(), posture: posture(false) });
+    assert!(matches!(&fx[..], [warroom::app::Effect::Record(_)]), "{fx:?}");
     s
 }

@@ -1,0 +1,159 @@
+//! The incident timeline (F7): every event, newest last, and the selected one's details;
+//! and the one-line note box (Ctrl-N).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::State;
+use crate::config::Theme;
+use crate::db::posture::plural;
+use crate::timeline::Event;
+
+/// The most lines of one detail value shown; the rest is in the export.
+const DETAIL_LINES: usize = 40;
+
+fn kind_colour(kind: &str, t: &Theme) -> Color {
+    match kind {
+        "read" => t.ok,
+        "refused" | "error" | "connect_failed" | "disconnected" | "cancel" => t.warn,
+        "staged" | "plan_reviewed" => t.heading,
+        "note" => t.focus,
+        _ => t.dim,
+    }
+}
+
+fn time(e: &Event) -> &str {
+    e.occurred_at.get(11..19).unwrap_or(&e.occurred_at)
+}
+
+/// The selected event: when, who, what, then each detail (long values cut).
+fn detail_lines(e: &Event, t: &Theme) -> Vec<Line<'static>> {
+    let label = Style::default().fg(t.heading).add_modifier(Modifier::BOLD);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} · ", e.occurred_at), Style::default().fg(t.dim)),
+            Span::styled(format!("{} · ", e.actor), Style::default().fg(t.text)),
+            Span::styled(e.kind.clone(), Style::default().fg(kind_colour(&e.kind, t))),
+            Span::styled(format!(" · event {}", e.seq), Style::default().fg(t.dim)),
+        ]),
+        Line::from(Span::styled(e.summary.clone(), Style::default().fg(t.text).add_modifier(Modifier::BOLD))),
+    ];
+    let Some(map) = e.details.as_object() else { return lines };
+    for (k, v) in map {
+        if v.is_null() {
+            continue;
+        }
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => {
+                let s = other.to_string();
+                if s.len() > 4000 { format!("{}…", s.chars().take(4000).collect::<String>()) } else { s }
+            }
+        };
+        let mut body = text.lines();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k}: "), label),
+            Span::styled(body.next().unwrap_or("").to_string(), Style::default().fg(t.code)),
+        ]));
+        let rest: Vec<&str> = body.collect();
+        for l in rest.iter().take(DETAIL_LINES) {
+            lines.push(Line::from(Span::styled(format!("  {l}"), Style::default().fg(t.code))));
+        }
+        if rest.len() > DETAIL_LINES {
+            lines.push(Line::from(Span::styled(
+                format!("  … {} more (in the export)", plural(rest.len() - DETAIL_LINES, "line")),
+                Style::default().fg(t.dim),
+            )));
+        }
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let t = &state.setup.theme;
+    let events = &state.timeline;
+    // The status line stays visible: it answers every key here.
+    let r = Rect { height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(Clear, r);
+    let incident = state.setup.incident.as_deref().unwrap_or("-");
+    let title = format!(" Timeline · incident {incident} · {} · all times UTC ", plural(events.len(), "event"));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(Style::default().fg(t.focus))
+        .title(Span::styled(title, Style::default().fg(t.focus).add_modifier(Modifier::BOLD)))
+        .title_bottom(Span::styled(
+            " ↑↓ select · e export timeline.md + .json · Ctrl-N note · Esc close ",
+            Style::default().fg(t.dim),
+        ));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    if events.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("No event yet.", Style::default().fg(t.dim))), inner);
+        return;
+    }
+    let selected = state.timeline_selected.min(events.len() - 1);
+    let list_h = (events.len() as u16).clamp(1, (inner.height * 3 / 5).max(1));
+    let [list, rule, details] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let first = selected.saturating_sub(list_h as usize - 1);
+    let rows: Vec<Line> = events
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(list_h as usize)
+        .map(|(i, e)| {
+            let base = if i == selected { Style::default().bg(t.selection) } else { Style::default() };
+            Line::from(vec![
+                Span::styled(if i == selected { "▶ " } else { "  " }, base.fg(t.focus)),
+                Span::styled(format!("{} ", time(e)), base.fg(t.dim)),
+                Span::styled(format!("{:<10} ", super::fit(&e.actor, 10)), base.fg(t.text)),
+                Span::styled(format!("{:<14} ", e.kind), base.fg(kind_colour(&e.kind, t))),
+                Span::styled(e.summary.clone(), base.fg(t.text)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows), list);
+    frame.render_widget(
+        Paragraph::new(Span::styled("─".repeat(rule.width as usize), Style::default().fg(t.border))),
+        rule,
+    );
+    let para = Paragraph::new(detail_lines(&events[selected], t)).wrap(Wrap { trim: false });
+    frame.render_widget(para, details);
+}
+
+/// The one-line note box.
+pub fn draw_note(frame: &mut Frame, area: Rect, state: &State, text: &str) {
+    let t = &state.setup.theme;
+    let r = super::popup::centered(area, 76, 4);
+    frame.render_widget(Clear, r);
+    let width = r.width.saturating_sub(5) as usize;
+    // The end of a long note stays in view while it is typed.
+    let shown: String = {
+        let chars: Vec<char> = text.chars().collect();
+        chars[chars.len().saturating_sub(width)..].iter().collect()
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("> ", Style::default().fg(t.focus)),
+            Span::styled(format!("{shown}█"), Style::default().fg(t.text)),
+        ]),
+        Line::from(Span::styled(
+            "Secrets (passwords, tokens) are masked before it is written.",
+            Style::default().fg(t.dim),
+        )),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(Style::default().fg(t.focus))
+        .title(Span::styled(
+            " Note for the incident timeline ",
+            Style::default().fg(t.focus).add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Span::styled(" Enter saves · Esc cancels ", Style::default().fg(t.dim)));
+    frame.render_widget(Paragraph::new(lines).block(block), r);
+}
