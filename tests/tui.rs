@@ -284,3 +284,87 @@ fn staging_and_reviewing_the_demo_delete() {
     t.keys(&["Escape", "C-q"]);
     t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
 }
+
+fn warroom_in(state: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .env("WARROOM_CONFIG", "/dev/null")
+        .env_remove("WARROOM_INCIDENT")
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_demo_session_exports_as_a_postmortem_timeline() {
+    let Some(t) = start(120, 40) else { return };
+    t.wait_for("a connection", Duration::from_secs(60), |s| s.contains("connected") && !s.contains("connecting"));
+    t.paste(ANSWER);
+    t.wait_for("the labels", Duration::from_secs(10), |s| s.contains("WRITE  #2"));
+    t.keys(&["F5"]);
+    t.wait_for("the read", Duration::from_secs(20), |s| s.contains("1 read done"));
+    t.keys(&["C-s"]);
+    t.wait_for("the stage", Duration::from_secs(20), |s| s.contains("Staged 1 write as step 1"));
+    t.keys(&["C-n"]);
+    t.wait_for("the note box", Duration::from_secs(10), |s| s.contains("Note for the incident timeline"));
+    t.keys(&["-l", "Rolled back the 14:02 deploy; emails stop vanishing"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the note", Duration::from_secs(10), |s| s.contains("Noted in the timeline"));
+    t.keys(&["F7"]);
+    let s = t.wait_for("the timeline", Duration::from_secs(10), |s| s.contains("Timeline · incident demo-"));
+    for kind in ["session_start", "connected", "paste", "review", "refused", "read", "staged", "note"] {
+        assert!(s.contains(kind), "{kind} is in the timeline pane:\n{s}");
+    }
+    t.keys(&["e"]);
+    t.wait_for("the export", Duration::from_secs(10), |s| s.contains("Exported") && s.contains("timeline.md"));
+    t.keys(&["Escape", "C-q"]);
+    t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
+
+    let state = t.dir.path().join("state");
+    let incidents = state.join("warroom/incidents");
+    let folder = std::fs::read_dir(&incidents).unwrap().flatten().next().expect("the demo's incident").path();
+    let id = folder.file_name().unwrap().to_string_lossy().into_owned();
+    let (code, md, err) = warroom_in(&state, &["timeline", "export"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("most recently active incident, {id}")), "{err}");
+    let expect = [
+        format!("# Incident {id}: timeline"),
+        "All times UTC, on ".into(),
+        "| Time | Actor | What happened |".into(),
+        "Cockpit opened on demo server (local socket), database shop as warroom_ro (PRODUCTION)".into(),
+        "Connected to shop as warroom_ro: the read-only posture holds".into(),
+        "Pasted 8 lines into the editor".into(),
+        "Review of the paste: 2 statements, 1 READ, 1 WRITE (#2 delete)".into(),
+        "F5 skipped 1 WRITE (#2 delete): writes never run".into(),
+        "Read ran: SELECT id, email, created_at FROM users WHERE email IS NULL ORDER BY id LIMIT 5 → 5 rows".into(),
+        "Staged 1 write into the plan, nothing ran: step 1: DELETE on users (100 rows it touches)".into(),
+        "Note: Rolled back the 14:02 deploy; emails stop vanishing".into(),
+        "Cockpit closed (quit)".into(),
+        "## Reads run".into(),
+        "  ```sql\n  SELECT id, email, created_at FROM users WHERE email IS NULL ORDER BY id LIMIT 5\n  ```".into(),
+        "## Writes staged".into(),
+        format!("Plan: `{}` (DRAFT: nobody has marked it reviewed).", folder.join("plan.sql").display()),
+        "  ```sql\n  DELETE FROM users WHERE email IS NULL\n  ```".into(),
+        "## Notes".into(),
+        "— Rolled back the 14:02 deploy; emails stop vanishing".into(),
+    ];
+    for e in &expect {
+        assert!(md.contains(e.as_str()), "the export holds {e:?}:\n{md}");
+    }
+    // Each table row is HH:MM:SS, the operator, what happened.
+    let row = md.lines().find(|l| l.contains("Cockpit opened")).unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    assert!(cells[1].len() == 8 && cells[1].as_bytes()[2] == b':' && cells[1].as_bytes()[5] == b':', "{row}");
+    assert!(!cells[2].is_empty(), "{row}");
+    // The cockpit's own export (e) is the same timeline, minus the events after it.
+    let from_cockpit = std::fs::read_to_string(folder.join("timeline.md")).unwrap();
+    assert!(from_cockpit.contains("Note: Rolled back the 14:02 deploy"), "{from_cockpit}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("timeline.json")).unwrap()).unwrap();
+    assert!(json.as_array().unwrap().iter().all(|e| e["visibility"] == "internal" && e["occurred_at"].is_string()));
+    let (code, out, _) = warroom_in(&state, &["timeline", "verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("INTACT"), "{out}");
+}

@@ -242,10 +242,11 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
     }
     let why = if state.quit { "quit" } else { "ended by a signal" };
-    let minutes = opened.elapsed().as_secs() / 60;
+    let secs = opened.elapsed().as_secs();
+    let open_for = if secs < 60 { format!("{secs} s") } else { format!("{} min", secs / 60) };
     let _ = journal_tx.send(JournalJob::Record(Entry::new(
         Kind::SessionEnd,
-        format!("Cockpit closed ({why}) after {}", plural(minutes as usize, "minute")),
+        format!("Cockpit closed ({why}) after {open_for}"),
         serde_json::json!({ "reason": why, "seconds": opened.elapsed().as_secs() }),
     )));
     // Every event is on disk before warroom exits.
