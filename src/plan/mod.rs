@@ -116,7 +116,10 @@ impl Plan {
     /// Any change makes the plan a draft again.
     pub fn stage(&mut self, statement: &str, evidence: Option<Evidence>, now: &str) -> &Step {
         let n = self.steps.len() + 1;
-        let shape = step::shape(statement);
+        // A password in the statement is masked on disk, so the statement cannot be planned.
+        let clean = crate::timeline::scrub::text(statement);
+        let (statement, shape) =
+            if clean != statement { (clean.as_str(), step::secret()) } else { (statement, step::shape(statement)) };
         let sql = step::build(n, &step::backup_name(&self.incident, n), &shape, statement, evidence.as_ref());
         let (lock, blocks) = shape.lock();
         let table = evidence.as_ref().and_then(|e| e.table.clone()).or_else(|| shape.table().map(str::to_string));
@@ -242,9 +245,10 @@ pub async fn stage_writes(
     let mut gathered = Vec::new();
     for w in writes {
         let now = crate::incident::now_utc();
+        let secret = crate::timeline::scrub::text(w) != *w;
         let e = match session.as_deref_mut() {
-            Some(s) => Some(evidence::gather(s, &step::shape(w), w, &now).await),
-            None => None,
+            Some(s) if !secret => Some(evidence::gather(s, &step::shape(w), w, &now).await),
+            _ => None,
         };
         gathered.push((w, e, now));
     }
@@ -404,6 +408,17 @@ mod tests {
         assert!(err.iter().any(|e| e.contains("evidence missing")), "{err:?}");
         let text = p.render_plan();
         assert!(text.contains("EVIDENCE MISSING"), "{text}");
+    }
+
+    #[test]
+    fn a_statement_with_a_password_is_masked_and_never_planned() {
+        let mut p = Plan::new("INC-1", "alice", "t0");
+        p.stage("ALTER ROLE app WITH PASSWORD 'hunter2'", Some(evidence(0)), "t1");
+        let files = format!("{}{}{}", p.render_plan(), p.render_rollback(), serde_json::to_string(&p).unwrap());
+        assert!(!files.contains("hunter2"), "{files}");
+        assert!(p.steps[0].statement.contains("PASSWORD '***'"));
+        assert!(p.steps[0].forward.contains("RAISE EXCEPTION 'step 1: it holds a password"), "{}", p.steps[0].forward);
+        assert!(!p.blockers().is_empty());
     }
 
     #[test]

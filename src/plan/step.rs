@@ -69,6 +69,14 @@ pub enum Shape {
     },
 }
 
+/// Why a statement that holds a secret is never planned: its text is masked on disk.
+pub const SECRET: &str = "it holds a password or a secret, which warroom never writes to disk; run it by hand";
+
+/// The shape of a statement whose secrets were masked: nothing can be planned for it.
+pub fn secret() -> Shape {
+    manual("secret", SECRET)
+}
+
 fn manual(kind: &str, why: impl Into<String>) -> Shape {
     Shape::Manual { kind: kind.to_string(), why: why.into() }
 }
@@ -379,6 +387,18 @@ pub fn backup_name(incident: &str, n: usize) -> String {
 /// read-only session found (None: not connected).
 pub fn build(n: usize, backup: &str, shape: &Shape, statement: &str, evidence: Option<&Evidence>) -> StepSql {
     let statement = guard::without_terminator(statement.trim()).to_string();
+    if matches!(shape, Shape::Manual { kind, .. } if kind == "secret") {
+        return StepSql {
+            forward: do_block(&format!(
+                "BEGIN\n  RAISE EXCEPTION {};\nEND",
+                literal(&format!("step {n}: {SECRET}; nothing was changed"))
+            )) + &commented(&statement),
+            rollback: None,
+            irreversible: Some(format!("IRREVERSIBLE: {SECRET}")),
+            cautions: vec![],
+            missing: Some(SECRET.into()),
+        };
+    }
     let missing = match evidence {
         None => Some("it was staged while not connected".to_string()),
         Some(e) if shape.needs_rows() && e.rows.is_none() => Some(format!(
