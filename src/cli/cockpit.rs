@@ -49,8 +49,8 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
     let target = &resolved.target;
     let host = look.host.unwrap_or_else(|| target.hosts_label());
     let named = look.incident.or_else(|| std::env::var("WARROOM_INCIDENT").ok().filter(|s| !s.is_empty()));
-    // A cockpit opened without an incident starts a new one; its folder appears with the
-    // first staged write.
+    // A cockpit opened without an incident starts a new one (its folder appears with the
+    // session's first event in the timeline).
     let id = named.unwrap_or_else(|| incident::new_id(jiff::Timestamp::now()));
     incident::validate(&id).map_err(|e| CliError::Usage(e.to_string()))?;
     let dir = incident::root(resolved.config.incidents_dir.as_deref()).join(&id);
