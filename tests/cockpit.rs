@@ -533,6 +533,12 @@ fn the_timeline_records_what_happened() {
     assert_eq!(s.popup, Some(Popup::Timeline));
     send(&mut s, key(KeyCode::Esc));
     assert_eq!(s.popup, None);
+    // A journal that cannot be written is said once, not after every event.
+    send(&mut s, Msg::Recorded(Err("Permission denied (os error 13)".into())));
+    assert!(s.status.as_ref().unwrap().0.contains("could not be written: Permission denied"));
+    send(&mut s, Msg::Exported(Ok("Exported.".into())));
+    send(&mut s, Msg::Recorded(Err("Permission denied (os error 13)".into())));
+    assert_eq!(s.status.as_ref().unwrap().0, "Exported.");
 }
 
 #[test]

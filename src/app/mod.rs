@@ -208,6 +208,8 @@ pub struct State {
     /// The revision whose verdict goes to the timeline when its analysis arrives, and
     /// where its text came from.
     pub verdict_for: Option<(u64, &'static str)>,
+    /// The timeline could not be written (said once, not after every event).
+    pub journal_failed: bool,
     pub now: Instant,
     pub spinner: usize,
     pub quit: bool,
@@ -332,6 +334,7 @@ impl State {
             timeline_selected: timeline.len().saturating_sub(1),
             timeline,
             verdict_for: None,
+            journal_failed: false,
             now: Instant::now(),
             spinner: 0,
             quit: false,
@@ -551,7 +554,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Recorded(Err(e)) => {
-            state.say(format!("The timeline could not be written: {e}"), Tone::Bad);
+            if !std::mem::replace(&mut state.journal_failed, true) {
+                state.say(format!("The timeline could not be written: {e}; events are not being recorded."), Tone::Bad);
+            }
             vec![]
         }
         Msg::TimelineLoaded(Ok(events)) => {
