@@ -56,6 +56,8 @@ fn killed_mid_rewrite_leaves_a_complete_plan() {
 
 // ---------------------------------------------------------------- generated plans, run by psql
 
+#[path = "support/bin.rs"]
+mod bin;
 mod common;
 
 use std::path::Path;
@@ -275,16 +277,7 @@ fn a_write_staged_offline_cannot_be_applied() {
 }
 
 fn warroom_stage(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .arg("stage")
-        .args(args)
-        .env("XDG_STATE_HOME", state)
-        .env_remove("WARROOM_INCIDENT")
-        .env("WARROOM_CONFIG", "/dev/null")
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+    bin::warroom(state, &[&["stage"], args].concat())
 }
 
 #[test]

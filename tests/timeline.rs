@@ -2,6 +2,8 @@
 //! edits and removals caught, no secret on disk after a session with a password in its
 //! DSN, and exports that match the committed golden files.
 
+#[path = "support/bin.rs"]
+mod bin;
 mod common;
 #[path = "support/tmux.rs"]
 mod tmux;
@@ -14,19 +16,9 @@ use serde_json::json;
 use warroom::timeline::export::{self, PlanInfo};
 use warroom::timeline::{self, Entry, Kind};
 
-const CHILD: &str = "WARROOM_TEST_APPENDER";
+use bin::warroom;
 
-fn warroom(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .env("XDG_STATE_HOME", state)
-        .env("WARROOM_CONFIG", "/dev/null")
-        .env_remove("WARROOM_INCIDENT")
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
-}
+const CHILD: &str = "WARROOM_TEST_APPENDER";
 
 fn incident_dir(state: &Path, id: &str) -> PathBuf {
     state.join("warroom/incidents").join(id)

@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 const ANSWER: &str = "You're right, some users lost their email after the 14:02 deploy. To see them:\n\n```sql\nSELECT id, email, created_at FROM users WHERE email IS NULL ORDER BY id LIMIT 5;\nDELETE FROM users WHERE email IS NULL;\n```\n\nThe DELETE cleans them up.\n";
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/tmux.rs"]
 mod tmux;
+use bin::warroom;
 use tmux::{Tmux, have};
 
 /// The demo server's socket folder, found under the TMPDIR the demo was given.
@@ -229,18 +232,6 @@ fn staging_and_reviewing_the_demo_delete() {
     t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
 }
 
-fn warroom_in(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .env("XDG_STATE_HOME", state)
-        .env("WARROOM_CONFIG", "/dev/null")
-        .env_remove("WARROOM_INCIDENT")
-        .output()
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
-}
-
 #[test]
 fn a_demo_session_exports_as_a_postmortem_timeline() {
     let Some(t) = start(120, 40) else { return };
@@ -270,7 +261,7 @@ fn a_demo_session_exports_as_a_postmortem_timeline() {
     let incidents = state.join("warroom/incidents");
     let folder = std::fs::read_dir(&incidents).unwrap().flatten().next().expect("the demo's incident").path();
     let id = folder.file_name().unwrap().to_string_lossy().into_owned();
-    let (code, md, err) = warroom_in(&state, &["timeline", "export"]);
+    let (code, md, err) = warroom(&state, &["timeline", "export"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains(&format!("most recently active incident, {id}")), "{err}");
     let expect = [
@@ -308,7 +299,7 @@ fn a_demo_session_exports_as_a_postmortem_timeline() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("timeline.json")).unwrap()).unwrap();
     assert!(json.as_array().unwrap().iter().all(|e| e["visibility"] == "internal" && e["occurred_at"].is_string()));
-    let (code, out, _) = warroom_in(&state, &["timeline", "verify"]);
+    let (code, out, _) = warroom(&state, &["timeline", "verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("INTACT"), "{out}");
 }

@@ -44,8 +44,6 @@ pub struct Setup {
     pub plan: Option<Plan>,
     /// Where the incident's timeline is written (None: it is not).
     pub journal_dir: Option<std::path::PathBuf>,
-    /// The timeline's events as they were on disk at start.
-    pub timeline: Vec<Event>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +200,8 @@ pub struct State {
     pub staging: bool,
     /// Plan changes (stages, ticks, the review) sent to disk and not yet reported back.
     pub plan_saves: usize,
-    /// The incident timeline's events, oldest first, and the one selected in its view.
+    /// The incident timeline's events, oldest first (read from disk when F7 opens it, then
+    /// kept up with this cockpit's own), and the one selected in its view.
     pub timeline: Vec<Event>,
     pub timeline_selected: usize,
     /// The revision whose verdict goes to the timeline when its analysis arrives, and
@@ -303,7 +302,6 @@ impl State {
     pub fn new(setup: Setup, size: (u16, u16)) -> State {
         let setup_greeting = setup.greeting.clone().map(|g| (g, Tone::Info));
         let plan = setup.plan.clone();
-        let timeline = setup.timeline.clone();
         let mut editor = TextArea::default();
         editor.set_placeholder_text(PLACEHOLDER);
         editor.set_placeholder_style(Style::default().fg(setup.theme.dim));
@@ -331,8 +329,8 @@ impl State {
             plan_view: PlanView::default(),
             staging: false,
             plan_saves: 0,
-            timeline_selected: timeline.len().saturating_sub(1),
-            timeline,
+            timeline: Vec::new(),
+            timeline_selected: 0,
             verdict_for: None,
             journal_failed: false,
             now: Instant::now(),
@@ -408,6 +406,11 @@ fn offset_of(lines: &[String], row: usize, col: usize) -> usize {
     before + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
 }
 
+/// Whether a statement lies (partly) in the byte range `a..b` (an empty range: at `a`).
+fn overlaps(span: &guard::Span, (a, b): (usize, usize)) -> bool {
+    span.start < b.max(a + 1) && span.end > a
+}
+
 /// Which statements F5 means: a selection or fresh paste → every statement in it;
 /// otherwise the statement under the cursor (or, between statements, the one before it).
 fn targets(state: &State, review: &guard::Review, all: bool) -> Vec<usize> {
@@ -422,7 +425,7 @@ fn targets(state: &State, review: &guard::Review, all: bool) -> Vec<usize> {
         .map(|((r1, c1), (r2, c2))| (offset_of(lines, r1, c1), offset_of(lines, r2, c2)))
         .or(state.fresh);
     if let Some((a, b)) = range {
-        return (0..stmts.len()).filter(|&i| stmts[i].span.start < b.max(a + 1) && stmts[i].span.end > a).collect();
+        return (0..stmts.len()).filter(|&i| overlaps(&stmts[i].span, (a, b))).collect();
     }
     let at = state.cursor_offset();
     let inside = (0..stmts.len()).rev().find(|&i| stmts[i].span.start <= at && at <= stmts[i].span.end);
@@ -618,11 +621,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 /// The guard's verdict on what just came in (the fresh range, else the whole text).
 fn verdict_entry(review: &guard::Review, fresh: Option<(usize, usize)>, source: &str) -> Entry {
-    let chosen: Vec<&guard::Statement> = review
-        .statements
-        .iter()
-        .filter(|s| fresh.is_none_or(|(a, b)| s.span.start < b.max(a + 1) && s.span.end > a))
-        .collect();
+    let chosen: Vec<&guard::Statement> =
+        review.statements.iter().filter(|s| fresh.is_none_or(|range| overlaps(&s.span, range))).collect();
     let reads = chosen.iter().filter(|s| s.class == Class::Read).count();
     let writes: Vec<String> = chosen
         .iter()
@@ -634,17 +634,11 @@ fn verdict_entry(review: &guard::Review, fresh: Option<(usize, usize)>, source: 
     if !writes.is_empty() {
         summary.push_str(&format!(" ({})", writes.join("; ")));
     }
-    let statements: Vec<serde_json::Value> = chosen
-        .iter()
-        .map(|s| {
-            serde_json::json!({ "index": s.index, "class": s.class, "kind": s.kind.name(),
-                "destructive": s.destructive, "reasons": s.reasons, "sql": s.text })
-        })
-        .collect();
     Entry::new(
         EventKind::Review,
         summary,
-        serde_json::json!({ "source": source, "statements": statements, "ignored": review.ignored.len() }),
+        // Each statement as `warroom check --json` shows it.
+        serde_json::json!({ "source": source, "statements": chosen, "ignored": review.ignored.len() }),
     )
 }
 
@@ -917,14 +911,8 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     };
     let mut fx = vec![];
     if !writes.is_empty() {
-        let statements: Vec<serde_json::Value> = chosen
-            .iter()
-            .map(|&i| &review.statements[i])
-            .filter(|s| s.class == Class::Write)
-            .map(
-                |s| serde_json::json!({ "index": s.index, "kind": s.kind.name(), "sql": s.text, "reasons": s.reasons }),
-            )
-            .collect();
+        let statements: Vec<&guard::Statement> =
+            chosen.iter().map(|&i| &review.statements[i]).filter(|s| s.class == Class::Write).collect();
         fx.push(Effect::Record(Entry::new(
             EventKind::Refused,
             format!("F5 skipped {} ({}): writes never run", plural(writes.len(), "WRITE"), writes.join(", ")),

@@ -55,13 +55,6 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
     incident::validate(&id).map_err(|e| CliError::Usage(e.to_string()))?;
     let dir = incident::root(resolved.config.incidents_dir.as_deref()).join(&id);
     let mut greeting = look.greeting;
-    let timeline = match crate::timeline::Journal::new(&dir, "").read() {
-        Ok(r) => r.events,
-        Err(e) => {
-            greeting = Some(format!("The timeline cannot be read: {e}"));
-            vec![]
-        }
-    };
     let (incident_dir, plan) = match store::load(&dir) {
         Ok(plan) => (Some(dir.clone()), plan),
         Err(e) => {
@@ -88,7 +81,6 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         incident_dir,
         plan,
         journal_dir: Some(dir),
-        timeline,
     })
 }
 

@@ -116,12 +116,7 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
     // The guard first: if anything is a write, nothing reaches the server.
     let review = guard::review(&sql);
     if review.verdict() != Class::Read {
-        let writes: Vec<serde_json::Value> = review
-            .writes()
-            .map(
-                |s| serde_json::json!({ "index": s.index, "kind": s.kind.name(), "sql": s.text, "reasons": s.reasons }),
-            )
-            .collect();
+        let writes: Vec<&guard::Statement> = review.writes().collect();
         record(Entry::new(
             Kind::Refused,
             format!("warroom query refused {}: writes never run", plural(writes.len(), "WRITE")),

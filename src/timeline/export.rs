@@ -77,14 +77,6 @@ pub fn json(incident: &str, reading: &Reading) -> String {
     out
 }
 
-fn date(e: &Event) -> &str {
-    e.occurred_at.get(..10).unwrap_or(&e.occurred_at)
-}
-
-fn time(e: &Event) -> &str {
-    e.occurred_at.get(11..19).unwrap_or(&e.occurred_at)
-}
-
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
@@ -107,7 +99,7 @@ fn fenced(text: &str, lang: &str) -> String {
 }
 
 fn item(e: &Event, what: &str) -> String {
-    format!("- **{}** {} — {}\n", time(e), e.actor, what)
+    format!("- **{}** {} — {}\n", e.time_of_day(), e.actor, what)
 }
 
 /// Markdown ready to paste into a postmortem: the timeline, then the reads run, the writes
@@ -115,8 +107,8 @@ fn item(e: &Event, what: &str) -> String {
 pub fn markdown(incident: &str, reading: &Reading, plan: Option<&PlanInfo>) -> String {
     let events = &reading.events;
     let mut out = format!("# Incident {incident}: timeline\n\n");
-    let day = events.first().map(date);
-    match (day, events.last().map(date)) {
+    let day = events.first().map(Event::date);
+    match (day, events.last().map(Event::date)) {
         (Some(a), Some(b)) if a != b => out.push_str(&format!("All times UTC, from {a} to {b}.")),
         (Some(a), _) => out.push_str(&format!("All times UTC, on {a}.")),
         _ => out.push_str("All times UTC. No event was recorded."),
@@ -130,11 +122,11 @@ pub fn markdown(incident: &str, reading: &Reading, plan: Option<&PlanInfo>) -> S
         out.push_str("| Time | Actor | What happened |\n|---|---|---|\n");
         let mut current = day;
         for e in events {
-            if Some(date(e)) != current {
-                current = Some(date(e));
-                out.push_str(&format!("| **{}** | | |\n", date(e)));
+            if Some(e.date()) != current {
+                current = Some(e.date());
+                out.push_str(&format!("| **{}** | | |\n", e.date()));
             }
-            out.push_str(&format!("| {} | {} | {} |\n", time(e), cell(&e.actor), cell(&e.summary)));
+            out.push_str(&format!("| {} | {} | {} |\n", e.time_of_day(), cell(&e.actor), cell(&e.summary)));
         }
         out.push('\n');
     }

@@ -158,6 +158,18 @@ pub struct Event {
     pub hash: String,
 }
 
+impl Event {
+    /// `YYYY-MM-DD` of `occurred_at`.
+    pub fn date(&self) -> &str {
+        self.occurred_at.get(..10).unwrap_or(&self.occurred_at)
+    }
+
+    /// `HH:MM:SS` of `occurred_at`.
+    pub fn time_of_day(&self) -> &str {
+        self.occurred_at.get(11..19).unwrap_or(&self.occurred_at)
+    }
+}
+
 /// An incident's journal, and who writes to it.
 #[derive(Debug, Clone)]
 pub struct Journal {

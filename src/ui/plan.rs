@@ -2,7 +2,7 @@
 //! and rollback SQL; and the typed confirmation that marks the plan reviewed.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
@@ -61,33 +61,19 @@ pub fn detail_lines(state: &State, plan: &Plan, step: &Step) -> Vec<Line<'static
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(plan) = &state.plan else { return };
     let t = &state.setup.theme;
-    // The status line stays visible: it answers every key here.
-    let r = Rect { height: area.height.saturating_sub(1), ..area };
-    frame.render_widget(Clear, r);
     let title =
         format!(" Plan · incident {} · {} · {} ", plan.incident, status(plan), plural(plan.steps.len(), "step"));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(Style::default().fg(t.focus))
-        .title(Span::styled(title, Style::default().fg(t.focus).add_modifier(Modifier::BOLD)))
-        .title_bottom(Span::styled(
-            " ←→ step · ↑↓ scroll · 1-5 tick · m mark reviewed · Esc close ",
-            Style::default().fg(t.dim),
-        ));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let keys = " ←→ step · ↑↓ scroll · 1-5 tick · m mark reviewed · Esc close ";
+    let inner = super::popup::sheet(frame, area, t, &title, keys);
     let selected = state.plan_view.step.min(plan.steps.len().saturating_sub(1));
-    let list_h = (plan.steps.len() as u16).clamp(1, (inner.height / 3).max(1));
-    let [list, rule, details] =
-        Layout::vertical([Constraint::Length(list_h), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let first = selected.saturating_sub(list_h as usize - 1);
+    let (list, details, first) =
+        super::popup::list_and_details(frame, inner, t, plan.steps.len(), selected, inner.height / 3);
     let rows: Vec<Line> = plan
         .steps
         .iter()
         .enumerate()
         .skip(first)
-        .take(list_h as usize)
+        .take(list.height as usize)
         .map(|(i, s)| {
             let (flag, loud) = s.way_back();
             let rows = s.evidence.as_ref().and_then(|e| e.rows).map(|r| format!("{} · ", plural(r as usize, "row")));
@@ -103,10 +89,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         })
         .collect();
     frame.render_widget(Paragraph::new(rows), list);
-    frame.render_widget(
-        Paragraph::new(Span::styled("─".repeat(rule.width as usize), Style::default().fg(t.border))),
-        rule,
-    );
     if let Some(step) = plan.steps.get(selected) {
         let para = Paragraph::new(detail_lines(state, plan, step))
             .wrap(Wrap { trim: false })

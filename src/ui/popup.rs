@@ -7,11 +7,48 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use crate::app::{Popup, State};
+use crate::config::Theme;
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(v);
     h
+}
+
+/// A sheet over the panes (the status line stays visible below it: it answers every key
+/// here), framed, with a title and key hints; returns its inside.
+pub(super) fn sheet(frame: &mut Frame, area: Rect, t: &Theme, title: &str, keys: &str) -> Rect {
+    let r = Rect { height: area.height.saturating_sub(1), ..area };
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(Style::default().fg(t.focus))
+        .title(Span::styled(title.to_string(), Style::default().fg(t.focus).add_modifier(Modifier::BOLD)))
+        .title_bottom(Span::styled(keys.to_string(), Style::default().fg(t.dim)));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    inner
+}
+
+/// A sheet's inside split into a list of `count` rows (at most `max` high), a rule, and
+/// the details below; with the first row to draw so that `selected` stays in view.
+pub(super) fn list_and_details(
+    frame: &mut Frame,
+    inner: Rect,
+    t: &Theme,
+    count: usize,
+    selected: usize,
+    max: u16,
+) -> (Rect, Rect, usize) {
+    let list_h = (count as u16).clamp(1, max.max(1));
+    let [list, rule, details] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(Span::styled("─".repeat(rule.width as usize), Style::default().fg(t.border))),
+        rule,
+    );
+    (list, details, selected.saturating_sub(list_h as usize - 1))
 }
 
 /// Every binding, for the help popup: (keys, what it does), grouped by where it applies.

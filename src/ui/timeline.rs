@@ -2,7 +2,7 @@
 //! and the one-line note box (Ctrl-N).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
@@ -23,10 +23,6 @@ fn kind_colour(kind: &str, t: &Theme) -> Color {
         "note" => t.focus,
         _ => t.dim,
     }
-}
-
-fn time(e: &Event) -> &str {
-    e.occurred_at.get(11..19).unwrap_or(&e.occurred_at)
 }
 
 /// The selected event: when, who, what, then each detail (long values cut).
@@ -75,41 +71,27 @@ fn detail_lines(e: &Event, t: &Theme) -> Vec<Line<'static>> {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let t = &state.setup.theme;
     let events = &state.timeline;
-    // The status line stays visible: it answers every key here.
-    let r = Rect { height: area.height.saturating_sub(1), ..area };
-    frame.render_widget(Clear, r);
     let incident = state.setup.incident.as_deref().unwrap_or("-");
     let title = format!(" Timeline · incident {incident} · {} · all times UTC ", plural(events.len(), "event"));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(Style::default().fg(t.focus))
-        .title(Span::styled(title, Style::default().fg(t.focus).add_modifier(Modifier::BOLD)))
-        .title_bottom(Span::styled(
-            " ↑↓ select · e export timeline.md + .json · Ctrl-N note · Esc close ",
-            Style::default().fg(t.dim),
-        ));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let keys = " ↑↓ select · e export timeline.md + .json · Ctrl-N note · Esc close ";
+    let inner = super::popup::sheet(frame, area, t, &title, keys);
     if events.is_empty() {
         frame.render_widget(Paragraph::new(Span::styled("No event yet.", Style::default().fg(t.dim))), inner);
         return;
     }
     let selected = state.timeline_selected.min(events.len() - 1);
-    let list_h = (events.len() as u16).clamp(1, (inner.height * 3 / 5).max(1));
-    let [list, rule, details] =
-        Layout::vertical([Constraint::Length(list_h), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let first = selected.saturating_sub(list_h as usize - 1);
+    let (list, details, first) =
+        super::popup::list_and_details(frame, inner, t, events.len(), selected, inner.height * 3 / 5);
     let rows: Vec<Line> = events
         .iter()
         .enumerate()
         .skip(first)
-        .take(list_h as usize)
+        .take(list.height as usize)
         .map(|(i, e)| {
             let base = if i == selected { Style::default().bg(t.selection) } else { Style::default() };
             Line::from(vec![
                 Span::styled(if i == selected { "▶ " } else { "  " }, base.fg(t.focus)),
-                Span::styled(format!("{} ", time(e)), base.fg(t.dim)),
+                Span::styled(format!("{} ", e.time_of_day()), base.fg(t.dim)),
                 Span::styled(format!("{:<10} ", super::fit(&e.actor, 10)), base.fg(t.text)),
                 Span::styled(format!("{:<14} ", e.kind), base.fg(kind_colour(&e.kind, t))),
                 Span::styled(e.summary.clone(), base.fg(t.text)),
@@ -117,10 +99,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         })
         .collect();
     frame.render_widget(Paragraph::new(rows), list);
-    frame.render_widget(
-        Paragraph::new(Span::styled("─".repeat(rule.width as usize), Style::default().fg(t.border))),
-        rule,
-    );
     let para = Paragraph::new(detail_lines(&events[selected], t)).wrap(Wrap { trim: false });
     frame.render_widget(para, details);
 }

@@ -25,7 +25,6 @@ pub fn setup() -> Setup {
         incident_dir: Some("/nonexistent/warroom/INC-42".into()),
         plan: None,
         journal_dir: Some("/nonexistent/warroom/INC-42".into()),
-        timeline: vec![],
     }
 }
 
