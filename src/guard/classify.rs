@@ -4,8 +4,9 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    ArrayElemTypeDef, BinaryOperator, CopySource, CopyTarget, DataType, Expr, FromTable, Ident, LockType, ObjectName,
-    ObjectNamePart, Query, Select, SetExpr, Statement as Ast, TableFactor, UnaryOperator, Value, Visit, Visitor,
+    AccessExpr, ArrayElemTypeDef, BinaryOperator, CopySource, CopyTarget, DataType, Expr, FromTable, Ident, LockType,
+    ObjectName, ObjectNamePart, Query, Select, SelectItem, SetExpr, Statement as Ast, TableFactor, UnaryOperator,
+    Value, Visit, Visitor,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -32,16 +33,15 @@ impl Verdict {
 /// sqlparser's own guard against deep recursion while parsing.
 const PARSE_RECURSION_LIMIT: usize = 128;
 
+/// The proof, through sqlparser's AST: the only way a statement becomes READ.
 pub fn classify(n: &Normalized) -> Verdict {
-    // The lexical proof implies no findings; anything it cannot prove goes to the parser.
-    if n.lexically_read {
-        return Verdict { class: Class::Read, kind: Kind::Select, destructive: false, reasons: vec![] };
-    }
-    classify_parsed(n)
+    let mut v = classify_parsed(n);
+    let mut seen = HashSet::new();
+    v.reasons.retain(|r| seen.insert(r.clone()));
+    v
 }
 
-/// The full proof, through sqlparser's AST.
-pub fn classify_parsed(n: &Normalized) -> Verdict {
+fn classify_parsed(n: &Normalized) -> Verdict {
     let words: Vec<&str> = n.words.iter().map(String::as_str).collect();
     let first = n.first_word.as_deref().unwrap_or("");
     let (kw_kind, kw_reason, kw_destructive) = keyword_info(first, &words, n.top_level_where);
@@ -86,6 +86,12 @@ pub fn classify_parsed(n: &Normalized) -> Verdict {
         let reason = format!("{first} is not a statement warroom can prove read-only");
         return Verdict::write(kw_kind, vec![reason], kw_destructive);
     }
+    // PostgreSQL reads `SELECT INTO t FROM …` as CREATE TABLE t AS …, where sqlparser sees a
+    // column named INTO: an unquoted INTO never belongs to a read.
+    if verdict.class == Class::Read && stray_into(&words) {
+        let reason = "has INTO: PostgreSQL's SELECT … INTO creates a table from the query".to_string();
+        return Verdict::write(verdict.kind, vec![reason], false);
+    }
     let kind = if verdict.kind == Kind::Other { kw_kind } else { verdict.kind };
     if verdict.class == Class::Write && verdict.reasons.is_empty() {
         let reasons =
@@ -94,6 +100,18 @@ pub fn classify_parsed(n: &Normalized) -> Verdict {
     }
     let verdict = Verdict { kind, ..verdict };
     Verdict { destructive: verdict.destructive || kw_destructive, ..verdict }
+}
+
+/// An unquoted INTO other than the one of an INSERT INTO or MERGE INTO that the statement is
+/// (or explains).
+fn stray_into(words: &[&str]) -> bool {
+    let head = words
+        .iter()
+        .position(|w| matches!(*w, "SELECT" | "WITH" | "VALUES" | "TABLE" | "INSERT" | "MERGE" | "UPDATE" | "DELETE"));
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| *w == "INTO" && !(head.is_some_and(|h| h + 1 == i && matches!(words[h], "INSERT" | "MERGE"))))
 }
 
 fn classify_ast(stmt: &Ast) -> Verdict {
@@ -389,6 +407,13 @@ impl Visitor for Walk {
         if s.top.is_some() || s.prewhere.is_some() || !s.lateral_views.is_empty() || !s.connect_by.is_empty() {
             self.structural.push("uses a clause PostgreSQL does not have".into());
         }
+        for item in &s.projection {
+            if let SelectItem::ExprWithAlias { expr, alias } = item
+                && alias.quote_style == Some('\'')
+            {
+                self.check_typed_literal(expr, &alias.value);
+            }
+        }
         ControlFlow::Continue(())
     }
 
@@ -399,13 +424,39 @@ impl Visitor for Walk {
             Expr::TypedString(ts) => self.check_type(&ts.data_type),
             Expr::BinaryOp { op, .. } => self.check_binary(op),
             Expr::UnaryOp { op, .. } => self.check_unary(op),
-            Expr::Lambda(_) | Expr::Prior(_) => self.effects.push("uses an expression PostgreSQL does not have".into()),
+            // `a.b.c`: every name after a dot may be a function PostgreSQL calls on what precedes it.
+            Expr::CompoundIdentifier(parts) => parts.iter().skip(1).for_each(|p| self.check_field_call(p)),
+            Expr::CompoundFieldAccess { access_chain, .. } => {
+                for access in access_chain {
+                    match access {
+                        AccessExpr::Dot(Expr::Identifier(id)) => self.check_field_call(id),
+                        AccessExpr::Dot(Expr::CompoundIdentifier(ids)) => {
+                            ids.iter().for_each(|id| self.check_field_call(id))
+                        }
+                        AccessExpr::Dot(_) | AccessExpr::Subscript(_) => {}
+                    }
+                }
+            }
+            Expr::Lambda(_) | Expr::Prior(_) | Expr::Convert { .. } => {
+                self.effects.push("uses an expression PostgreSQL does not have".into())
+            }
             _ => {}
         }
         ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { alias: Some(alias), .. }
+        | TableFactor::Derived { alias: Some(alias), .. }
+        | TableFactor::Function { alias: Some(alias), .. }
+        | TableFactor::UNNEST { alias: Some(alias), .. } = tf
+        {
+            if alias.name.quote_style == Some('\'') {
+                self.structural.push(format!("has the string '{}' where PostgreSQL expects a name", alias.name.value));
+            }
+            // A column definition list (`AS t(a mytype)`) converts to its types.
+            alias.columns.iter().filter_map(|c| c.data_type.as_ref()).for_each(|dt| self.check_type(dt));
+        }
         match tf {
             TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
                 self.check_function(name)
@@ -453,20 +504,44 @@ impl Walk {
     }
 
     fn check_type(&mut self, dt: &DataType) {
-        match dt {
-            DataType::Custom(name, _) => match builtin_name(name) {
-                Ok(t) if lists::is_builtin_type(&t) => {}
-                _ => self
-                    .effects
-                    .push(format!("casts to {name}, which is not a built-in type and may run a user-defined function")),
-            },
-            DataType::Array(
-                ArrayElemTypeDef::AngleBracket(inner)
-                | ArrayElemTypeDef::SquareBracket(inner, _)
-                | ArrayElemTypeDef::Parenthesis(inner)
-                | ArrayElemTypeDef::Qualified(inner, _),
-            ) => self.check_type(inner),
-            _ => {}
+        if !pg_type_name(dt).is_some_and(|t| lists::is_builtin_type(&t)) {
+            self.effects
+                .push(format!("casts to {dt}, which is not a built-in type and may run a user-defined function"));
+        }
+    }
+
+    /// sqlparser reads `mytype 'x'` in a select list as a column with a string alias;
+    /// PostgreSQL reads a literal of type `mytype`.
+    fn check_typed_literal(&mut self, expr: &Expr, literal: &str) {
+        let name = match expr {
+            Expr::Identifier(id) => ObjectName::from(vec![id.clone()]),
+            Expr::CompoundIdentifier(ids) => ObjectName::from(ids.clone()),
+            other => {
+                let reason = format!(
+                    "has the string '{}' after {}, which PostgreSQL does not read as an alias",
+                    clip(literal),
+                    clip(&other.to_string())
+                );
+                return self.structural.push(reason);
+            }
+        };
+        if !builtin_name(&name).is_ok_and(|t| lists::is_builtin_type(&t)) {
+            self.effects.push(format!(
+                "PostgreSQL reads {name} '{}' as a literal of type {name}, which is not a built-in type and may run a user-defined function",
+                clip(literal)
+            ));
+        }
+    }
+
+    /// `x.name` and `(expr).name` are a call of `name(x)` when `x` has no column `name`.
+    fn check_field_call(&mut self, field: &Ident) {
+        let name = fold(field);
+        if lists::is_field_callable(&name) && !lists::is_allowed_function(&name) {
+            let (why, destructive) = lists::function_reason(&name);
+            self.destructive |= destructive;
+            self.effects.push(format!(
+                "{why}: it is written .{name}, without parentheses, and PostgreSQL calls {name}(x) for x.{name} when x has no column of that name"
+            ));
         }
     }
 
@@ -488,6 +563,56 @@ impl Walk {
         let symbol = op.to_string();
         if !lists::is_builtin_operator(symbol.trim()) {
             self.effects.push(lists::operator_reason(&op.to_string()));
+        }
+    }
+}
+
+/// The name PostgreSQL resolves a type to, or None when sqlparser reports a type PostgreSQL
+/// does not have built in. SQL's own spellings (`integer`, `double precision`, …) are grammar
+/// keywords that always mean the pg_catalog type; any other name is looked up like a user's.
+fn pg_type_name(dt: &DataType) -> Option<String> {
+    match dt {
+        DataType::Custom(name, _) => builtin_name(name).ok(),
+        DataType::Array(
+            ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::Parenthesis(inner)
+            | ArrayElemTypeDef::Qualified(inner, _),
+        ) => pg_type_name(inner),
+        DataType::Array(ArrayElemTypeDef::None) => None,
+        other => {
+            // The printed type without its modifiers: `TIMESTAMP(3) WITH TIME ZONE` → `timestamp with time zone`.
+            let printed = other.to_string().to_ascii_lowercase();
+            let mut plain = String::new();
+            let mut depth = 0usize;
+            for c in printed.chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ if depth == 0 => plain.push(c),
+                    _ => {}
+                }
+            }
+            let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+            let name = match plain.as_str() {
+                "int" | "integer" => "int4",
+                "smallint" => "int2",
+                "bigint" => "int8",
+                "real" => "float4",
+                "float" | "double precision" => "float8",
+                "decimal" | "dec" => "numeric",
+                "boolean" => "bool",
+                "character varying" | "char varying" => "varchar",
+                "character" | "char" | "nchar" | "national character" | "national char" => "bpchar",
+                "bit varying" => "varbit",
+                "timestamp without time zone" => "timestamp",
+                "timestamp with time zone" => "timestamptz",
+                "time without time zone" => "time",
+                "time with time zone" => "timetz",
+                p if p.starts_with("interval") => "interval",
+                p => p,
+            };
+            Some(name.to_string())
         }
     }
 }
@@ -535,7 +660,11 @@ fn eval(e: &Expr) -> Option<bool> {
             }
         }
         Expr::Between { expr, negated: false, low, high } if same(expr, low) && same(expr, high) => Some(true),
-        Expr::InList { expr, list, negated: false } if list.iter().any(|x| same(expr, x)) => Some(true),
+        Expr::InList { expr, list, negated: false } => {
+            // Printed once, and only while small: nobody writes a tautology that long.
+            let left = expr.to_string();
+            (left.len() <= MAX_PRINTED && list.iter().any(|x| x.to_string() == left)).then_some(true)
+        }
         Expr::Exists { subquery, negated } => {
             let trivially = matches!(subquery.body.as_ref(), SetExpr::Select(s) if s.from.is_empty() && s.selection.is_none() && s.having.is_none());
             if trivially { Some(!negated) } else { None }
@@ -553,8 +682,12 @@ fn is_null_literal(e: &Expr) -> Option<bool> {
     }
 }
 
+/// Above this many bytes, an expression is not printed to be compared with another.
+const MAX_PRINTED: usize = 64 * 1024;
+
 fn same(a: &Expr, b: &Expr) -> bool {
-    a.to_string() == b.to_string()
+    let a = a.to_string();
+    a.len() <= MAX_PRINTED && a == b.to_string()
 }
 
 fn number(e: &Expr) -> Option<f64> {
@@ -584,6 +717,9 @@ fn string(e: &Expr) -> Option<&str> {
 fn compare(l: &Expr, op: &BinaryOperator, r: &Expr) -> Option<bool> {
     use BinaryOperator as B;
     use std::cmp::Ordering;
+    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+        return None;
+    }
     let ord = if let (Some(a), Some(b)) = (number(l), number(r)) {
         a.partial_cmp(&b)?
     } else if let (Some(a), Some(b)) = (string(l), string(r)) {

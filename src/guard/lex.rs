@@ -177,27 +177,92 @@ fn lex_block_comment(b: &[u8], i: &mut usize) -> TokKind {
     TokKind::Unterminated
 }
 
-/// A quoted run starting at `b[*i] == quote`. `backslash` = E'' semantics.
+/// A quoted run starting at `b[*i] == quote`. `backslash` = E'' semantics. A string
+/// constant (not an identifier) goes on in the same mode across a continuation, as
+/// scan.l's `{quotecontinue}` does: `'a'` newline `'b'` is one constant, `'ab'`.
 fn lex_quoted(b: &[u8], i: &mut usize, quote: u8, backslash: bool) -> TokKind {
-    *i += 1;
-    while *i < b.len() {
-        let c = b[*i];
+    loop {
+        match closing_quote(b, *i, quote, backslash) {
+            Some(close) => {
+                *i = close + 1;
+                match continuation(b, *i) {
+                    Some(next) if quote == b'\'' => *i = next,
+                    _ => return TokKind::Str,
+                }
+            }
+            None => {
+                *i = b.len();
+                return TokKind::Unterminated;
+            }
+        }
+    }
+}
+
+/// The index of the quote that closes the piece opened at `b[open]`.
+fn closing_quote(b: &[u8], open: usize, quote: u8, backslash: bool) -> Option<usize> {
+    let mut i = open + 1;
+    while i < b.len() {
+        let c = b[i];
         if backslash && c == b'\\' {
-            *i += 2;
+            i += 2;
             continue;
         }
         if c == quote {
-            if b.get(*i + 1) == Some(&quote) {
-                *i += 2;
+            if b.get(i + 1) == Some(&quote) {
+                i += 2;
                 continue;
             }
-            *i += 1;
-            return TokKind::Str;
+            return Some(i);
         }
-        *i += 1;
+        i += 1;
     }
-    *i = b.len();
-    TokKind::Unterminated
+    None
+}
+
+/// scan.l's `{whitespace_with_newline}{quote}` after a closing quote at `b[from - 1]`:
+/// spaces and `--` comments that hold at least one newline, then a quote. Returns where
+/// that quote is. A `/* */` comment between the pieces ends the constant.
+fn continuation(b: &[u8], from: usize) -> Option<usize> {
+    let mut j = from;
+    let mut newline = false;
+    loop {
+        match *b.get(j)? {
+            b' ' | b'\t' | 0x0b | 0x0c => j += 1,
+            b'\n' | b'\r' => {
+                newline = true;
+                j += 1;
+            }
+            b'-' if b.get(j + 1) == Some(&b'-') => {
+                while j < b.len() && b[j] != b'\n' && b[j] != b'\r' {
+                    j += 1;
+                }
+            }
+            b'\'' if newline => return Some(j),
+            _ => return None,
+        }
+    }
+}
+
+/// The pieces of a string constant token (see [`lex_quoted`]), each without its quotes,
+/// in order. `backslash`: whether a plain `'…'` takes backslash escapes (the reading).
+pub fn string_pieces(text: &str, standard_strings: bool) -> Vec<&str> {
+    let b = text.as_bytes();
+    let Some(mut open) = text.find('\'') else { return vec![] };
+    let backslash = match b[0] | 0x20 {
+        b'e' => true,
+        b'u' => false,
+        b'\'' | b'b' | b'x' | b'n' => !standard_strings,
+        _ => return vec![],
+    };
+    let mut out = Vec::new();
+    while let Some(close) = closing_quote(b, open, b'\'', backslash) {
+        out.push(&text[open + 1..close]);
+        match continuation(b, close + 1) {
+            Some(next) => open = next,
+            None => break,
+        }
+    }
+    out
 }
 
 fn lex_dollar(b: &[u8], i: &mut usize) -> TokKind {

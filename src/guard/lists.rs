@@ -8,6 +8,7 @@ fn load(text: &'static str) -> HashSet<&'static str> {
 }
 
 static FUNCTIONS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("functions.txt")));
+static FIELD_CALLS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("field_calls.txt")));
 static TYPES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("types.txt")));
 static OPERATORS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     let mut ops = load(include_str!("operators.txt"));
@@ -19,6 +20,11 @@ static OPERATORS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// Is `name` (already case-folded as PostgreSQL would) a side-effect-free built-in function?
 pub fn is_allowed_function(name: &str) -> bool {
     FUNCTIONS.contains(name)
+}
+
+/// Is `name` a function that PostgreSQL may call as `x.name` (allowed or not)?
+pub fn is_field_callable(name: &str) -> bool {
+    FIELD_CALLS.contains(name)
 }
 
 pub fn is_builtin_type(name: &str) -> bool {
@@ -120,6 +126,10 @@ mod tests {
         ] {
             assert!(!is_allowed_function(f), "{f} must not be allowed");
         }
+        for f in ["pg_terminate_backend", "dblink_exec", "dblink_connect", "lo_creat", "pg_advisory_lock", "lower"] {
+            assert!(is_field_callable(f), "{f} can be called as x.{f}");
+        }
+        assert!(!is_field_callable("system") && !is_field_callable("email"));
         assert!(is_builtin_type("regclass") && is_builtin_type("int4") && !is_builtin_type("mytype"));
         assert!(is_builtin_operator("->>") && is_builtin_operator("AND") && !is_builtin_operator("+++"));
     }

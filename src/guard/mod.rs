@@ -235,25 +235,10 @@ fn review_inline(text: &str) -> Review {
             fence::RegionKind::Sql => {
                 let sql = &text[region.start..region.end];
                 let toks = lex::tokenize(sql);
+                let chunks: Vec<lex::Chunk> = lex::split(sql, &toks).into_iter().filter(|c| c.has_code).collect();
+                let verdicts = classify_chunks(sql, &toks, &chunks, true);
                 let first_new = statements.len();
-                for chunk in lex::split(sql, &toks) {
-                    if !chunk.has_code {
-                        continue;
-                    }
-                    let toks = &toks[chunk.first..chunk.last];
-                    let verdict = if toks.len() == 1 && toks[0].kind == lex::TokKind::Meta {
-                        let cmd = toks[0].text(sql).split_whitespace().next().unwrap_or("\\");
-                        classify::Verdict {
-                            class: Class::Write,
-                            kind: Kind::PsqlMeta,
-                            destructive: false,
-                            reasons: vec![format!(
-                                "{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything"
-                            )],
-                        }
-                    } else {
-                        classify::classify(&normalize::normalize(sql, toks))
-                    };
+                for (chunk, verdict) in chunks.iter().zip(verdicts) {
                     let (start, end) = (region.start + chunk.start, region.start + chunk.end);
                     statements.push(Statement {
                         index: statements.len() + 1,
@@ -278,11 +263,81 @@ fn review_inline(text: &str) -> Review {
     Review { statements, ignored }
 }
 
+/// One verdict per chunk, in order. A large input is analysed on every core, each
+/// worker on its own large stack; a small one (a typical paste) right here.
+fn classify_chunks(sql: &str, toks: &[lex::Token], chunks: &[lex::Chunk], standard: bool) -> Vec<classify::Verdict> {
+    let one = |c: &lex::Chunk| classify_chunk(sql, &toks[c.first..c.last], standard);
+    let bytes: usize = chunks.iter().map(|c| c.end - c.start).sum();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
+    if workers < 2 || bytes < PARALLEL_BYTES {
+        return chunks.iter().map(one).collect();
+    }
+    // Contiguous runs of about equal size, so the verdicts come back in order.
+    let share = bytes.div_ceil(workers);
+    let mut runs: Vec<&[lex::Chunk]> = Vec::new();
+    let (mut from, mut acc) = (0, 0);
+    for (i, c) in chunks.iter().enumerate() {
+        acc += c.end - c.start;
+        if acc >= share || i + 1 == chunks.len() {
+            runs.push(&chunks[from..=i]);
+            (from, acc) = (i + 1, 0);
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|run| {
+                std::thread::Builder::new()
+                    .name("warroom-guard".into())
+                    .stack_size(ANALYSIS_STACK)
+                    .spawn_scoped(scope, || run.iter().map(one).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(chunks.len());
+        for (run, handle) in runs.iter().zip(handles) {
+            match handle.map(|h| h.join()) {
+                Ok(Ok(verdicts)) => out.extend(verdicts),
+                // A worker that could not start or panicked: its statements fail closed.
+                _ => out.extend(run.iter().map(|_| unanalysed())),
+            }
+        }
+        out
+    })
+}
+
+/// Below this, analysing on one thread is quicker than starting others.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
+fn unanalysed() -> classify::Verdict {
+    classify::Verdict {
+        class: Class::Write,
+        kind: Kind::Unparsed,
+        destructive: false,
+        reasons: vec!["the guard could not analyse this statement, so it cannot be proven read-only".into()],
+    }
+}
+
+fn classify_chunk(sql: &str, toks: &[lex::Token], standard: bool) -> classify::Verdict {
+    if toks.len() == 1 && toks[0].kind == lex::TokKind::Meta {
+        let cmd = toks[0].text(sql).split_whitespace().next().unwrap_or("\\");
+        return classify::Verdict {
+            class: Class::Write,
+            kind: Kind::PsqlMeta,
+            destructive: false,
+            reasons: vec![format!(
+                "{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything"
+            )],
+        };
+    }
+    classify::classify(&normalize::normalize(sql, toks, standard))
+}
+
 /// A server (or psql) with `standard_conforming_strings = off` reads a backslash in a
 /// plain string as an escape, which moves where strings and statements end. When the
 /// text contains such a backslash, read it that way too: any write found there makes
-/// the statements it overlaps writes. Readings that end in an unterminated string are
-/// rejected by the server, so they cannot run.
+/// the statements it overlaps writes. Where the two readings have the same tokens they
+/// say the same; a reading that ends in an unterminated string (the server rejects it)
+/// is compared as far as it goes.
 fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], statements: &mut [Statement]) {
     let has_backslash = toks.iter().any(|t| {
         t.kind == lex::TokKind::Str && !t.text(sql).starts_with(['e', 'E', '$', 'u', 'U']) && t.text(sql).contains('\\')
@@ -291,21 +346,47 @@ fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], sta
         return;
     }
     let alt = lex::tokenize_with(sql, false);
+    let mut differ = Vec::new();
     for chunk in lex::split(sql, &alt) {
-        let toks = &alt[chunk.first..chunk.last];
-        if !chunk.has_code || toks.iter().any(|t| t.kind == lex::TokKind::Unterminated) {
+        let atoks = &alt[chunk.first..chunk.last];
+        if !chunk.has_code || same_tokens(toks, atoks) {
             continue;
         }
-        let verdict = classify::classify(&normalize::normalize(sql, toks));
-        if verdict.class == Class::Read {
-            continue;
+        match atoks.iter().position(|t| t.kind == lex::TokKind::Unterminated) {
+            Some(u) if same_tokens(toks, &atoks[..u]) => {}
+            Some(u) => {
+                let end = atoks[u].start;
+                let why = "that reading ends in an unterminated string, and what comes before it differs, so it cannot be proven read-only";
+                mark_written(statements, offset + chunk.start, offset + end.max(chunk.start + 1), why);
+            }
+            None => differ.push(chunk),
         }
-        let (start, end) = (offset + chunk.start, offset + chunk.end);
-        for s in statements.iter_mut().filter(|s| s.span.start < end && start < s.span.end) {
-            s.class = Class::Write;
-            let why = verdict.reasons.first().cloned().unwrap_or_default();
-            s.reasons.push(format!("with standard_conforming_strings off, a backslash in a string changes how this reads, and then it {why}"));
+    }
+    let verdicts = classify_chunks(sql, &alt, &differ, false);
+    for (chunk, verdict) in differ.iter().zip(verdicts) {
+        if verdict.class == Class::Write {
+            let why = format!("then it {}", verdict.reasons.first().map_or("", String::as_str));
+            mark_written(statements, offset + chunk.start, offset + chunk.end, &why);
         }
+    }
+}
+
+/// Do `alt` tokens stand, one for one, at the same places in `toks`?
+fn same_tokens(toks: &[lex::Token], alt: &[lex::Token]) -> bool {
+    let Some(first) = alt.first() else { return true };
+    let at = toks.partition_point(|t| t.start < first.start);
+    toks.get(at..at + alt.len()).is_some_and(|mine| mine == alt)
+}
+
+/// The statements that overlap `[start, end)` (found by binary search: they are in order)
+/// become writes.
+fn mark_written(statements: &mut [Statement], start: usize, end: usize, why: &str) {
+    let from = statements.partition_point(|s| s.span.end <= start);
+    for s in statements[from..].iter_mut().take_while(|s| s.span.start < end) {
+        s.class = Class::Write;
+        s.reasons.push(format!(
+            "with standard_conforming_strings off, a backslash in a string changes how this reads, and {why}"
+        ));
     }
 }
 
@@ -334,20 +415,6 @@ impl Lines {
         let last = if end > start { end - 1 } else { start };
         Span { start, end, start_line: self.line_of(start), end_line: self.line_of(last) }
     }
-}
-
-/// Both proofs for each statement of `sql`: (the lexical fast path said read, the parser's verdict).
-#[cfg(test)]
-fn both_proofs(sql: &str) -> Vec<(bool, classify::Verdict)> {
-    let toks = lex::tokenize(sql);
-    lex::split(sql, &toks)
-        .into_iter()
-        .filter(|c| c.has_code)
-        .map(|c| {
-            let n = normalize::normalize(sql, &toks[c.first..c.last]);
-            (n.lexically_read, classify::classify_parsed(&n))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! parser only ever sees text rebuilt from our tokens: comments gone, every string a plain
 //! `'...'` without quotes or backslashes inside, every quoted identifier decoded.
 
-use super::lex::{TokKind, Token};
+use super::lex::{self, TokKind, Token};
 use super::lists;
 
 /// Above these, a statement is a WRITE: too big to analyse safely.
@@ -25,141 +25,10 @@ pub struct Normalized {
     pub words: Vec<String>,
     /// Has a `WHERE` at parenthesis depth 0 (for statements that do not parse).
     pub top_level_where: bool,
-    /// Proven read from the tokens alone (see [`FastPath`]); else the parser decides.
-    pub lexically_read: bool,
 }
 
-/// A second, independent proof of a plain `SELECT`, from PostgreSQL's tokens alone: it
-/// spares the (slow) parser for the common case. It only ever says "read" when every way
-/// a SELECT can run code or lock is absent: no `INTO`, no `FOR`, no `WITH`, every call an
-/// unqualified allow-listed built-in, every cast and typed literal a built-in type.
-#[derive(Default)]
-struct FastPath<'a> {
-    ok: bool,
-    prev: Option<(TokKind, &'a str)>,
-    prev2: Option<(TokKind, &'a str)>,
-    expect_type: bool,
-    after_type: bool,
-}
-
-/// Reserved words that PostgreSQL never reads as a function or type name.
-const RESERVED_BEFORE_PAREN: &[&str] = &[
-    "IN",
-    "EXISTS",
-    "ANY",
-    "SOME",
-    "ALL",
-    "ARRAY",
-    "AND",
-    "OR",
-    "NOT",
-    "WHERE",
-    "SELECT",
-    "FROM",
-    "ON",
-    "USING",
-    "THEN",
-    "ELSE",
-    "WHEN",
-    "CASE",
-    "HAVING",
-    "DISTINCT",
-    "LATERAL",
-    "UNION",
-    "INTERSECT",
-    "EXCEPT",
-    "LIMIT",
-    "OFFSET",
-    "GROUP",
-];
-const RESERVED_BEFORE_STRING: &[&str] = &[
-    "AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "CASE", "IN", "SELECT", "WHERE", "HAVING", "LIMIT", "OFFSET",
-    "DISTINCT", "ON",
-];
-const NOT_FAST: &[&str] = &[
-    "INTO",
-    "FOR",
-    "WITH",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "MERGE",
-    "COPY",
-    "TABLE",
-    "EXPLAIN",
-    "ANALYZE",
-    "ANALYSE",
-    "LOCK",
-    "SHARE",
-    "NOWAIT",
-    "SKIP",
-    "OPERATOR",
-    "UESCAPE",
-    "COLLATE",
-    "CAST",
-    "TABLESAMPLE",
-    "ROWS",
-    "RETURNING",
-    "DO",
-];
-
-impl<'a> FastPath<'a> {
-    fn see(&mut self, kind: TokKind, text: &'a str) {
-        if !self.ok {
-            return;
-        }
-        let upper = || text.to_ascii_uppercase();
-        if self.prev.is_none() && !(kind == TokKind::Word && upper() == "SELECT") {
-            self.ok = false;
-            return;
-        }
-        if self.expect_type {
-            self.expect_type = false;
-            if kind != TokKind::Word || !lists::is_builtin_type(&text.to_ascii_lowercase()) {
-                self.ok = false;
-                return;
-            }
-            self.after_type = true;
-        } else if self.after_type {
-            self.after_type = false;
-            if text == "." {
-                self.ok = false;
-                return;
-            }
-        }
-        let prev_word = match &self.prev {
-            Some((TokKind::Word, w)) => Some(w.to_ascii_uppercase()),
-            _ => None,
-        };
-        match kind {
-            TokKind::Word if NOT_FAST.contains(&upper().as_str()) => self.ok = false,
-            TokKind::Op if text == "::" => self.expect_type = true,
-            TokKind::Punct if text == "(" => {
-                if matches!(self.prev, Some((TokKind::QuotedIdent, _))) {
-                    self.ok = false;
-                } else if let Some(w) = prev_word
-                    && !RESERVED_BEFORE_PAREN.contains(&w.as_str())
-                {
-                    let qualified = matches!(self.prev2, Some((TokKind::Punct, ".")));
-                    self.ok = !qualified && lists::is_allowed_function(&w.to_ascii_lowercase());
-                }
-            }
-            TokKind::Str => {
-                if let Some(w) = prev_word
-                    && !RESERVED_BEFORE_STRING.contains(&w.as_str())
-                    && !lists::is_builtin_type(&w.to_ascii_lowercase())
-                {
-                    self.ok = false;
-                }
-            }
-            _ => {}
-        }
-        self.prev2 = self.prev.take();
-        self.prev = Some((kind, text));
-    }
-}
-
-pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
+/// `standard_strings`: the reading, as in [`super::lex::tokenize_with`].
+pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalized {
     let mut n = Normalized::default();
     let sig = toks.iter().filter(|t| t.is_significant()).count();
     if sig > MAX_TOKENS {
@@ -170,15 +39,11 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
     let mut max_depth = 0usize;
     let mut ops = 0usize;
     let mut prev: Option<&str> = None;
-    let mut fast = FastPath { ok: true, ..FastPath::default() };
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
         let text = t.text(src);
         i += 1;
-        if t.is_significant() {
-            fast.see(t.kind, text);
-        }
         match t.kind {
             TokKind::Space => n.sql.push_str(text),
             TokKind::Comment => {
@@ -218,7 +83,7 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                     n.findings.push("has UESCAPE after something that is not a U& literal".into());
                 }
                 i += consumed;
-                match decode(text, t.kind, escape) {
+                match decode(text, t.kind, escape, standard_strings) {
                     Some(content) if t.kind == TokKind::QuotedIdent => {
                         n.sql.push('"');
                         n.sql.push_str(&content.replace('"', "\"\""));
@@ -228,6 +93,8 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
                         n.sql.push('\'');
                         n.sql.extend(content.chars().filter(|c| *c != '\'' && *c != '\\'));
                         n.sql.push('\'');
+                        // A constant continued over lines keeps its line breaks, for the parser's positions.
+                        n.sql.extend(std::iter::repeat_n('\n', text.matches('\n').count()));
                     }
                     None => {
                         n.findings.push(format!("has a Unicode escape that PostgreSQL would reject: {}", clip(text)))
@@ -284,7 +151,6 @@ pub fn normalize(src: &str, toks: &[Token]) -> Normalized {
     if ops > MAX_OPERATORS {
         n.findings.push(format!("has {ops} operators, too many to analyse safely (limit {MAX_OPERATORS})"));
     }
-    n.lexically_read = fast.ok && fast.prev.is_some() && !fast.expect_type && n.findings.is_empty();
     n
 }
 
@@ -355,24 +221,21 @@ fn uescape(src: &str, rest: &[Token]) -> (char, usize) {
 }
 
 /// The content of a string or quoted identifier, as PostgreSQL would read it.
-fn decode(text: &str, kind: TokKind, escape: char) -> Option<String> {
+fn decode(text: &str, kind: TokKind, escape: char, standard_strings: bool) -> Option<String> {
     if escape == '\u{0}' {
         return None;
     }
-    let (unicode, body) =
-        if text.starts_with("U&") || text.starts_with("u&") { (true, &text[2..]) } else { (false, text) };
+    let unicode = text.starts_with("U&") || text.starts_with("u&");
+    let body = if unicode { &text[2..] } else { text };
     if let Some(rest) = body.strip_prefix('$') {
         let tag_end = rest.find('$')? + 2;
         return Some(body[tag_end..body.len() - tag_end].to_string());
     }
-    let body = match body.as_bytes()[0] {
-        b'\'' | b'"' => body,
-        _ => &body[1..], // E, B, X, N prefixes
+    let inner = if kind == TokKind::QuotedIdent {
+        body[1..body.len() - 1].replace("\"\"", "\"")
+    } else {
+        lex::string_pieces(text, standard_strings).iter().map(|p| p.replace("''", "'")).collect()
     };
-    let quote = if kind == TokKind::QuotedIdent { '"' } else { '\'' };
-    let inner = &body[1..body.len() - 1];
-    let doubled = format!("{quote}{quote}");
-    let inner = inner.replace(&doubled, &quote.to_string());
     if !unicode {
         return Some(inner);
     }
@@ -409,7 +272,7 @@ mod tests {
     use crate::guard::lex::tokenize;
 
     fn norm(src: &str) -> Normalized {
-        normalize(src, &tokenize(src))
+        normalize(src, &tokenize(src), true)
     }
 
     #[test]
