@@ -1,4 +1,6 @@
-//! Speed targets for the guard: a typical paste under 1 ms, a 1 MB paste under 100 ms.
+//! Speed targets for the guard: a typical paste under 1 ms, a 1 MB paste under 100 ms, and
+//! no shape slower than linear (the ones that once were: a backslash before many statements,
+//! a pg_dump --inserts file, a huge value IN a long list).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -58,6 +60,38 @@ fn bench_review(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    let mut group = c.benchmark_group("review slow shapes");
+    group.sample_size(10);
+    for (name, text) in slow_shapes() {
+        group.bench_function(format!("{name}, {} bytes", text.len()), |b| {
+            b.iter(|| warroom::guard::review(black_box(&text)))
+        });
+    }
+    group.finish();
+}
+
+/// Inputs that once made the guard quadratic, at sizes where that showed (seconds).
+fn slow_shapes() -> Vec<(&'static str, String)> {
+    let mut backslash = String::from("SELECT '\\\\';\n");
+    for i in 0..70_000 {
+        backslash.push_str(&format!("SELECT {i};\n"));
+    }
+    let mut dump = String::from("SET standard_conforming_strings = on;\n");
+    let mut i = 0;
+    while dump.len() < 2_800_000 {
+        dump.push_str(&format!(
+            "INSERT INTO public.users VALUES ({i}, 'user{i}@example.com', 'C:\\\\Users\\\\u{i}', '2024-01-01 00:00:00+00', NULL);\n"
+        ));
+        i += 1;
+    }
+    let list: Vec<String> = (0..20_000).map(|i| format!("'value {i}'")).collect();
+    let in_list = format!("DELETE FROM t WHERE '{}' IN ({})", "x".repeat(1 << 20), list.join(", "));
+    vec![
+        ("a backslash, then 70000 statements", backslash),
+        ("pg_dump --inserts", dump),
+        ("1 MB string IN 20000 values", in_list),
+    ]
 }
 
 criterion_group!(benches, bench_review);
