@@ -1,6 +1,6 @@
 //! Deciding READ or WRITE for one normalised statement. Read only when proven.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -36,9 +36,34 @@ const PARSE_RECURSION_LIMIT: usize = 128;
 /// The proof, through sqlparser's AST: the only way a statement becomes READ.
 pub fn classify(n: &Normalized) -> Verdict {
     let mut v = classify_parsed(n);
-    let mut seen = HashSet::new();
-    v.reasons.retain(|r| seen.insert(r.clone()));
+    if v.reasons.len() > 1 {
+        let mut seen = HashSet::new();
+        v.reasons.retain(|r| seen.insert(r.clone()));
+    }
     v
+}
+
+/// Proven reads by their [`Normalized::shape`]. A read's proof never looks at the value of
+/// a constant (only EXPLAIN's options do, so EXPLAIN is never remembered), so a statement of
+/// the same shape is the same read: a pg_dump or a generated script is parsed once per shape.
+#[derive(Default)]
+pub struct Proven(HashMap<String, Verdict>);
+
+impl Proven {
+    pub fn classify(&mut self, n: &Normalized) -> Verdict {
+        if !n.findings.is_empty() || n.first_word.as_deref() == Some("EXPLAIN") {
+            return classify(n);
+        }
+        let shape = n.shape();
+        if let Some(v) = self.0.get(&shape) {
+            return v.clone();
+        }
+        let v = classify(n);
+        if v.class == Class::Read {
+            self.0.insert(shape, v.clone());
+        }
+        v
+    }
 }
 
 fn classify_parsed(n: &Normalized) -> Verdict {

@@ -266,11 +266,14 @@ fn review_inline(text: &str) -> Review {
 /// One verdict per chunk, in order. A large input is analysed on every core, each
 /// worker on its own large stack; a small one (a typical paste) right here.
 fn classify_chunks(sql: &str, toks: &[lex::Token], chunks: &[lex::Chunk], standard: bool) -> Vec<classify::Verdict> {
-    let one = |c: &lex::Chunk| classify_chunk(sql, &toks[c.first..c.last], standard);
+    let run = |run: &[lex::Chunk]| {
+        let mut proven = classify::Proven::default();
+        run.iter().map(|c| classify_chunk(sql, &toks[c.first..c.last], standard, &mut proven)).collect::<Vec<_>>()
+    };
     let bytes: usize = chunks.iter().map(|c| c.end - c.start).sum();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
     if workers < 2 || bytes < PARALLEL_BYTES {
-        return chunks.iter().map(one).collect();
+        return run(chunks);
     }
     // Contiguous runs of about equal size, so the verdicts come back in order.
     let share = bytes.div_ceil(workers);
@@ -286,11 +289,11 @@ fn classify_chunks(sql: &str, toks: &[lex::Token], chunks: &[lex::Chunk], standa
     std::thread::scope(|scope| {
         let handles: Vec<_> = runs
             .iter()
-            .map(|run| {
+            .map(|chunk_run| {
                 std::thread::Builder::new()
                     .name("warroom-guard".into())
                     .stack_size(ANALYSIS_STACK)
-                    .spawn_scoped(scope, || run.iter().map(one).collect::<Vec<_>>())
+                    .spawn_scoped(scope, || run(chunk_run))
             })
             .collect();
         let mut out = Vec::with_capacity(chunks.len());
@@ -317,7 +320,7 @@ fn unanalysed() -> classify::Verdict {
     }
 }
 
-fn classify_chunk(sql: &str, toks: &[lex::Token], standard: bool) -> classify::Verdict {
+fn classify_chunk(sql: &str, toks: &[lex::Token], standard: bool, proven: &mut classify::Proven) -> classify::Verdict {
     if toks.len() == 1 && toks[0].kind == lex::TokKind::Meta {
         let cmd = toks[0].text(sql).split_whitespace().next().unwrap_or("\\");
         return classify::Verdict {
@@ -329,7 +332,7 @@ fn classify_chunk(sql: &str, toks: &[lex::Token], standard: bool) -> classify::V
             )],
         };
     }
-    classify::classify(&normalize::normalize(sql, toks, standard))
+    proven.classify(&normalize::normalize(sql, toks, standard))
 }
 
 /// A server (or psql) with `standard_conforming_strings = off` reads a backslash in a

@@ -25,6 +25,26 @@ pub struct Normalized {
     pub words: Vec<String>,
     /// Has a `WHERE` at parenthesis depth 0 (for statements that do not parse).
     pub top_level_where: bool,
+    /// Where the constants are in `sql`: a string's content, or a number (`true`).
+    literals: Vec<(std::ops::Range<usize>, bool)>,
+}
+
+impl Normalized {
+    /// `sql` with every string emptied and every digit of a number a zero: statements
+    /// with the same shape parse alike, whatever their constants.
+    pub fn shape(&self) -> String {
+        let mut out = String::with_capacity(self.sql.len());
+        let mut pos = 0;
+        for (range, number) in &self.literals {
+            out.push_str(&self.sql[pos..range.start]);
+            if *number {
+                out.extend(self.sql[range.clone()].chars().map(|c| if c.is_ascii_digit() { '0' } else { c }));
+            }
+            pos = range.end;
+        }
+        out.push_str(&self.sql[pos..]);
+        out
+    }
 }
 
 /// `standard_strings`: the reading, as in [`super::lex::tokenize_with`].
@@ -91,7 +111,9 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
                     }
                     Some(content) => {
                         n.sql.push('\'');
+                        let from = n.sql.len();
                         n.sql.extend(content.chars().filter(|c| *c != '\'' && *c != '\\'));
+                        n.literals.push((from..n.sql.len(), false));
                         n.sql.push('\'');
                         // A constant continued over lines keeps its line breaks, for the parser's positions.
                         n.sql.extend(std::iter::repeat_n('\n', text.matches('\n').count()));
@@ -101,7 +123,11 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
                     }
                 }
             }
-            TokKind::Number | TokKind::Param => n.sql.push_str(text),
+            TokKind::Number => {
+                n.literals.push((n.sql.len()..n.sql.len() + text.len(), true));
+                n.sql.push_str(text);
+            }
+            TokKind::Param => n.sql.push_str(text),
             TokKind::Op => {
                 // Re-split as PostgreSQL does, so sqlparser sees the operators PostgreSQL sees.
                 for op in pg_operators(text) {
@@ -281,6 +307,14 @@ mod tests {
         assert_eq!(norm("SELECT 1+-2").sql, "SELECT 1 +  - 2");
         assert_eq!(norm("TABLE users").sql, "SELECT * FROM users");
         assert_eq!(norm("EXPLAIN ANALYSE SELECT 1").sql, "EXPLAIN ANALYZE SELECT 1");
+    }
+
+    #[test]
+    fn shape_drops_constants_only() {
+        assert_eq!(
+            norm("SELECT 'a''b', 12.5e3, t1.c2 FROM \"t'9\" WHERE x = $1").shape(),
+            "SELECT '', 00.0e0, t1.c2 FROM \"t'9\" WHERE x  =  $1"
+        );
     }
 
     #[test]

@@ -637,6 +637,29 @@ fn slow_shapes_still_classify() {
     assert_eq!((s.class, s.kind), (Class::Write, Kind::Delete));
 }
 
+/// Reads remembered by shape never carry over to a statement whose constants change its verdict.
+#[test]
+fn same_shape_same_verdict() {
+    let mut paste = String::new();
+    for i in 0..3000 {
+        paste.push_str(&format!("SELECT {i}, 'v{i}' FROM t WHERE id = {i};\n"));
+        paste.push_str(&format!(
+            "EXPLAIN (ANALYZE {}) DELETE FROM t WHERE id = {i};\n",
+            if i % 2 == 0 { "off" } else { "'on'" }
+        ));
+        paste.push_str(&format!("DELETE FROM t WHERE {} = {};\n", i % 2, i % 2 + 1));
+    }
+    assert!(paste.len() > 64 * 1024, "big enough to be analysed on every core");
+    let r = review(&paste);
+    assert_eq!(r.statements.len(), 9000);
+    for (i, three) in r.statements.chunks(3).enumerate() {
+        assert_eq!(three[0].class, Class::Read);
+        assert_eq!(three[1].class, if i % 2 == 0 { Class::Read } else { Class::Write }, "{}", three[1].text);
+        assert_eq!(three[2].class, Class::Write);
+        assert!(!three[2].destructive, "{} is false for every row", three[2].text);
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
