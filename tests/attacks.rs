@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use attacks::{HARMLESS, SIDE_EFFECTS, every_combination, generate};
+use attacks::{HARMLESS, REWRITTEN_READS, SIDE_EFFECTS, every_combination, generate};
 use warroom::demo::ADMIN;
 use warroom::guard::{Class, Statement, review};
 
@@ -56,6 +56,22 @@ fn generated_attacks_are_writes() {
         "{} generated attacks ({exhaustive} exhaustive, 4000 mutated): all WRITE, {named} with a reason naming a side-effecting function; the rest: {by_reason:#?}",
         cases.len()
     );
+}
+
+#[test]
+fn rewritten_reads_are_reads_the_server_runs() {
+    for sql in REWRITTEN_READS {
+        let r = review(sql);
+        assert_eq!(r.verdict(), Class::Read, "{sql:?}: {:#?}", r.statements);
+    }
+    let Some(cluster) = common::cluster() else { return };
+    for sql in REWRITTEN_READS {
+        let script = format!(
+            "BEGIN READ ONLY;\n{sql};\nSELECT 'XID ' || (pg_current_xact_id_if_assigned() IS NULL);\nROLLBACK;\n"
+        );
+        let out = cluster.psql("reader", common::DB, &script).unwrap_or_else(|e| panic!("{sql:?}: {e}"));
+        assert!(out.lines().any(|l| l == "XID true"), "{sql:?}: {out}");
+    }
 }
 
 /// What the server says about its own state, as the superuser.

@@ -4,9 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AccessExpr, ArrayElemTypeDef, BinaryOperator, CopySource, CopyTarget, DataType, Expr, FromTable, Ident, LockType,
-    ObjectName, ObjectNamePart, Query, Select, SelectItem, SetExpr, Statement as Ast, TableFactor, UnaryOperator,
-    Value, Visit, Visitor,
+    AccessExpr, ArrayElemTypeDef, BinaryOperator, CopySource, CopyTarget, DataType, Expr, FromTable, Function,
+    FunctionArguments, Ident, InTarget, LockType, ObjectName, ObjectNamePart, Query, Select, SelectItem, SetExpr,
+    Statement as Ast, TableFactor, UnaryOperator, Value, Visit, Visitor,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -444,6 +444,15 @@ impl Visitor for Walk {
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
         match e {
+            Expr::Function(f) if type_keyword(&f.name).is_some() => {
+                let kw = type_keyword(&f.name).unwrap_or_default();
+                self.structural.push(format!(
+                    "has {kw}(…), which PostgreSQL reads as the type {kw}, not a call, and rejects here; write \"{kw}\"(…) or CAST(… AS {kw})"
+                ));
+            }
+            // `inet(x)`, `regtype('int4')`: a built-in type's name called with one argument is a cast.
+            Expr::Function(f) if one_argument(f) && builtin_name(&f.name).is_ok_and(|t| lists::is_builtin_type(&t)) => {
+            }
             Expr::Function(f) => self.check_function(&f.name),
             Expr::Cast { data_type, .. } => self.check_type(data_type),
             Expr::TypedString(ts) => self.check_type(&ts.data_type),
@@ -462,7 +471,10 @@ impl Visitor for Walk {
                     }
                 }
             }
-            Expr::Lambda(_) | Expr::Prior(_) | Expr::Convert { .. } => {
+            Expr::Lambda(_)
+            | Expr::Prior(_)
+            | Expr::Convert { .. }
+            | Expr::In { target: InTarget::Unnest(_) | InTarget::Table { .. }, .. } => {
                 self.effects.push("uses an expression PostgreSQL does not have".into())
             }
             _ => {}
@@ -495,6 +507,46 @@ impl Visitor for Walk {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// SQL's type keywords (col_name_keyword in gram.y): unquoted, never a function's name.
+fn type_keyword(name: &ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(id)] if id.quote_style.is_none() => {
+            let lower = id.value.to_ascii_lowercase();
+            const KEYWORDS: &[&str] = &[
+                "bigint",
+                "bit",
+                "boolean",
+                "char",
+                "character",
+                "dec",
+                "decimal",
+                "float",
+                "int",
+                "integer",
+                "interval",
+                "national",
+                "nchar",
+                "numeric",
+                "precision",
+                "real",
+                "smallint",
+                "time",
+                "timestamp",
+                "varchar",
+            ];
+            KEYWORDS.contains(&lower.as_str()).then_some(lower)
+        }
+        _ => None,
+    }
+}
+
+fn one_argument(f: &Function) -> bool {
+    matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 1 && l.clauses.is_empty() && l.duplicate_treatment.is_none())
+        && f.over.is_none()
+        && f.filter.is_none()
+        && f.within_group.is_empty()
 }
 
 /// PostgreSQL's case folding: unquoted names are lower-cased, quoted ones kept.
@@ -685,7 +737,7 @@ fn eval(e: &Expr) -> Option<bool> {
             }
         }
         Expr::Between { expr, negated: false, low, high } if same(expr, low) && same(expr, high) => Some(true),
-        Expr::InList { expr, list, negated: false } => {
+        Expr::In { expr, target: InTarget::List(list), negated: false, .. } => {
             // Printed once, and only while small: nobody writes a tautology that long.
             let left = expr.to_string();
             (left.len() <= MAX_PRINTED && list.iter().any(|x| x.to_string() == left)).then_some(true)

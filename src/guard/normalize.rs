@@ -6,6 +6,8 @@
 //! parser only ever sees text rebuilt from our tokens: comments gone, every string a plain
 //! `'...'` without quotes or backslashes inside, every quoted identifier decoded.
 
+use std::collections::HashMap;
+
 use super::lex::{self, TokKind, Token};
 use super::lists;
 
@@ -59,11 +61,18 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
     let mut max_depth = 0usize;
     let mut ops = 0usize;
     let mut prev: Option<&str> = None;
+    let rewrites = rewrites(src, toks);
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
         let text = t.text(src);
         i += 1;
+        if let Some(with) = rewrites.get(&(i - 1)) {
+            n.sql.push(' ');
+            n.sql.push_str(with);
+            n.sql.push(' ');
+            continue;
+        }
         match t.kind {
             TokKind::Space => n.sql.push_str(text),
             TokKind::Comment => {
@@ -178,6 +187,81 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
         n.findings.push(format!("has {ops} operators, too many to analyse safely (limit {MAX_OPERATORS})"));
     }
     n
+}
+
+/// PostgreSQL syntax that sqlparser does not read, rewritten for it where the rewrite
+/// neither adds nor hides a call, a cast, an operator or a clause that acts: token index →
+/// what sqlparser sees instead ("" drops the token). Each rule is narrow on purpose.
+fn rewrites(src: &str, toks: &[Token]) -> HashMap<usize, &'static str> {
+    let sig: Vec<usize> = (0..toks.len()).filter(|&i| toks[i].is_significant()).collect();
+    let word = |k: usize, w: &str| {
+        sig.get(k).is_some_and(|&i| toks[i].kind == TokKind::Word && toks[i].text(src).eq_ignore_ascii_case(w))
+    };
+    let punct = |k: usize, p: &str| sig.get(k).is_some_and(|&i| toks[i].kind != TokKind::Str && toks[i].text(src) == p);
+    let name = |k: usize| sig.get(k).is_some_and(|&i| matches!(toks[i].kind, TokKind::Word | TokKind::QuotedIdent));
+    let mut out = HashMap::new();
+    // The function whose parentheses each open `(` belongs to, for SUBSTRING and XMLEXISTS.
+    let mut calls: Vec<Option<&str>> = Vec::new();
+    for k in 0..sig.len() {
+        let inside = calls.last().copied().flatten();
+        if punct(k, "(") {
+            let f = k.checked_sub(1).filter(|&p| name(p)).map(|p| toks[sig[p]].text(src));
+            calls.push(f);
+        } else if punct(k, ")") {
+            calls.pop();
+        } else if word(k, "VARIADIC") && (punct(k.wrapping_sub(1), "(") || punct(k.wrapping_sub(1), ",")) {
+            // `f(VARIADIC arr)`: the same function, given an array.
+            out.insert(sig[k], "");
+        } else if word(k, "EXCLUDE") {
+            // A window frame's EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS, before its `)`.
+            let len = if (word(k + 1, "CURRENT") && word(k + 2, "ROW")) || (word(k + 1, "NO") && word(k + 2, "OTHERS"))
+            {
+                3
+            } else if word(k + 1, "GROUP") || word(k + 1, "TIES") {
+                2
+            } else {
+                0
+            };
+            if len > 0 && punct(k + len, ")") {
+                (k..k + len).for_each(|j| _ = out.insert(sig[j], ""));
+            }
+        } else if punct(k, "::")
+            && name(k + 1)
+            && (word(k + 2, "PRECEDING") || word(k + 2, "FOLLOWING"))
+            && toks[sig[k + 1]].kind == TokKind::Word
+            && lists::is_builtin_type(&toks[sig[k + 1]].text(src).to_ascii_lowercase())
+        {
+            // A frame offset cast to a built-in type (`'1 day'::interval PRECEDING`).
+            out.insert(sig[k], "");
+            out.insert(sig[k + 1], "");
+        } else if word(k, "COLLATE") && name(k + 1) && !punct(k + 2, "(") && !punct(k + 4, "(") {
+            // A collation orders and compares text; it runs no code of anyone's.
+            out.insert(sig[k], "");
+            out.insert(sig[k + 1], "");
+            if punct(k + 2, ".") && name(k + 3) {
+                out.insert(sig[k + 2], "");
+                out.insert(sig[k + 3], "");
+            }
+        } else if punct(k, ".") && punct(k + 1, "*") && punct(k.wrapping_sub(1), ")") {
+            // `(composite).*`: the same value, all of its fields.
+            out.insert(sig[k], "");
+            out.insert(sig[k + 1], "");
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("substring")) && word(k, "SIMILAR") {
+            // SUBSTRING(x SIMILAR p ESCAPE e): the same three expressions as SUBSTRING(x FROM p FOR e).
+            out.insert(sig[k], "FROM");
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("substring")) && word(k, "ESCAPE") {
+            out.insert(sig[k], "FOR");
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("xmlexists")) {
+            // XMLEXISTS(path PASSING [BY REF|VALUE] doc [BY REF|VALUE]): xmlexists(path, doc).
+            if word(k, "PASSING") {
+                out.insert(sig[k], ",");
+            } else if word(k, "BY") && (word(k + 1, "REF") || word(k + 1, "VALUE")) {
+                out.insert(sig[k], "");
+                out.insert(sig[k + 1], "");
+            }
+        }
+    }
+    out
 }
 
 /// scan.l's rule: an operator may end in `+` or `-` only if it also has one of ``~!@#%^&|`?``;
