@@ -11,6 +11,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use super::lex::{TokKind, Token};
 use super::lists;
 use super::normalize::{Normalized, clip};
 use super::{Class, Kind};
@@ -125,6 +126,82 @@ fn classify_parsed(n: &Normalized) -> Verdict {
     }
     let verdict = Verdict { kind, ..verdict };
     Verdict { destructive: verdict.destructive || kw_destructive, ..verdict }
+}
+
+/// What a statement that cannot be parsed (the start of one, up to an unterminated string)
+/// visibly does, from its tokens: a call of anything but an allow-listed built-in, a field
+/// that is a function, a keyword that writes, an operator that is not built in.
+pub fn lexical_effect(src: &str, toks: &[Token]) -> Option<String> {
+    const NOT_CALLS: &[&str] = &[
+        "all",
+        "and",
+        "any",
+        "array",
+        "as",
+        "between",
+        "by",
+        "case",
+        "distinct",
+        "else",
+        "except",
+        "exists",
+        "filter",
+        "from",
+        "group",
+        "having",
+        "in",
+        "intersect",
+        "join",
+        "lateral",
+        "limit",
+        "not",
+        "offset",
+        "on",
+        "or",
+        "order",
+        "over",
+        "partition",
+        "row",
+        "select",
+        "some",
+        "then",
+        "union",
+        "using",
+        "values",
+        "when",
+        "where",
+        "within",
+    ];
+    const ACTS: &[&str] = &[
+        "into", "insert", "update", "delete", "merge", "copy", "do", "call", "execute", "for", "lock", "set", "create",
+        "drop", "alter", "truncate", "grant", "revoke", "commit", "rollback", "begin", "end", "analyze", "analyse",
+    ];
+    let sig: Vec<&Token> = toks.iter().filter(|t| t.is_significant()).collect();
+    for (k, t) in sig.iter().enumerate() {
+        let text = t.text(src);
+        let next = sig.get(k + 1).map(|n| n.text(src));
+        let name = match t.kind {
+            TokKind::Word => text.to_ascii_lowercase(),
+            TokKind::QuotedIdent if !text.starts_with(['u', 'U']) => text.trim_matches('"').replace("\"\"", "\""),
+            TokKind::QuotedIdent => return Some(format!("has the identifier {text}")),
+            TokKind::Op if !lists::is_builtin_operator(text) => return Some(lists::operator_reason(text)),
+            _ => continue,
+        };
+        let after_dot = k > 0 && sig[k - 1].text(src) == ".";
+        if t.kind == TokKind::Word && ACTS.contains(&name.as_str()) {
+            return Some(format!("has {}", text.to_ascii_uppercase()));
+        }
+        if next == Some("(")
+            && !(t.kind == TokKind::Word && NOT_CALLS.contains(&name.as_str()))
+            && !(lists::is_allowed_function(&name) && !after_dot)
+        {
+            return Some(lists::function_reason(&name).0);
+        }
+        if after_dot && lists::is_field_callable(&name) && !lists::is_allowed_function(&name) {
+            return Some(lists::function_reason(&name).0);
+        }
+    }
+    None
 }
 
 /// An unquoted INTO other than the one of an INSERT INTO or MERGE INTO that the statement is
@@ -458,8 +535,12 @@ impl Visitor for Walk {
             Expr::TypedString(ts) => self.check_type(&ts.data_type),
             Expr::BinaryOp { op, .. } => self.check_binary(op),
             Expr::UnaryOp { op, .. } => self.check_unary(op),
+            Expr::Identifier(id) => self.check_name(id),
             // `a.b.c`: every name after a dot may be a function PostgreSQL calls on what precedes it.
-            Expr::CompoundIdentifier(parts) => parts.iter().skip(1).for_each(|p| self.check_field_call(p)),
+            Expr::CompoundIdentifier(parts) => {
+                parts.iter().take(1).for_each(|p| self.check_name(p));
+                parts.iter().skip(1).for_each(|p| self.check_field_call(p));
+            }
             Expr::CompoundFieldAccess { access_chain, .. } => {
                 for access in access_chain {
                     match access {
@@ -488,11 +569,20 @@ impl Visitor for Walk {
         | TableFactor::Function { alias: Some(alias), .. }
         | TableFactor::UNNEST { alias: Some(alias), .. } = tf
         {
+            self.check_name(&alias.name);
             if alias.name.quote_style == Some('\'') {
                 self.structural.push(format!("has the string '{}' where PostgreSQL expects a name", alias.name.value));
             }
             // A column definition list (`AS t(a mytype)`) converts to its types.
             alias.columns.iter().filter_map(|c| c.data_type.as_ref()).for_each(|dt| self.check_type(dt));
+        }
+        if let TableFactor::Table { name, args: None, .. } = tf {
+            for part in name.0.iter().filter_map(ObjectNamePart::as_ident) {
+                self.check_name(part);
+                if part.quote_style == Some('\'') {
+                    self.structural.push(format!("has the string '{}' where PostgreSQL expects a table", part.value));
+                }
+            }
         }
         match tf {
             TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
@@ -606,6 +696,17 @@ impl Walk {
             self.effects.push(format!(
                 "PostgreSQL reads {name} '{}' as a literal of type {name}, which is not a built-in type and may run a user-defined function",
                 clip(literal)
+            ));
+        }
+    }
+
+    /// sqlparser takes some of PostgreSQL's reserved words for names where PostgreSQL
+    /// refuses them (`FROM FROM t`, `SELECT SELECT`): such a text is not a read.
+    fn check_name(&mut self, id: &Ident) {
+        if id.quote_style.is_none() && lists::is_reserved_word(&id.value.to_ascii_lowercase()) {
+            self.structural.push(format!(
+                "uses the reserved word {} as a name, which PostgreSQL rejects",
+                id.value.to_ascii_uppercase()
             ));
         }
     }

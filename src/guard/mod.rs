@@ -358,9 +358,12 @@ fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], sta
         match atoks.iter().position(|t| t.kind == lex::TokKind::Unterminated) {
             Some(u) if same_tokens(toks, &atoks[..u]) => {}
             Some(u) => {
-                let end = atoks[u].start;
-                let why = "that reading ends in an unterminated string, and what comes before it differs, so it cannot be proven read-only";
-                mark_written(statements, offset + chunk.start, offset + end.max(chunk.start + 1), why);
+                // The server rejects that reading whole; what it shows before the open string
+                // still must not act.
+                if let Some(effect) = classify::lexical_effect(sql, &atoks[..u]) {
+                    let why = format!("before the string it leaves open, it {effect}");
+                    mark_written(statements, offset + chunk.start, offset + atoks[u].start.max(chunk.start + 1), &why);
+                }
             }
             None => differ.push(chunk),
         }

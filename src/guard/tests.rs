@@ -553,6 +553,15 @@ fn string_continuations() {
     assert_writes(&[("SELECT 'a\\', pg_sleep(1), 'b\\'", "pg_sleep")]);
     let r = review("SELECT 'x\\' || pg_sleep(1) --'\n, 'tail\\'");
     assert_eq!(r.verdict(), Class::Write, "{r:#?}");
+    // Read with backslash escapes, this is `SELECT 'a'', pg_sleep(1), ' b` and an open string:
+    // the server would refuse it, but what comes before the open string is still looked at.
+    assert_writes(&[("SELECT 'a\\', pg_sleep(1) AS b, 'c'", "pg_sleep")]);
+    assert_reads(&["SELECT 'a\\' AS x, ' , lower(1) AS b, ' AS y"]);
+    assert_writes(&[(
+        "SELECT 'a\\' AS x, ' , pg_sleep(1) AS b, ' AS y",
+        "before the string it leaves open, it calls pg_sleep()",
+    )]);
+    assert_reads(&["SELECT 'a\\', 'b'", "SELECT 'C:\\temp\\' AS dir, lower('X') AS y, 'z'"]);
 }
 
 #[test]

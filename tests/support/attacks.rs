@@ -201,6 +201,31 @@ pub fn generate(seed: u64, n: usize, calls: &[Call]) -> Vec<String> {
         .collect()
 }
 
+/// Near-SQL: a harmless read with a word dropped, doubled, swapped or a token put in, the
+/// typos and truncations a tired person or an agent makes (`SELECT * FRMO users`).
+pub fn near_sql(seed: u64, n: usize) -> Vec<String> {
+    const INSERTS: &[&str] =
+        &[",", "(", ")", "FROM", "SELECT", "AS", "'x'", "1", "*", ".", "WHERE", "FRMO", "t", "::", "AND"];
+    let mut rng = Rng::new(seed);
+    let reads = generate(seed, n, HARMLESS);
+    reads
+        .into_iter()
+        .map(|sql| {
+            let mut words: Vec<String> = sql.split(' ').map(str::to_string).collect();
+            for _ in 0..1 + rng.below(2) {
+                let i = rng.below(words.len());
+                match rng.below(4) {
+                    0 if words.len() > 1 => _ = words.remove(i),
+                    1 => words.insert(i, words[i].clone()),
+                    2 if i + 1 < words.len() => words.swap(i, i + 1),
+                    _ => words.insert(i, rng.pick(INSERTS).to_string()),
+                }
+            }
+            words.join(" ")
+        })
+        .collect()
+}
+
 /// Every call in every spelling in every place, unmutated: the exhaustive part.
 pub fn every_combination(calls: &[Call]) -> Vec<String> {
     let mut out = Vec::new();
