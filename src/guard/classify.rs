@@ -193,7 +193,7 @@ pub fn lexical_effect(src: &str, toks: &[Token]) -> Option<String> {
         }
         if next == Some("(")
             && !(t.kind == TokKind::Word && NOT_CALLS.contains(&name.as_str()))
-            && !(lists::is_allowed_function(&name) && !after_dot)
+            && (!lists::is_allowed_function(&name) || after_dot)
         {
             return Some(lists::function_reason(&name).0);
         }
