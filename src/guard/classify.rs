@@ -11,6 +11,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+use super::catalog::{self, Catalog, Mentions, TypeFact};
 use super::lex::{TokKind, Token};
 use super::lists;
 use super::normalize::{Normalized, clip};
@@ -23,20 +24,42 @@ pub struct Verdict {
     pub kind: Kind,
     pub destructive: bool,
     pub reasons: Vec<String>,
+    /// Names the live catalog can say more about.
+    pub mentions: Mentions,
 }
 
 impl Verdict {
-    fn write(kind: Kind, reasons: Vec<String>, destructive: bool) -> Self {
-        Verdict { class: Class::Write, kind, destructive, reasons }
+    pub fn write(kind: Kind, reasons: Vec<String>, destructive: bool) -> Self {
+        Verdict { class: Class::Write, kind, destructive, reasons, mentions: Mentions::default() }
+    }
+    fn read(kind: Kind) -> Self {
+        Verdict { class: Class::Read, kind, destructive: false, reasons: vec![], mentions: Mentions::default() }
     }
 }
+
+/// What a classification knows besides the text: the catalog's facts when connected, and
+/// how deep into views and policies it already is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cx<'a> {
+    pub catalog: Option<&'a Catalog>,
+    pub depth: usize,
+}
+
+/// Views of views (and policies in them) are followed this deep, no deeper.
+pub const MAX_VIEW_DEPTH: usize = 8;
 
 /// sqlparser's own guard against deep recursion while parsing.
 const PARSE_RECURSION_LIMIT: usize = 128;
 
 /// The proof, through sqlparser's AST: the only way a statement becomes READ.
-pub fn classify(n: &Normalized) -> Verdict {
-    let mut v = classify_parsed(n);
+pub fn classify(n: &Normalized, cx: Cx) -> Verdict {
+    let mut v = classify_parsed(n, cx);
+    if v.class == Class::Read
+        && let Some(why) = cx.catalog.and_then(|c| c.unreadable.as_ref())
+    {
+        v.class = Class::Write;
+        v.reasons.push(format!("the catalog could not be read ({why}), so it cannot be proven read-only"));
+    }
     if v.reasons.len() > 1 {
         let mut seen = HashSet::new();
         v.reasons.retain(|r| seen.insert(r.clone()));
@@ -51,15 +74,15 @@ pub fn classify(n: &Normalized) -> Verdict {
 pub struct Proven(HashMap<String, Verdict>);
 
 impl Proven {
-    pub fn classify(&mut self, n: &Normalized) -> Verdict {
+    pub fn classify(&mut self, n: &Normalized, cx: Cx) -> Verdict {
         if !n.findings.is_empty() || n.first_word.as_deref() == Some("EXPLAIN") {
-            return classify(n);
+            return classify(n, cx);
         }
         let shape = n.shape();
         if let Some(v) = self.0.get(&shape) {
             return v.clone();
         }
-        let v = classify(n);
+        let v = classify(n, cx);
         if v.class == Class::Read {
             self.0.insert(shape, v.clone());
         }
@@ -67,7 +90,7 @@ impl Proven {
     }
 }
 
-fn classify_parsed(n: &Normalized) -> Verdict {
+fn classify_parsed(n: &Normalized, cx: Cx) -> Verdict {
     let words: Vec<&str> = n.words.iter().map(String::as_str).collect();
     let first = n.first_word.as_deref().unwrap_or("");
     let (kw_kind, kw_reason, kw_destructive) = keyword_info(first, &words, n.top_level_where);
@@ -106,7 +129,19 @@ fn classify_parsed(n: &Normalized) -> Verdict {
         }
     };
 
-    let verdict = classify_ast(&stmt);
+    let mut verdict = classify_ast(&stmt, cx);
+    // LIKE, IN, BETWEEN, USING, CASE … WHEN and the rest call operators by their symbol.
+    if verdict.class == Class::Read
+        && let Some(catalog) = cx.catalog
+        && words.iter().any(|w| IMPLIED_OPERATORS.0.contains(w))
+    {
+        for symbol in IMPLIED_OPERATORS.1 {
+            if let Some(reason) = catalog.operator(symbol) {
+                verdict.class = Class::Write;
+                verdict.reasons.push(reason);
+            }
+        }
+    }
     // Keyword gate: whatever the parser made of it, only these first words can start a read.
     if verdict.class == Class::Read && !read_candidate {
         let reason = format!("{first} is not a statement warroom can prove read-only");
@@ -204,6 +239,15 @@ pub fn lexical_effect(src: &str, toks: &[Token]) -> Option<String> {
     None
 }
 
+/// Keywords that make PostgreSQL look an operator up by its symbol, and those symbols.
+const IMPLIED_OPERATORS: (&[&str], &[&str]) = (
+    &[
+        "LIKE", "ILIKE", "IN", "BETWEEN", "USING", "NATURAL", "CASE", "DISTINCT", "SIMILAR", "ANY", "ALL", "SOME",
+        "NULLIF",
+    ],
+    &["=", "<>", "<", ">", "<=", ">=", "~~", "~~*", "!~~", "!~~*", "~"],
+);
+
 /// An unquoted INTO other than the one of an INSERT INTO or MERGE INTO that the statement is
 /// (or explains).
 fn stray_into(words: &[&str]) -> bool {
@@ -216,12 +260,12 @@ fn stray_into(words: &[&str]) -> bool {
         .any(|(i, w)| *w == "INTO" && !(head.is_some_and(|h| h + 1 == i && matches!(words[h], "INSERT" | "MERGE"))))
 }
 
-fn classify_ast(stmt: &Ast) -> Verdict {
+fn classify_ast(stmt: &Ast, cx: Cx) -> Verdict {
     match stmt {
         Ast::Query(q) => {
-            let mut w = Walk::default();
+            let mut w = Walk::new(cx);
             w.top.insert(&**q as *const Query);
-            let _ = stmt.visit(&mut w);
+            let w = w.run(stmt);
             let mut kind = query_kind(q);
             if kind == Kind::Select
                 && let Some(dml) = q.with.iter().flat_map(|w| &w.cte_tables).find_map(|c| dml_statement(&c.query.body))
@@ -241,19 +285,19 @@ fn classify_ast(stmt: &Ast) -> Verdict {
             reasons.extend(w.structural);
             reasons.extend(w.effects);
             let class = if reasons.is_empty() { Class::Read } else { Class::Write };
-            Verdict { class, kind, destructive: destructive || w.destructive, reasons }
+            Verdict { class, kind, destructive: destructive || w.destructive, reasons, mentions: w.mentions }
         }
-        Ast::ShowVariable { .. } => {
-            Verdict { class: Class::Read, kind: Kind::Show, destructive: false, reasons: vec![] }
+        Ast::ShowVariable { .. } => Verdict::read(Kind::Show),
+        Ast::Explain { analyze, statement, options, .. } => {
+            classify_explain(*analyze, statement, options.as_deref(), cx)
         }
-        Ast::Explain { analyze, statement, options, .. } => classify_explain(*analyze, statement, options.as_deref()),
-        Ast::Copy { source, to, target, .. } => classify_copy(stmt, source, *to, target),
+        Ast::Copy { source, to, target, .. } => classify_copy(stmt, source, *to, target, cx),
         Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) | Ast::Merge(_) => {
             let mut v = classify_dml(stmt);
-            let mut w = Walk::default();
-            let _ = stmt.visit(&mut w);
+            let w = Walk::new(cx).run(stmt);
             v.reasons.extend(w.effects);
             v.destructive |= w.destructive;
+            v.mentions = w.mentions;
             v
         }
         Ast::AlterTable(at) => {
@@ -362,7 +406,12 @@ fn classify_dml(stmt: &Ast) -> Verdict {
     }
 }
 
-fn classify_explain(analyze_kw: bool, inner: &Ast, options: Option<&[sqlparser::ast::UtilityOption]>) -> Verdict {
+fn classify_explain(
+    analyze_kw: bool,
+    inner: &Ast,
+    options: Option<&[sqlparser::ast::UtilityOption]>,
+    cx: Cx,
+) -> Verdict {
     // PostgreSQL applies options in order: the last ANALYZE setting wins.
     let mut analyze = Some(analyze_kw);
     for opt in options.unwrap_or(&[]) {
@@ -381,7 +430,7 @@ fn classify_explain(analyze_kw: bool, inner: &Ast, options: Option<&[sqlparser::
         );
     };
     if analyze || analyze_kw {
-        let v = classify_ast(inner);
+        let v = classify_ast(inner, cx);
         if v.class == Class::Read {
             return Verdict { kind: Kind::Explain, ..v };
         }
@@ -392,13 +441,14 @@ fn classify_explain(analyze_kw: bool, inner: &Ast, options: Option<&[sqlparser::
     // Plain EXPLAIN only plans, but planning may evaluate functions.
     match inner {
         Ast::Query(_) | Ast::Insert(_) | Ast::Update(_) | Ast::Delete(_) | Ast::Merge(_) => {
-            let mut w = Walk::default();
-            let _ = inner.visit(&mut w);
-            if w.effects.is_empty() {
-                Verdict { class: Class::Read, kind: Kind::Explain, destructive: false, reasons: vec![] }
+            let w = Walk::new(cx).run(inner);
+            let mut v = if w.effects.is_empty() {
+                Verdict::read(Kind::Explain)
             } else {
                 Verdict::write(Kind::Explain, w.effects, w.destructive)
-            }
+            };
+            v.mentions = w.mentions;
+            v
         }
         other => Verdict::write(
             Kind::Explain,
@@ -426,7 +476,7 @@ fn explain_bool(arg: &Expr) -> Option<bool> {
     }
 }
 
-fn classify_copy(stmt: &Ast, source: &CopySource, to: bool, target: &CopyTarget) -> Verdict {
+fn classify_copy(stmt: &Ast, source: &CopySource, to: bool, target: &CopyTarget, cx: Cx) -> Verdict {
     let what = match source {
         CopySource::Table { table_name, .. } => table_name.to_string(),
         CopySource::Query(_) => "(query)".to_string(),
@@ -436,12 +486,11 @@ fn classify_copy(stmt: &Ast, source: &CopySource, to: bool, target: &CopyTarget)
     }
     match target {
         CopyTarget::Stdout => {
-            let mut w = Walk::default();
-            let _ = stmt.visit(&mut w);
+            let w = Walk::new(cx).run(stmt);
             let mut reasons = w.structural;
             reasons.extend(w.effects);
             let class = if reasons.is_empty() { Class::Read } else { Class::Write };
-            Verdict { class, kind: Kind::Copy, destructive: w.destructive, reasons }
+            Verdict { class, kind: Kind::Copy, destructive: w.destructive, reasons, mentions: w.mentions }
         }
         CopyTarget::Program { .. } => Verdict::write(
             Kind::Copy,
@@ -456,8 +505,8 @@ fn classify_copy(stmt: &Ast, source: &CopySource, to: bool, target: &CopyTarget)
 }
 
 /// Collects what makes a statement not a plain read, anywhere in its tree.
-#[derive(Default)]
-struct Walk {
+struct Walk<'a> {
+    cx: Cx<'a>,
     /// Things that change data or take locks when run (not when only planned).
     structural: Vec<String>,
     /// Calls, casts and operators that may have side effects even when only planned.
@@ -465,9 +514,73 @@ struct Walk {
     destructive: bool,
     /// Queries whose DML body is reported elsewhere (the top level, CTE bodies).
     top: HashSet<*const Query>,
+    mentions: Mentions,
+    /// FROM items' names (alias, else the relation's own name) → the relations they stand for.
+    aliases: HashMap<String, Vec<String>>,
+    /// `q.name` seen in expressions, checked once the FROM items are known: (q's parts, name).
+    fields: Vec<(Vec<String>, Ident)>,
 }
 
-impl Visitor for Walk {
+impl<'a> Walk<'a> {
+    fn new(cx: Cx<'a>) -> Self {
+        Walk {
+            cx,
+            structural: vec![],
+            effects: vec![],
+            destructive: false,
+            top: HashSet::new(),
+            mentions: Mentions::default(),
+            aliases: HashMap::new(),
+            fields: vec![],
+        }
+    }
+
+    fn run<V: Visit>(mut self, node: &V) -> Self {
+        let _ = node.visit(&mut self);
+        self.finish_fields();
+        self
+    }
+
+    /// A user function PostgreSQL may call for `q.name`, unless `q` is a relation with that column.
+    fn finish_fields(&mut self) {
+        let Some(catalog) = self.cx.catalog else { return };
+        for (qualifier, field) in std::mem::take(&mut self.fields) {
+            let name = fold(&field);
+            let relations: Vec<String> = match qualifier.as_slice() {
+                [alias] => self.aliases.get(alias).cloned().unwrap_or_default(),
+                [] => vec![],
+                parts => vec![canonical(parts)],
+            };
+            let has_column = !relations.is_empty()
+                && relations.iter().all(|r| {
+                    catalog
+                        .relations
+                        .get(r)
+                        .is_some_and(|rel| rel.as_ref().is_some_and(|rel| rel.columns.contains(&name)))
+                });
+            if has_column {
+                continue;
+            }
+            match catalog.field_function(&name) {
+                Some(Ok(reason)) | Some(Err(reason)) => self.effects.push(reason),
+                None => {}
+            }
+        }
+    }
+}
+
+/// `"schema"."name"`: each part as PostgreSQL folded it, quoted, so that `to_regclass` and
+/// `to_regtype` read it back exactly.
+pub fn canonical(parts: &[String]) -> String {
+    parts.iter().map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect::<Vec<_>>().join(".")
+}
+
+fn canonical_name(name: &ObjectName) -> Option<String> {
+    let parts: Vec<String> = name.0.iter().map(|p| p.as_ident().map(fold)).collect::<Option<_>>()?;
+    Some(canonical(&parts))
+}
+
+impl Visitor for Walk<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
@@ -528,9 +641,7 @@ impl Visitor for Walk {
                 ));
             }
             // `inet(x)`, `regtype('int4')`: a built-in type's name called with one argument is a cast.
-            Expr::Function(f) if one_argument(f) && builtin_name(&f.name).is_ok_and(|t| lists::is_builtin_type(&t)) => {
-            }
-            Expr::Function(f) => self.check_function(&f.name),
+            Expr::Function(f) => self.check_function(&f.name, one_argument(f)),
             Expr::Cast { data_type, .. } => self.check_type(data_type),
             Expr::TypedString(ts) => self.check_type(&ts.data_type),
             Expr::BinaryOp { op, .. } => self.check_binary(op),
@@ -539,14 +650,16 @@ impl Visitor for Walk {
             // `a.b.c`: every name after a dot may be a function PostgreSQL calls on what precedes it.
             Expr::CompoundIdentifier(parts) => {
                 parts.iter().take(1).for_each(|p| self.check_name(p));
-                parts.iter().skip(1).for_each(|p| self.check_field_call(p));
+                for (i, p) in parts.iter().enumerate().skip(1) {
+                    self.check_field_call(p, parts[..i].iter().map(fold).collect());
+                }
             }
             Expr::CompoundFieldAccess { access_chain, .. } => {
                 for access in access_chain {
                     match access {
-                        AccessExpr::Dot(Expr::Identifier(id)) => self.check_field_call(id),
+                        AccessExpr::Dot(Expr::Identifier(id)) => self.check_field_call(id, vec![]),
                         AccessExpr::Dot(Expr::CompoundIdentifier(ids)) => {
-                            ids.iter().for_each(|id| self.check_field_call(id))
+                            ids.iter().for_each(|id| self.check_field_call(id, vec![]))
                         }
                         AccessExpr::Dot(_) | AccessExpr::Subscript(_) => {}
                     }
@@ -576,17 +689,26 @@ impl Visitor for Walk {
             // A column definition list (`AS t(a mytype)`) converts to its types.
             alias.columns.iter().filter_map(|c| c.data_type.as_ref()).for_each(|dt| self.check_type(dt));
         }
-        if let TableFactor::Table { name, args: None, .. } = tf {
+        if let TableFactor::Table { name, args: None, alias, .. } = tf {
             for part in name.0.iter().filter_map(ObjectNamePart::as_ident) {
                 self.check_name(part);
                 if part.quote_style == Some('\'') {
                     self.structural.push(format!("has the string '{}' where PostgreSQL expects a table", part.value));
                 }
             }
+            if let Some(key) = canonical_name(name) {
+                let label = match alias {
+                    Some(a) => fold(&a.name),
+                    None => name.0.last().and_then(ObjectNamePart::as_ident).map(fold).unwrap_or_default(),
+                };
+                self.aliases.entry(label).or_default().push(key.clone());
+                self.check_relation(&key);
+                self.mentions.relations.insert(key);
+            }
         }
         match tf {
             TableFactor::Table { name, args: Some(_), .. } | TableFactor::Function { name, .. } => {
-                self.check_function(name)
+                self.check_function(name, false)
             }
             TableFactor::Pivot { .. }
             | TableFactor::Unpivot { .. }
@@ -646,35 +768,128 @@ fn fold(ident: &Ident) -> String {
 
 /// The unqualified name, if the object is unqualified or in pg_catalog.
 fn builtin_name(name: &ObjectName) -> Result<String, String> {
+    unqualified_or_catalog(name).map(|(n, _)| n)
+}
+
+/// The name, and whether it was written `pg_catalog.name`; Err for any other qualification.
+fn unqualified_or_catalog(name: &ObjectName) -> Result<(String, bool), String> {
     let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
     if parts.len() != name.0.len() || parts.is_empty() {
         return Err(name.to_string());
     }
     match parts.as_slice() {
-        [one] => Ok(fold(one)),
-        [schema, one] if fold(schema) == "pg_catalog" => Ok(fold(one)),
+        [one] => Ok((fold(one), false)),
+        [schema, one] if fold(schema) == "pg_catalog" => Ok((fold(one), true)),
         _ => Err(name.to_string()),
     }
 }
 
-impl Walk {
-    fn check_function(&mut self, name: &ObjectName) {
-        match builtin_name(name) {
-            Ok(f) if lists::is_allowed_function(&f) => {}
-            Ok(f) => {
-                let (reason, destructive) = lists::function_reason(&f);
-                self.destructive |= destructive;
-                self.effects.push(reason);
+impl Walk<'_> {
+    /// A call by name. `cast_form`: called with one plain argument, so a built-in type's name
+    /// is a function-style cast.
+    fn check_function(&mut self, name: &ObjectName, cast_form: bool) {
+        let (f, qualified) = match unqualified_or_catalog(name) {
+            Ok(found) => found,
+            Err(full) => return self.effects.push(format!("calls {full}(), which is not a built-in function")),
+        };
+        let mut lifted = false;
+        if !qualified {
+            self.mentions.functions.insert(f.clone());
+            if let Some(catalog) = self.cx.catalog {
+                // Overloads win by argument types, not by schema: any function of the name may be the one called.
+                if let Some(Ok(reason) | Err(reason)) = catalog.shadow(&f) {
+                    return self.effects.push(reason);
+                }
+                lifted = catalog.trusted_function(&f);
             }
-            Err(full) => self.effects.push(format!("calls {full}(), which is not a built-in function")),
+        }
+        if lists::is_allowed_function(&f) || lifted || (cast_form && lists::is_builtin_type(&f)) {
+            return;
+        }
+        let (reason, destructive) = lists::function_reason(&f);
+        self.destructive |= destructive;
+        self.effects.push(reason);
+    }
+
+    /// What reading `key` runs besides the rows: a view's query, row-level-security policies, rules.
+    fn check_relation(&mut self, key: &str) {
+        let Some(catalog) = self.cx.catalog else { return };
+        let Some(found) = catalog.relations.get(key) else {
+            return self.effects.push(catalog::not_known("relation", key));
+        };
+        let Some(rel) = found else { return };
+        let deeper = Cx { catalog: Some(catalog), depth: self.cx.depth + 1 };
+        if let Some(definition) = &rel.definition {
+            if deeper.depth > MAX_VIEW_DEPTH {
+                return self.effects.push(format!(
+                    "reads the view {key} through more than {MAX_VIEW_DEPTH} views, too deep to prove read-only"
+                ));
+            }
+            if let Some(why) = first_write(definition, deeper) {
+                self.effects.push(format!("reads the view {key}, whose query {why}"));
+            }
+        }
+        if rel.row_security {
+            for policy in &rel.policies {
+                if let Some(why) = first_write(&format!("SELECT {policy}"), deeper) {
+                    self.effects
+                        .push(format!("reads {key}, whose row-level security policy USING ({}) {why}", clip(policy)));
+                }
+            }
+        }
+        if !rel.rules.is_empty() {
+            self.effects.push(format!(
+                "reads {key}, which has the rule {}: a rule can make reading it run other statements",
+                rel.rules.join(", ")
+            ));
         }
     }
 
     fn check_type(&mut self, dt: &DataType) {
-        if !pg_type_name(dt).is_some_and(|t| lists::is_builtin_type(&t)) {
-            self.effects
-                .push(format!("casts to {dt}, which is not a built-in type and may run a user-defined function"));
+        if pg_type_name(dt).is_some_and(|t| lists::is_builtin_type(&t)) {
+            return;
         }
+        let Some(key) = type_key(dt) else {
+            return self
+                .effects
+                .push(format!("casts to {dt}, which is not a built-in type and may run a user-defined function"));
+        };
+        self.mentions.types.insert(key.clone());
+        let Some(catalog) = self.cx.catalog else {
+            return self
+                .effects
+                .push(format!("casts to {dt}, which is not a built-in type and may run a user-defined function"));
+        };
+        let deeper = Cx { catalog: Some(catalog), depth: self.cx.depth + 1 };
+        let why = match catalog.types.get(&key) {
+            None => catalog::not_known("type", &key),
+            Some(TypeFact::Missing | TypeFact::Builtin | TypeFact::Enum { user_cast: false }) => return,
+            Some(TypeFact::Enum { user_cast: true }) => {
+                format!("casts to the enum {dt}, which has a cast with a user-defined function")
+            }
+            Some(TypeFact::Domain { user_cast: true, .. }) => {
+                format!("casts to the domain {dt}, which has a cast with a user-defined function")
+            }
+            Some(TypeFact::Domain { builtin_base: false, base, .. }) => {
+                format!("casts to the domain {dt}, whose base type {base} is not a built-in type")
+            }
+            Some(TypeFact::Domain { checks, .. }) => {
+                let found = checks.iter().find_map(|c| {
+                    let expr = c.strip_prefix("CHECK ").unwrap_or(c);
+                    first_write(&format!("SELECT {expr}"), deeper).map(|why| format!("{} {why}", clip(c)))
+                });
+                match found {
+                    None if deeper.depth <= MAX_VIEW_DEPTH => return,
+                    None => format!("casts to the domain {dt}, nested too deep to prove read-only"),
+                    Some(why) => format!("casts to the domain {dt}, whose {why}"),
+                }
+            }
+            Some(TypeFact::Other { extension: Some(e), .. }) if catalog::is_trusted_extension(e) => return,
+            Some(TypeFact::Other { typtype, .. }) => {
+                format!("casts to {dt}, a user-defined type ({typtype}) whose input function is not a built-in")
+            }
+        };
+        self.effects.push(why);
     }
 
     /// sqlparser reads `mytype 'x'` in a select list as a column with a string alias;
@@ -712,8 +927,10 @@ impl Walk {
     }
 
     /// `x.name` and `(expr).name` are a call of `name(x)` when `x` has no column `name`.
-    fn check_field_call(&mut self, field: &Ident) {
+    fn check_field_call(&mut self, field: &Ident, qualifier: Vec<String>) {
         let name = fold(field);
+        self.mentions.functions.insert(name.clone());
+        self.fields.push((qualifier, field.clone()));
         if lists::is_field_callable(&name) && !lists::is_allowed_function(&name) {
             let (why, destructive) = lists::function_reason(&name);
             self.destructive |= destructive;
@@ -734,6 +951,8 @@ impl Walk {
         };
         if !lists::is_builtin_operator(&symbol) {
             self.effects.push(lists::operator_reason(&op.to_string()));
+        } else if let Some(reason) = self.cx.catalog.and_then(|c| c.operator(&symbol)) {
+            self.effects.push(reason);
         }
     }
 
@@ -741,8 +960,35 @@ impl Walk {
         let symbol = op.to_string();
         if !lists::is_builtin_operator(symbol.trim()) {
             self.effects.push(lists::operator_reason(&op.to_string()));
+        } else if let Some(reason) = self.cx.catalog.and_then(|c| c.operator(symbol.trim())) {
+            self.effects.push(reason);
         }
     }
+}
+
+/// The catalog's key for a type that is not built in: its name as written, canonical.
+fn type_key(dt: &DataType) -> Option<String> {
+    match dt {
+        DataType::Custom(name, _) => canonical_name(name),
+        DataType::Array(
+            ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::Parenthesis(inner)
+            | ArrayElemTypeDef::Qualified(inner, _),
+        ) => type_key(inner),
+        other => pg_type_name(other).map(|n| canonical(&[n])),
+    }
+}
+
+/// The first reason `sql` (a view's query, a policy's or a check's expression) is not a
+/// read, with the catalog; None when every statement in it is a read.
+fn first_write(sql: &str, cx: Cx) -> Option<String> {
+    let review = super::review_at(sql, cx);
+    if review.verdict() == Class::Read {
+        return None;
+    }
+    let reason = review.writes().flat_map(|s| s.reasons.first()).next().cloned();
+    Some(reason.unwrap_or_else(|| "cannot be proven read-only".into()))
 }
 
 /// The name PostgreSQL resolves a type to, or None when sqlparser reports a type PostgreSQL

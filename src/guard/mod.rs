@@ -2,6 +2,7 @@
 //!
 //! Pure: no IO, no async, no UI. Fail-closed: what cannot be proven read-only is a WRITE.
 
+pub mod catalog;
 mod classify;
 mod fence;
 mod lex;
@@ -9,6 +10,9 @@ mod lists;
 mod normalize;
 
 use serde::Serialize;
+
+pub use catalog::{Catalog, Mentions};
+use classify::Cx;
 
 /// Input larger than this is not analysed: every statement in it is a WRITE.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
@@ -119,6 +123,9 @@ pub struct Statement {
     pub destructive: bool,
     /// One sentence each; never empty for a write.
     pub reasons: Vec<String>,
+    /// Names the live catalog can say more about (functions, types, relations).
+    #[serde(skip)]
+    pub mentions: Mentions,
 }
 
 /// Text outside SQL fences: shown, never run.
@@ -154,14 +161,39 @@ impl Review {
 /// prints and drops a tree, and a debug build's frames are large.
 const ANALYSIS_STACK: usize = 256 * 1024 * 1024;
 
-/// Review a paste, a runbook block or a file's text.
+/// Review a paste, a runbook block or a file's text, from the text alone.
 pub fn review(text: &str) -> Review {
-    let owned = text.to_string();
-    let worker = std::thread::Builder::new()
-        .name("warroom-guard".into())
-        .stack_size(ANALYSIS_STACK)
-        .spawn(move || review_inline(&owned));
-    match worker.map(|h| h.join()) {
+    review_on_stack(text, None)
+}
+
+/// Review with what the connected server's catalog says (see [`catalog`]): a READ can
+/// become a WRITE, and a cast to an enum or a reviewed domain, or a trusted extension's
+/// function, can become a READ. Names the catalog has no facts for are refused.
+pub fn review_with(text: &str, catalog: &Catalog) -> Review {
+    review_on_stack(text, Some(catalog))
+}
+
+/// Every name the statements use that the catalog can say something about.
+pub fn mentions(review: &Review) -> Mentions {
+    let mut all = Mentions::default();
+    review.statements.iter().for_each(|s| all.extend(&s.mentions));
+    all
+}
+
+/// A view's query, a policy's or a domain check's expression, already on the guard's stack.
+pub(crate) fn review_at(text: &str, cx: Cx) -> Review {
+    review_inline(text, cx)
+}
+
+fn review_on_stack(text: &str, catalog: Option<&Catalog>) -> Review {
+    let worker = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("warroom-guard".into())
+            .stack_size(ANALYSIS_STACK)
+            .spawn_scoped(scope, || review_inline(text, Cx { catalog, depth: 0 }))
+            .map(|h| h.join())
+    });
+    match worker {
         Ok(Ok(review)) => review,
         // The thread could not start or the analysis panicked: fail closed.
         _ => refuse_all(text, "the guard could not analyse this input, so it cannot be proven read-only"),
@@ -205,12 +237,13 @@ fn refuse_all(text: &str, reason: &str) -> Review {
             kind: Kind::Unparsed,
             destructive: false,
             reasons: vec![reason.to_string()],
+            mentions: Mentions::default(),
         }],
         ignored: vec![],
     }
 }
 
-fn review_inline(text: &str) -> Review {
+fn review_inline(text: &str, cx: Cx) -> Review {
     if text.len() > MAX_INPUT_BYTES {
         return refuse_all(
             text,
@@ -236,7 +269,7 @@ fn review_inline(text: &str) -> Review {
                 let sql = &text[region.start..region.end];
                 let toks = lex::tokenize(sql);
                 let chunks: Vec<lex::Chunk> = lex::split(sql, &toks).into_iter().filter(|c| c.has_code).collect();
-                let verdicts = classify_chunks(sql, &toks, &chunks, true);
+                let verdicts = classify_chunks(sql, &toks, &chunks, true, cx);
                 let first_new = statements.len();
                 for (chunk, verdict) in chunks.iter().zip(verdicts) {
                     let (start, end) = (region.start + chunk.start, region.start + chunk.end);
@@ -248,9 +281,10 @@ fn review_inline(text: &str) -> Review {
                         kind: verdict.kind,
                         destructive: verdict.destructive,
                         reasons: verdict.reasons,
+                        mentions: verdict.mentions,
                     });
                 }
-                refuse_if_read_differently(sql, region.start, &toks, &mut statements[first_new..]);
+                refuse_if_read_differently(sql, region.start, &toks, &mut statements[first_new..], cx);
             }
         }
     }
@@ -265,10 +299,16 @@ fn review_inline(text: &str) -> Review {
 
 /// One verdict per chunk, in order. A large input is analysed on every core, each
 /// worker on its own large stack; a small one (a typical paste) right here.
-fn classify_chunks(sql: &str, toks: &[lex::Token], chunks: &[lex::Chunk], standard: bool) -> Vec<classify::Verdict> {
+fn classify_chunks(
+    sql: &str,
+    toks: &[lex::Token],
+    chunks: &[lex::Chunk],
+    standard: bool,
+    cx: Cx,
+) -> Vec<classify::Verdict> {
     let run = |run: &[lex::Chunk]| {
         let mut proven = classify::Proven::default();
-        run.iter().map(|c| classify_chunk(sql, &toks[c.first..c.last], standard, &mut proven)).collect::<Vec<_>>()
+        run.iter().map(|c| classify_chunk(sql, &toks[c.first..c.last], standard, &mut proven, cx)).collect::<Vec<_>>()
     };
     let bytes: usize = chunks.iter().map(|c| c.end - c.start).sum();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
@@ -313,26 +353,31 @@ const PARALLEL_BYTES: usize = 64 * 1024;
 
 fn unanalysed() -> classify::Verdict {
     classify::Verdict {
-        class: Class::Write,
         kind: Kind::Unparsed,
-        destructive: false,
-        reasons: vec!["the guard could not analyse this statement, so it cannot be proven read-only".into()],
+        ..classify::Verdict::write(
+            Kind::Unparsed,
+            vec!["the guard could not analyse this statement, so it cannot be proven read-only".into()],
+            false,
+        )
     }
 }
 
-fn classify_chunk(sql: &str, toks: &[lex::Token], standard: bool, proven: &mut classify::Proven) -> classify::Verdict {
+fn classify_chunk(
+    sql: &str,
+    toks: &[lex::Token],
+    standard: bool,
+    proven: &mut classify::Proven,
+    cx: Cx,
+) -> classify::Verdict {
     if toks.len() == 1 && toks[0].kind == lex::TokKind::Meta {
         let cmd = toks[0].text(sql).split_whitespace().next().unwrap_or("\\");
-        return classify::Verdict {
-            class: Class::Write,
-            kind: Kind::PsqlMeta,
-            destructive: false,
-            reasons: vec![format!(
-                "{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything"
-            )],
-        };
+        return classify::Verdict::write(
+            Kind::PsqlMeta,
+            vec![format!("{cmd} is a psql meta-command: psql runs it, not the server, and it can run anything")],
+            false,
+        );
     }
-    proven.classify(&normalize::normalize(sql, toks, standard))
+    proven.classify(&normalize::normalize(sql, toks, standard), cx)
 }
 
 /// A server (or psql) with `standard_conforming_strings = off` reads a backslash in a
@@ -341,7 +386,7 @@ fn classify_chunk(sql: &str, toks: &[lex::Token], standard: bool, proven: &mut c
 /// the statements it overlaps writes. Where the two readings have the same tokens they
 /// say the same; a reading that ends in an unterminated string (the server rejects it)
 /// is compared as far as it goes.
-fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], statements: &mut [Statement]) {
+fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], statements: &mut [Statement], cx: Cx) {
     let has_backslash = toks.iter().any(|t| {
         t.kind == lex::TokKind::Str && !t.text(sql).starts_with(['e', 'E', '$', 'u', 'U']) && t.text(sql).contains('\\')
     });
@@ -368,7 +413,7 @@ fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], sta
             None => differ.push(chunk),
         }
     }
-    let verdicts = classify_chunks(sql, &alt, &differ, false);
+    let verdicts = classify_chunks(sql, &alt, &differ, false, cx);
     for (chunk, verdict) in differ.iter().zip(verdicts) {
         if verdict.class == Class::Write {
             let why = format!("then it {}", verdict.reasons.first().map_or("", String::as_str));
