@@ -346,6 +346,8 @@ pub fn read_input(path: &std::path::Path) -> Result<String, CliError> {
 #[derive(Serialize)]
 struct CheckJson<'a> {
     verdict: Class,
+    /// Always false: `check` reads text only, never a server's catalog.
+    catalog_checked: bool,
     statements: Vec<SourcedStatement<'a>>,
     ignored: Vec<SourcedIgnored<'a>>,
 }
@@ -394,7 +396,7 @@ fn check(args: &CheckArgs) -> Result<u8, CliError> {
             .iter()
             .flat_map(|(name, r)| r.ignored.iter().map(move |i| SourcedIgnored { ignored: i, source: name }))
             .collect();
-        let report = CheckJson { verdict, statements, ignored };
+        let report = CheckJson { verdict, catalog_checked: false, statements, ignored };
         serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out))
     } else {
         let style = Style::detect();
@@ -491,11 +493,19 @@ fn write_human(out: &mut impl Write, review: &Review, style: &Style) -> std::io:
     let total = review.statements.len();
     let writes = review.writes().count();
     match review.verdict() {
-        Class::Read => writeln!(out, "{} {total} of {total} statements are reads.", style.read("READ:")),
+        Class::Read => writeln!(out, "{} {total} of {total} statements are reads.", style.read("READ:"))?,
         Class::Write => writeln!(
             out,
             "{} {writes} of {total} statements are writes; warroom will not run them.",
             style.write("WRITE:")
-        ),
+        )?,
     }
+    writeln!(
+        out,
+        "{}",
+        style.dim(
+            "Checked from the text alone, not against a server's catalog: there, a function, operator, view or policy \
+             can still make a read a write (warroom query and the cockpit check that before anything runs)."
+        )
+    )
 }

@@ -22,6 +22,13 @@ async fn rows(s: &mut Session, sql: &str, limit: Option<u64>) -> Result<ResultSe
     Ok(set)
 }
 
+/// As a broken guard would: straight to the session, to prove the server's backstops.
+async fn forced(s: &mut Session, sql: &str, limit: Option<u64>) -> Result<ResultSet, DbError> {
+    let mut set = ResultSet::default();
+    s.run_past_the_guard(sql, limit, &mut set).await?;
+    Ok(set)
+}
+
 fn cell(set: &ResultSet, r: usize, c: usize) -> Option<&str> {
     set.rows[r][c].as_deref()
 }
@@ -70,7 +77,8 @@ async fn writes_forced_past_the_guard_are_refused_by_the_server() {
         "CREATE TABLE evil (id int)",
     ] {
         for limit in [Some(10), None] {
-            let err = rows(&mut s, sql, limit).await.expect_err(sql);
+            assert!(matches!(rows(&mut s, sql, limit).await, Err(DbError::Refused(_))), "the guard refuses {sql}");
+            let err = forced(&mut s, sql, limit).await.expect_err(sql);
             // 25006: read-only transaction; 0A000: a writable CTE cannot sit inside the row-limit subquery.
             assert!(["25006", "0A000"].contains(&sqlstate(&err)), "{sql}: {err}");
         }
@@ -83,7 +91,7 @@ async fn writes_forced_past_the_guard_are_refused_by_the_server() {
 #[tokio::test]
 async fn two_statements_are_refused_by_the_protocol() {
     let Some(mut s) = connect("writer").await else { return };
-    let err = rows(&mut s, "SELECT 1; DELETE FROM t", None).await.unwrap_err();
+    let err = forced(&mut s, "SELECT 1; DELETE FROM t", None).await.unwrap_err();
     assert_eq!(sqlstate(&err), "42601", "{err}");
     assert!(err.to_string().contains("multiple commands"), "{err}");
     assert_eq!(admin("SELECT count(*) FROM t"), "10");
@@ -93,18 +101,18 @@ async fn two_statements_are_refused_by_the_protocol() {
 async fn nothing_a_read_leaves_survives_into_the_next() {
     let Some(mut s) = connect("reader").await else { return };
     // Called directly, past the guard, which would refuse all of these.
-    rows(&mut s, "SELECT pg_advisory_lock(4242)", None).await.unwrap();
+    forced(&mut s, "SELECT pg_advisory_lock(4242)", None).await.unwrap();
     let locks =
         rows(&mut s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()", None)
             .await
             .unwrap();
     assert_eq!(cell(&locks, 0, 0), Some("0"));
-    let _ = rows(&mut s, "PREPARE leak AS SELECT 1", None).await;
+    let _ = forced(&mut s, "PREPARE leak AS SELECT 1", None).await;
     let prepared = rows(&mut s, "SELECT count(*) FROM pg_prepared_statements WHERE from_sql", None).await.unwrap();
     assert_eq!(cell(&prepared, 0, 0), Some("0"));
-    rows(&mut s, "SELECT set_config('work_mem', '77kB', false)", None).await.unwrap();
+    forced(&mut s, "SELECT set_config('work_mem', '77kB', false)", None).await.unwrap();
     assert_ne!(cell(&rows(&mut s, "SHOW work_mem", None).await.unwrap(), 0, 0), Some("77kB"));
-    let _ = rows(&mut s, "CREATE TEMP TABLE scratch (id int)", None).await;
+    let _ = forced(&mut s, "CREATE TEMP TABLE scratch (id int)", None).await;
     let temp = rows(&mut s, "SELECT count(*) FROM pg_class WHERE relname = 'scratch'", None).await.unwrap();
     assert_eq!(cell(&temp, 0, 0), Some("0"));
     // The session's own settings are still in force.

@@ -113,9 +113,11 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         None => Ok(()),
     };
 
-    // The guard first: if anything is a write, nothing reaches the server.
+    // The guard first: if anything is a write on any server, nothing reaches the server.
+    // (A cast to an enum or a trusted extension's function is a write only until the
+    // server's catalog says what it is; those connect, and the catalog decides.)
     let review = guard::review(&sql);
-    if review.verdict() != Class::Read {
+    if guard::review_best_case(&sql).verdict() != Class::Read {
         let writes: Vec<&guard::Statement> = review.writes().collect();
         record(Entry::new(
             Kind::Refused,
@@ -168,6 +170,39 @@ async fn run_reads(
             return Err(CliError::Database(said));
         }
     };
+    // Every statement against the server's catalog before any of them runs.
+    for stmt in statements {
+        match session.check(&stmt.text).await {
+            Ok(()) => {}
+            Err(DbError::Refused(reasons)) => {
+                let mut refused = stmt.clone();
+                refused.class = Class::Write;
+                refused.reasons = reasons;
+                record(Entry::new(
+                    Kind::Refused,
+                    format!(
+                        "warroom query refused statement #{}: the server's catalog shows it is a WRITE",
+                        stmt.index
+                    ),
+                    serde_json::json!({ "source": "warroom query", "statements": [&refused] }),
+                ))?;
+                let style = Style::for_stderr();
+                eprintln!(
+                    "warroom: refused: statement #{} ({}, line {}) is a {} on this server:",
+                    stmt.index,
+                    stmt.kind.name(),
+                    stmt.span.start_line,
+                    style.write("WRITE")
+                );
+                for r in &refused.reasons {
+                    eprintln!("  - {r}");
+                }
+                eprintln!("warroom: nothing was run; writes never run in warroom (stage them in a plan instead).");
+                return Ok(exit::REFUSED);
+            }
+            Err(e) => return Err(CliError::Database(describe_db_error(&e, Some(&stmt.text)))),
+        }
+    }
     let canceller = session.canceller();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());

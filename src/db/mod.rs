@@ -1,6 +1,7 @@
 //! The only user of tokio-postgres: connection settings, the hardened read session,
 //! the posture check and result rendering.
 
+pub mod catalog;
 pub mod conn;
 pub mod posture;
 pub mod render;
@@ -68,6 +69,10 @@ pub enum DbError {
     Output(std::io::Error),
     #[error("the read did not finish within {0:?} and was cancelled")]
     TimedOut(std::time::Duration),
+    /// The server's catalog shows the statement is not a read (or the facts to prove it one
+    /// could not be read): nothing of it was sent.
+    #[error("refused after checking the server's catalog: {}", .0.join("; "))]
+    Refused(Vec<String>),
 }
 
 impl DbError {

@@ -13,7 +13,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::conn::{SslMode, Target};
 use super::{DbError, tls};
-use crate::guard;
+use crate::guard::{self, Catalog};
 
 /// Server-side limits set for the whole session at connect time.
 #[derive(Debug, Clone, Copy)]
@@ -94,6 +94,8 @@ pub struct Session {
     tls: MakeRustlsConnect,
     pub info: ServerInfo,
     pub limits: Limits,
+    /// What this session's catalog says about the names reads used, kept for the connection.
+    pub catalog: Catalog,
 }
 
 fn millis(d: Duration) -> u128 {
@@ -166,7 +168,7 @@ impl Session {
                 "the server did not accept default_transaction_read_only=on for this session".into(),
             ));
         }
-        Ok(Session { client, tls, info, limits })
+        Ok(Session { client, tls, info, limits, catalog: Catalog::default() })
     }
 
     pub fn canceller(&self) -> Canceller {
@@ -175,7 +177,21 @@ impl Session {
 
     /// Runs one statement in its own read-only transaction, sending at most `limit` rows
     /// (all when `None`) to `sink`. The server refuses anything that is not a read.
+    /// The guard, with this server's catalog, decides first ([`Session::check`]).
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
+        self.check(sql).await?;
+        self.run_past_the_guard(sql, limit, sink).await
+    }
+
+    /// [`Session::run`] without the guard's check: only for tests that prove the session and
+    /// the server refuse what a broken guard would let through.
+    #[doc(hidden)]
+    pub async fn run_past_the_guard(
+        &mut self,
+        sql: &str,
+        limit: Option<u64>,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, DbError> {
         let started = Instant::now();
         let result = self.run_in_transaction(sql, limit, sink).await;
         // Whatever happened, leave nothing behind for the next read.
@@ -233,6 +249,30 @@ impl Session {
                 .map_err(DbError::from_pg)?;
         }
         Ok(())
+    }
+
+    /// The guard's verdict on `sql` with this server's catalog (functions, operators, types,
+    /// views, policies and rules its names resolve to), read as far as needed. Refused when
+    /// it is not a read, or when the facts cannot be read: never the text-only proof alone.
+    pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
+        let wanted = guard::mentions(&guard::review(sql));
+        let mut catalog = std::mem::take(&mut self.catalog);
+        let gathered = super::catalog::gather(self, &mut catalog, &wanted).await;
+        self.catalog = catalog;
+        match gathered {
+            Err(e @ DbError::Lost(_)) => return Err(e),
+            Err(e) => {
+                return Err(DbError::Refused(vec![format!(
+                    "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
+                )]));
+            }
+            Ok(()) => {}
+        }
+        let review = guard::review_with(sql, &self.catalog);
+        if review.verdict() == guard::Class::Read {
+            return Ok(());
+        }
+        Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
     }
 
     /// Runs one of warroom's own fixed catalog queries (never user SQL) with text

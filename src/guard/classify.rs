@@ -826,14 +826,16 @@ impl Walk<'_> {
                 ));
             }
             if let Some(why) = first_write(definition, deeper) {
-                self.effects.push(format!("reads the view {key}, whose query {why}"));
+                self.effects.push(format!("reads the view {key}, whose query is not a read: {why}"));
             }
         }
         if rel.row_security {
             for policy in &rel.policies {
                 if let Some(why) = first_write(&format!("SELECT {policy}"), deeper) {
-                    self.effects
-                        .push(format!("reads {key}, whose row-level security policy USING ({}) {why}", clip(policy)));
+                    self.effects.push(format!(
+                        "reads {key}, whose row-level security policy USING ({}) is not a read: {why}",
+                        clip(policy)
+                    ));
                 }
             }
         }
@@ -876,7 +878,8 @@ impl Walk<'_> {
             Some(TypeFact::Domain { checks, .. }) => {
                 let found = checks.iter().find_map(|c| {
                     let expr = c.strip_prefix("CHECK ").unwrap_or(c);
-                    first_write(&format!("SELECT {expr}"), deeper).map(|why| format!("{} {why}", clip(c)))
+                    first_write(&format!("SELECT {expr}"), deeper)
+                        .map(|why| format!("{} is not a read: {why}", clip(c)))
                 });
                 match found {
                     None if deeper.depth <= MAX_VIEW_DEPTH => return,
