@@ -1,0 +1,257 @@
+//! The guard with the live catalog: objects another role planted make reads writes, in
+//! `warroom query` and in the read path, and nothing they would run runs; without them the
+//! same statements are reads; the catalog lifts casts to enums and reviewed domains and a
+//! trusted extension's functions. Offline, `check` says it looked at no catalog.
+
+#[path = "support/bin.rs"]
+mod bin;
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use warroom::db::render::ResultSet;
+use warroom::db::{DbError, Limits, Session, conn};
+use warroom::demo::ADMIN;
+use warroom::guard::{self, Class};
+
+/// The same tables in both databases; `planted` also has what the app's owner added.
+const TABLES: &str = "
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TYPE order_status AS ENUM ('new', 'paid');
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+CREATE TABLE t (id int PRIMARY KEY, v text, name varchar, f int);
+INSERT INTO t SELECT g, 'v' || g, 'n' || g, g FROM generate_series(1, 5) g;
+GRANT CREATE ON SCHEMA public TO owner_role;
+";
+
+/// What a role that can create objects in `public` (an app owner, a migration) can plant:
+/// each runs `act`, which takes an advisory lock and ends the victim's session.
+const PLANTED: &str = "
+SET ROLE owner_role;
+CREATE FUNCTION public.act(int) RETURNS boolean LANGUAGE sql SECURITY DEFINER AS $$
+  SELECT pg_advisory_lock(777) IS NULL
+      OR coalesce(bool_or(pg_terminate_backend(pid)), false)
+    FROM pg_stat_activity WHERE application_name LIKE 'catalog victim%' $$;
+CREATE FUNCTION public.concat(text, VARIADIC anyarray) RETURNS text LANGUAGE sql SECURITY DEFINER
+  AS $$ SELECT act(1)::text $$;
+CREATE FUNCTION public.length(varchar) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(2)::int $$;
+CREATE FUNCTION public.evil_eq(text, varchar) RETURNS boolean LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(3) $$;
+CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = varchar, FUNCTION = public.evil_eq);
+CREATE TABLE t_owned (id int);
+INSERT INTO t_owned VALUES (1);
+CREATE VIEW v_evil AS SELECT id, act(4) AS acted FROM t_owned;
+CREATE VIEW v_over AS SELECT id FROM v_evil;
+CREATE TABLE accounts (id int, owner text);
+INSERT INTO accounts VALUES (1, 'app');
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON accounts USING (act(5));
+CREATE TABLE ledger (id int);
+CREATE RULE keep AS ON UPDATE TO ledger DO INSTEAD NOTHING;
+CREATE FUNCTION public.bump(t) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(6)::int $$;
+CREATE FUNCTION public.f(t) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(7)::int $$;
+CREATE DOMAIN acting AS int CHECK (act(VALUE));
+GRANT SELECT ON t_owned, v_evil, v_over, accounts, ledger TO reader;
+RESET ROLE;
+";
+
+/// The look-alikes: the same names, nothing in them acts.
+const CLEAN: &str = "
+SET ROLE owner_role;
+CREATE TABLE t_owned (id int);
+CREATE VIEW v_evil AS SELECT id, true AS acted FROM t_owned;
+CREATE VIEW v_over AS SELECT id FROM v_evil;
+CREATE TABLE accounts (id int, owner text);
+CREATE TABLE ledger (id int);
+CREATE DOMAIN acting AS int CHECK (VALUE > 0);
+GRANT SELECT ON t_owned, v_evil, v_over, accounts, ledger TO reader;
+RESET ROLE;
+";
+
+/// Each planted object, a statement that reaches it, and what the refusal must name.
+const CASES: &[(&str, &str)] = &[
+    ("SELECT concat('%', 1, 2)", "a function named concat exists in schema public"),
+    ("SELECT length(name) FROM t", "a function named length exists in schema public"),
+    ("SELECT count(*) FROM t WHERE v = name", "an operator = exists in schema public"),
+    ("SELECT count(*) FROM t WHERE v IN ('v1', 'v2')", "an operator = exists in schema public"),
+    ("SELECT * FROM v_evil", "reads the view \"v_evil\""),
+    ("SELECT * FROM v_over", "reads the view \"v_over\", whose query is not a read: reads the view \"v_evil\""),
+    ("SELECT * FROM accounts", "row-level security policy USING (act(5))"),
+    ("SELECT * FROM ledger", "has the rule keep"),
+    ("SELECT t.bump FROM t", "public.bump(x) for x.bump"),
+    ("SELECT (t).bump FROM t", "public.bump(x) for x.bump"),
+    ("SELECT 3::acting", "casts to the domain acting"),
+];
+
+/// Reads on both servers once connected (though some are WRITEs to the text-only guard).
+const READS: &[&str] = &[
+    "SELECT t.f, t.v FROM t ORDER BY id",
+    "SELECT encode(digest('x', 'sha256'), 'hex')",
+    "SELECT 'paid'::order_status, 5::positive",
+    "SELECT lower(v) FROM t ORDER BY id",
+];
+
+/// `act` ends every victim: the tests that plant one take turns.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+struct Victim(Child);
+
+impl Drop for Victim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The two databases, made once per run.
+fn databases() -> Option<&'static ()> {
+    static MADE: OnceLock<()> = OnceLock::new();
+    let c = common::cluster()?;
+    Some(MADE.get_or_init(|| {
+        for (db, extra) in [("planted", PLANTED), ("clean", CLEAN)] {
+            c.psql(ADMIN, "postgres", &format!("CREATE DATABASE {db};")).unwrap();
+            c.psql(ADMIN, db, &format!("{TABLES}\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO reader;\n{extra}"))
+                .unwrap_or_else(|e| panic!("{db}: {e}"));
+        }
+    }))
+}
+
+fn dsn(db: &str) -> String {
+    common::cluster().unwrap().dsn("reader", db)
+}
+
+/// A session of the planted functions' owner that `act` would end.
+fn victim(name: &str) -> Victim {
+    let c = common::cluster().unwrap();
+    let child = Command::new(warroom::demo::find_bin_dir().unwrap().join("psql"))
+        .args(["-X", "-q", "-d", &c.dsn("owner_role", "planted"), "-c"])
+        .arg(format!("SET application_name = 'catalog victim {name}'; SELECT pg_sleep(300)"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while alive(name) == 0 {
+        assert!(Instant::now() < deadline, "the victim session did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Victim(child)
+}
+
+fn alive(name: &str) -> usize {
+    let c = common::cluster().unwrap();
+    let sql = format!("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'catalog victim {name}'");
+    let n = c.psql(ADMIN, "planted", &sql);
+    n.unwrap().trim().parse().unwrap()
+}
+
+fn advisory_locks() -> String {
+    let c = common::cluster().unwrap();
+    c.psql(ADMIN, "planted", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").unwrap().trim().to_string()
+}
+
+/// `warroom check [--json] -` with `sql` on standard input: (exit status, stdout).
+fn check(sql: &str, json: bool) -> (i32, String) {
+    use std::io::Write;
+    let args: &[&str] = if json { &["check", "--json", "-"] } else { &["check", "-"] };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("WARROOM_CONFIG", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(sql.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn offline_check_says_read_and_that_it_saw_no_catalog() {
+    for (sql, _) in CASES.iter().filter(|(sql, _)| !sql.contains("acting")) {
+        let (code, out) = check(sql, false);
+        assert_eq!(code, 0, "{sql}: {out}");
+        assert!(out.contains("not against a server's catalog"), "{out}");
+        let (_, json) = check(sql, true);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!((v["verdict"].as_str(), v["catalog_checked"].as_bool()), (Some("read"), Some(false)), "{sql}");
+    }
+}
+
+#[test]
+fn query_refuses_what_the_planted_objects_would_run() {
+    if databases().is_none() {
+        return;
+    }
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _victim = victim("query");
+    let state = tempfile::tempdir().unwrap();
+    for (sql, why) in CASES {
+        let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("planted"), sql]);
+        assert_eq!(code, 1, "{sql} must be refused: {out}{err}");
+        assert!(err.contains("is a WRITE on this server") && err.contains(why), "{sql}: {err}");
+        assert!(out.is_empty(), "{sql}: nothing is printed from a refused read: {out}");
+        // Without the planted objects it is a read (the server may still say a column does not exist).
+        let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("clean"), sql]);
+        assert!(!err.contains("WRITE"), "{sql} in the clean database: {out}{err}");
+        assert!(code == 0 || err.contains("42703"), "{sql} in the clean database: {out}{err}");
+    }
+    for sql in READS {
+        for db in ["planted", "clean"] {
+            let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn(db), sql]);
+            assert_eq!(code, 0, "{sql} in {db}: {out}{err}");
+        }
+    }
+    let (_, out, _) = bin::warroom(state.path(), &["query", "--dsn", &dsn("planted"), READS[1]]);
+    assert!(out.contains("2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"), "{out}");
+    assert_eq!(alive("query"), 1, "the victim's session was not ended");
+    assert_eq!(advisory_locks(), "0", "no advisory lock was taken");
+}
+
+#[test]
+fn the_read_path_refuses_them_too() {
+    if databases().is_none() {
+        return;
+    }
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _victim = victim("session");
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(read_path());
+}
+
+async fn read_path() {
+    let target = conn::resolve(Some(&dsn("planted")), &conn::ProcessEnv).unwrap();
+    let mut s = Session::connect(&target, Limits::default()).await.unwrap();
+    for (sql, why) in CASES {
+        let mut set = ResultSet::default();
+        match s.run(sql, Some(10), &mut set).await {
+            Err(DbError::Refused(reasons)) => assert!(reasons.iter().any(|r| r.contains(why)), "{sql}: {reasons:?}"),
+            other => panic!("{sql} must be refused by the catalog, got {:?}", other.map(|o| o.rows)),
+        }
+    }
+    for sql in READS {
+        let mut set = ResultSet::default();
+        s.run(sql, Some(10), &mut set).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    // The facts are cached: a second check of a known read needs no round trip, and is quick.
+    let started = Instant::now();
+    for _ in 0..20 {
+        s.check(READS[0]).await.unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(alive("session"), 1);
+    assert_eq!(advisory_locks(), "0");
+    // And the planted objects are real: past the guard, one read ends the victim's session.
+    let mut set = ResultSet::default();
+    let forced = s.run_past_the_guard("SELECT concat('%', 1, 2)", None, &mut set).await;
+    assert!(forced.is_ok(), "{forced:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive("session") > 0 {
+        assert!(Instant::now() < deadline, "the planted concat() did not act: the test would prove nothing");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The text-only guard calls these reads: the catalog made the difference.
+    for (sql, _) in CASES.iter().filter(|(sql, _)| !sql.contains("acting")) {
+        assert_eq!(guard::review(sql).verdict(), Class::Read, "{sql}");
+    }
+}
