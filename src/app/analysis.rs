@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use crate::config::Theme;
 use crate::db::posture::plural;
-use crate::guard::{self, Class, Review};
+use crate::guard::{self, Catalog, Class, Mentions, Review};
 use crate::highlight;
 
 #[derive(Debug, Clone)]
@@ -15,6 +15,9 @@ pub struct Analysis {
     pub review: Review,
     /// The review view: a summary, then each statement's badge, its coloured text and reasons.
     pub lines: Vec<Line<'static>>,
+    /// Connected: names the server's catalog has not been asked about yet. Until it has, the
+    /// labels are the text-only ones.
+    pub facts_wanted: Option<Mentions>,
 }
 
 impl Analysis {
@@ -45,7 +48,23 @@ pub fn analyze(revision: u64, text: &str, theme: &Theme) -> Analysis {
 /// With `colour` false, the labels without syntax colouring: a tenth of the time, so a big
 /// paste gets its READ/WRITE labels at once and its colours a moment later.
 pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> Analysis {
-    let review = guard::review(text);
+    analyze_against(revision, text, theme, colour, None)
+}
+
+/// As [`analyze_with`]; connected, with what the server's catalog says (`catalog`).
+pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, catalog: Option<&Catalog>) -> Analysis {
+    let offline = guard::review(text);
+    let (review, facts_wanted) = match catalog {
+        None => (offline, None),
+        Some(c) => {
+            let wanted = c.missing(&guard::mentions(&offline));
+            if wanted.is_empty() || c.unreadable.is_some() {
+                (guard::review_with(text, c), None)
+            } else {
+                (offline, Some(wanted))
+            }
+        }
+    };
     let plain = Style::default().fg(theme.text);
     let dim = Style::default().fg(theme.dim);
     let coloured = highlight::sql(text, theme.syntax.as_deref().filter(|_| colour), plain);
@@ -124,5 +143,5 @@ pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> A
             }
         }
     }
-    Analysis { revision, review, lines }
+    Analysis { revision, review, lines, facts_wanted }
 }

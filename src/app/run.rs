@@ -16,6 +16,7 @@ use super::{Effect, Msg, ResultEntry, Setup, State, update};
 use crate::db::posture::plural;
 use crate::db::render::ResultSet;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
+use crate::guard::{Catalog, Mentions};
 use crate::plan::{self, Plan, store};
 use crate::timeline::{self, Entry, Journal, Kind};
 
@@ -76,7 +77,11 @@ enum DbCmd {
     Connect,
     Run { id: u64, reads: Vec<(usize, String)> },
     Stage { writes: Vec<String> },
+    Facts(Mentions),
 }
+
+/// The session's catalog facts as the analyzer sees them (None: not connected).
+type Facts = Arc<Mutex<Option<Catalog>>>;
 
 /// The incident whose plan gets staged writes: its id and folder.
 type Incident = Option<(String, std::path::PathBuf)>;
@@ -108,7 +113,9 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
     spawn_input(msg_tx.clone());
-    let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone());
+    // What the server's catalog says, for the labels: None while not connected.
+    let facts: Facts = Arc::default();
+    let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone(), facts.clone());
     let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
@@ -125,6 +132,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         db_rx,
         msg_tx.clone(),
         canceller.clone(),
+        facts,
     ));
 
     let size = terminal::size()?;
@@ -165,6 +173,9 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                 }
                 Effect::Stage { writes } => {
                     let _ = db_tx.send(DbCmd::Stage { writes });
+                }
+                Effect::Facts(wanted) => {
+                    let _ = db_tx.send(DbCmd::Facts(wanted));
                 }
                 Effect::SavePlan { expected, plan } => {
                     let _ = plan_tx.send(Box::new(move |p| {
@@ -288,7 +299,7 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
 const BIG_TEXT: usize = 16 * 1024;
 
 /// Classification and highlighting, off the UI thread; only the newest text is worked on.
-fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc::Sender<(u64, String)> {
+fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme, facts: Facts) -> mpsc::Sender<(u64, String)> {
     let (in_tx, in_rx) = mpsc::channel::<(u64, String)>();
     std::thread::spawn(move || {
         crate::highlight::warm_up();
@@ -302,7 +313,8 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme) -> mpsc
                     break;
                 }
             }
-            let analysis = super::analysis::analyze(job.0, &job.1, &theme);
+            let catalog = facts.lock().expect("facts lock").clone();
+            let analysis = super::analysis::analyze_against(job.0, &job.1, &theme, true, catalog.as_ref());
             if tx.send(Msg::Analyzed(analysis)).is_err() {
                 break;
             }
@@ -349,14 +361,30 @@ async fn db_task(
     mut rx: UnboundedReceiver<DbCmd>,
     tx: UnboundedSender<Msg>,
     canceller: Arc<Mutex<Option<Canceller>>>,
+    facts: Facts,
 ) {
     let mut session: Option<Session> = None;
+    let publish = |s: Option<&Session>| *facts.lock().expect("facts lock") = s.map(|s| s.catalog.clone());
     let backstop = limits.statement_timeout + Duration::from_secs(5);
     let limit = (row_limit > 0).then_some(row_limit);
     while let Some(cmd) = rx.recv().await {
         match cmd {
+            DbCmd::Facts(wanted) => {
+                if let Some(s) = session.as_mut() {
+                    let mut catalog = std::mem::take(&mut s.catalog);
+                    let read = crate::db::catalog::gather(s, &mut catalog, &wanted).await;
+                    s.catalog = catalog;
+                    let mut shown = s.catalog.clone();
+                    if let Err(e) = read {
+                        shown.unreadable = Some(e.to_string());
+                    }
+                    *facts.lock().expect("facts lock") = Some(shown);
+                }
+                let _ = tx.send(Msg::FactsRead);
+            }
             DbCmd::Connect => {
                 session = None;
+                publish(None);
                 *canceller.lock().expect("canceller lock") = None;
                 let connected = async {
                     let mut s = Session::connect(&target, limits).await?;
@@ -368,6 +396,7 @@ async fn db_task(
                     Ok((s, p)) => {
                         *canceller.lock().expect("canceller lock") = Some(s.canceller());
                         let msg = Msg::Connected { info: Box::new(s.info.clone()), posture: Box::new(p) };
+                        publish(Some(&s));
                         session = Some(s);
                         msg
                     }
