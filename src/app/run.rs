@@ -131,8 +131,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         launch.setup.row_limit,
         db_rx,
         msg_tx.clone(),
-        canceller.clone(),
-        facts,
+        (canceller.clone(), facts),
     ));
 
     let size = terminal::size()?;
@@ -352,7 +351,8 @@ fn spawn_plan_writer(incident: &Incident, tx: UnboundedSender<Msg>) -> mpsc::Sen
 }
 
 /// The only user of the session: connects, checks the posture, runs reads one at a time,
-/// gathers evidence for staged writes.
+/// gathers evidence for staged writes, reads catalog facts for the labels; what it shares
+/// with the loop and the analyzer is the running read's canceller and those facts.
 async fn db_task(
     incident: Incident,
     target: Target,
@@ -360,8 +360,7 @@ async fn db_task(
     row_limit: u64,
     mut rx: UnboundedReceiver<DbCmd>,
     tx: UnboundedSender<Msg>,
-    canceller: Arc<Mutex<Option<Canceller>>>,
-    facts: Facts,
+    (canceller, facts): (Arc<Mutex<Option<Canceller>>>, Facts),
 ) {
     let mut session: Option<Session> = None;
     let publish = |s: Option<&Session>| *facts.lock().expect("facts lock") = s.map(|s| s.catalog.clone());
