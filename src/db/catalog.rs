@@ -73,6 +73,7 @@ pub async fn gather(session: &mut Session, catalog: &mut Catalog, wanted: &Menti
             "relations": want.relations.iter().filter(fits).collect::<Vec<_>>(),
             "operators": !catalog.operators_read,
         });
+        session.catalog_reads += 1;
         let rows = session.facts(FACTS, &[&request.to_string()]).await?;
         for f in &want.functions {
             catalog.functions.entry(f.clone()).or_default();

@@ -96,6 +96,8 @@ pub struct Session {
     pub limits: Limits,
     /// What this session's catalog says about the names reads used, kept for the connection.
     pub catalog: Catalog,
+    /// Catalog queries sent so far (a check whose names are all known sends none).
+    pub catalog_reads: u64,
 }
 
 fn millis(d: Duration) -> u128 {
@@ -168,7 +170,7 @@ impl Session {
                 "the server did not accept default_transaction_read_only=on for this session".into(),
             ));
         }
-        Ok(Session { client, tls, info, limits, catalog: Catalog::default() })
+        Ok(Session { client, tls, info, limits, catalog: Catalog::default(), catalog_reads: 0 })
     }
 
     pub fn canceller(&self) -> Canceller {
