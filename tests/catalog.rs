@@ -257,3 +257,19 @@ async fn read_path() {
         assert_eq!(guard::review(sql).verdict(), Class::Read, "{sql}");
     }
 }
+
+/// Facts that cannot be read are never replaced by the text-only proof: the read is refused.
+#[test]
+fn reads_are_refused_while_the_facts_cannot_be_read() {
+    let Some(c) = common::cluster() else { return };
+    static LOCKED: OnceLock<()> = OnceLock::new();
+    LOCKED.get_or_init(|| {
+        c.psql(ADMIN, "postgres", "CREATE DATABASE locked;").unwrap();
+        c.psql(ADMIN, "locked", "CREATE TABLE t (id int); GRANT SELECT ON t TO reader; REVOKE SELECT ON pg_catalog.pg_policy FROM PUBLIC;")
+            .unwrap();
+    });
+    let state = tempfile::tempdir().unwrap();
+    let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("locked"), "SELECT id FROM t"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("could not be read") && err.contains("pg_policy"), "{err}");
+}
