@@ -265,8 +265,12 @@ fn reads_are_refused_while_the_facts_cannot_be_read() {
     static LOCKED: OnceLock<()> = OnceLock::new();
     LOCKED.get_or_init(|| {
         c.psql(ADMIN, "postgres", "CREATE DATABASE locked;").unwrap();
-        c.psql(ADMIN, "locked", "CREATE TABLE t (id int); GRANT SELECT ON t TO reader; REVOKE SELECT ON pg_catalog.pg_policy FROM PUBLIC;")
-            .unwrap();
+        c.psql(
+            ADMIN,
+            "locked",
+            "CREATE TABLE t (id int); GRANT SELECT ON t TO reader; REVOKE SELECT ON pg_catalog.pg_policy FROM PUBLIC;",
+        )
+        .unwrap();
     });
     let state = tempfile::tempdir().unwrap();
     let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("locked"), "SELECT id FROM t"]);

@@ -614,4 +614,8 @@ fn labels_follow_the_servers_catalog() {
     update(&mut s, Msg::Analyzed(a));
     let text = draw(&s);
     assert!(text.contains("WRITE") && text.contains("exists in schema public"), "{text}");
+    // F5 skips what the catalog showed to be a write: nothing is sent to run.
+    let fx = update(&mut s, key(KeyCode::F(5)));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Run { .. })), "{fx:?}");
+    assert!(draw(&s).contains("Skipped 1 WRITE"), "{}", draw(&s));
 }

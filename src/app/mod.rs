@@ -913,7 +913,7 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     }
     // Connected, what a catalog could still prove a read (an enum cast, a trusted
     // extension's function) goes to the server's check too; it refuses what is not.
-    let review = if matches!(state.conn, Conn::Connected { .. }) {
+    let mut review = if matches!(state.conn, Conn::Connected { .. }) {
         guard::review_best_case(&state.text())
     } else {
         guard::review(&state.text())
@@ -921,6 +921,15 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     if review.statements.is_empty() {
         state.say("Nothing to run: the editor holds no SQL statement.", Tone::Info);
         return vec![];
+    }
+    // What the catalog already showed to be a write (the labels of this very text) is skipped
+    // as one; a label can only hold a statement back here, never send one.
+    if let Some(a) = state.analysis.as_ref().filter(|a| a.revision == state.revision) {
+        for (st, labelled) in review.statements.iter_mut().zip(&a.review.statements) {
+            if labelled.class == Class::Write && st.class == Class::Read && st.span == labelled.span {
+                *st = labelled.clone();
+            }
+        }
     }
     let chosen = targets(state, &review, all);
     let reads: Vec<(usize, String)> = chosen
