@@ -124,22 +124,7 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
             format!("warroom query refused {}: writes never run", plural(writes.len(), "WRITE")),
             serde_json::json!({ "source": "warroom query", "statements": writes }),
         ))?;
-        let style = Style::for_stderr();
-        for s in review.writes() {
-            eprintln!(
-                "warroom: refused: statement #{} ({}, line {}) is a {}:",
-                s.index,
-                s.kind.name(),
-                s.span.start_line,
-                style.write("WRITE")
-            );
-            for r in &s.reasons {
-                eprintln!("  - {r}");
-            }
-        }
-        eprintln!(
-            "warroom: nothing was sent to the server; writes never run in warroom (stage them in a plan instead)."
-        );
+        say_refused(&writes, "", "nothing was sent to the server");
         return Ok(exit::REFUSED);
     }
 
@@ -186,18 +171,7 @@ async fn run_reads(
                     ),
                     serde_json::json!({ "source": "warroom query", "statements": [&refused] }),
                 ))?;
-                let style = Style::for_stderr();
-                eprintln!(
-                    "warroom: refused: statement #{} ({}, line {}) is a {} on this server:",
-                    stmt.index,
-                    stmt.kind.name(),
-                    stmt.span.start_line,
-                    style.write("WRITE")
-                );
-                for r in &refused.reasons {
-                    eprintln!("  - {r}");
-                }
-                eprintln!("warroom: nothing was run; writes never run in warroom (stage them in a plan instead).");
+                say_refused(&[&refused], " on this server", "nothing was run");
                 return Ok(exit::REFUSED);
             }
             Err(e) => return Err(CliError::Database(describe_db_error(&e, Some(&stmt.text)))),
@@ -264,6 +238,24 @@ async fn run_reads(
     }
     out.flush().or_else(|e| broken_pipe_or(e).map(|_| ()))?;
     Ok(exit::DONE)
+}
+
+/// Each refused statement and its reasons on stderr, then what that means.
+fn say_refused(writes: &[&guard::Statement], where_: &str, outcome: &str) {
+    let style = Style::for_stderr();
+    for s in writes {
+        eprintln!(
+            "warroom: refused: statement #{} ({}, line {}) is a {}{where_}:",
+            s.index,
+            s.kind.name(),
+            s.span.start_line,
+            style.write("WRITE")
+        );
+        for r in &s.reasons {
+            eprintln!("  - {r}");
+        }
+    }
+    eprintln!("warroom: {outcome}; writes never run in warroom (stage them in a plan instead).");
 }
 
 /// A reader that went away (`| head`) ends the command quietly; anything else is an error.
