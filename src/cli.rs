@@ -11,6 +11,7 @@ use crate::guard::{self, Class, Review};
 
 mod cockpit;
 mod connected;
+mod mcp;
 mod stage;
 mod timeline;
 
@@ -115,6 +116,27 @@ pub enum Command {
     /// The incident timeline: export it for the postmortem, or check it was not altered.
     #[command(subcommand)]
     Timeline(TimelineCommand),
+    /// Serve an agent over the Model Context Protocol (stdio): reads through the guard and the
+    /// read-only session, writes staged into the incident's plan, everything in its timeline.
+    ///
+    /// Tools: review_sql, run_read, explain_read, stage_write, describe, runbook, note, posture.
+    /// Connects like `query` (CONN, --dsn, the profile, libpq's environment) and checks the
+    /// read-only posture first. Serves until the client closes stdin. Logs go to stderr.
+    /// Exit status: 0 when the client is done, 2 bad arguments, 3 the server cannot be reached.
+    Mcp(McpArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct McpArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Incident the agent's work is recorded in (default: $WARROOM_INCIDENT, else the most
+    /// recently active one; a new one starts when there is none).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Connection URL or conninfo.
+    #[arg(value_name = "CONN")]
+    pub target: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -291,6 +313,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(PlanCommand::Verify { file })) => plan_verify(&file),
         Some(Command::Note(args)) => timeline::note(args),
         Some(Command::Timeline(cmd)) => timeline::command(cmd),
+        Some(Command::Mcp(args)) => mcp::mcp(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

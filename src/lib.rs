@@ -1,6 +1,7 @@
 //! warroom: a terminal cockpit for looking at a production PostgreSQL during an incident.
 //! Reads run over a read-only session; writes never run.
 
+pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -12,6 +12,44 @@ use crate::config::Theme;
 pub const BUILTIN: &str = include_str!("../../runbooks/postgres-incident.md");
 pub const BUILTIN_NAME: &str = "postgres-incident.md (built in)";
 
+/// A heading of a runbook with everything under it up to the next heading of its level or
+/// higher, and the SQL of the ```sql blocks in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub level: u8,
+    pub title: String,
+    pub text: String,
+    pub sql: Vec<String>,
+}
+
+/// The runbook's sections, in order (headings inside code blocks are not headings).
+pub fn sections(markdown: &str) -> Vec<Section> {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let mut heads = Vec::new();
+    let mut fenced = false;
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        } else if !fenced && t.starts_with('#') {
+            let level = t.chars().take_while(|c| *c == '#').count();
+            if level <= 6 && t[level..].starts_with(' ') {
+                heads.push((i, level as u8, t[level..].trim().to_string()));
+            }
+        }
+    }
+    heads
+        .iter()
+        .enumerate()
+        .map(|(k, (start, level, title))| {
+            let end = heads[k + 1..].iter().find(|(_, l, _)| l <= level).map_or(lines.len(), |(i, _, _)| *i);
+            let text = lines[*start..end].join("\n");
+            let runbook = Runbook::parse("section", &text);
+            Section { level: *level, title: title.clone(), text, sql: runbook.sql_blocks }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Inline {
     Plain,

@@ -1,0 +1,483 @@
+//! `warroom mcp`: a Model Context Protocol server on stdio that lets an agent work through
+//! the same guard, read-only session, plan and timeline as the engineer. A thin adapter:
+//! every rule lives in `guard`, `db`, `plan` and `timeline`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{Peer, RoleServer, ServerHandler, ServiceExt, schemars, tool, tool_handler, tool_router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use crate::db::render::{self, ResultSet};
+use crate::db::{DbError, Session, posture};
+use crate::guard::{self, Class};
+use crate::incident::Chosen;
+use crate::plan::{self, store};
+use crate::timeline::{Entry, Journal, Kind};
+
+/// What the agent is told about where it is, when it connects.
+const INSTRUCTIONS: &str = "You are connected to a PRODUCTION PostgreSQL database during an incident, through warroom. \
+Only reads run: every statement is checked by warroom's guard (and against the server's catalog) before it runs, in a \
+read-only transaction with a row limit and timeouts. Writes never run: stage them with stage_write (with why), for a \
+person to review in warroom's cockpit. Prefer small reads with LIMIT, review_sql before you run something unsure, \
+explain_read before a heavy read, and the runbook's queries. Everything you do is recorded in the incident's timeline.";
+
+/// Above this many bytes of SQL, a call is refused before anything is parsed.
+const MAX_SQL: usize = 1024 * 1024;
+
+/// The server's state: one read-only session, the incident it records into, the runbook.
+#[derive(Clone)]
+pub struct Warroom {
+    session: Arc<Mutex<Session>>,
+    incident: Arc<Chosen>,
+    runbook: Arc<String>,
+    row_limit: u64,
+    tool_router: ToolRouter<Self>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct Sql {
+    /// The SQL: one statement or several, or an agent's whole answer with ```sql fences.
+    pub sql: String,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct RunRead {
+    /// The reads to run, in order.
+    pub sql: String,
+    /// At most this many rows per statement (default: the profile's row limit).
+    pub limit: Option<u64>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct StageWrite {
+    /// The writes to stage into the incident's rollback plan. Nothing runs.
+    pub sql: String,
+    /// Why these writes are needed: the reviewer reads this.
+    pub why: String,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct Describe {
+    /// A table or view (schema-qualified or not); leave out to list what the role can read.
+    pub table: Option<String>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct RunbookSection {
+    /// A heading of the runbook (its text, or a part of it); leave out to list the headings.
+    pub heading: Option<String>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct Note {
+    /// What to note in the incident's timeline, in one or a few sentences.
+    pub text: String,
+}
+
+fn error(text: impl Into<String>) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(text.into())])
+}
+
+fn ok(text: impl Into<String>, structured: Value) -> CallToolResult {
+    let mut r = CallToolResult::structured(structured);
+    r.content.insert(0, ContentBlock::text(text.into()));
+    r.content.truncate(1);
+    r
+}
+
+#[tool_router]
+impl Warroom {
+    pub fn new(session: Session, incident: Chosen, runbook: String, row_limit: u64) -> Self {
+        Warroom {
+            session: Arc::new(Mutex::new(session)),
+            incident: Arc::new(incident),
+            runbook: Arc::new(runbook),
+            row_limit,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    /// `agent:<client name>` from the MCP initialize, for the timeline.
+    fn journal(&self, peer: &Peer<RoleServer>) -> Journal {
+        let client = peer.peer_info().map(|i| i.client_info.name.clone()).filter(|n| !n.is_empty());
+        Journal::new(&self.incident.dir, format!("agent:{}", client.as_deref().unwrap_or("mcp")))
+    }
+
+    fn record(&self, peer: &Peer<RoleServer>, entry: Entry) {
+        if let Err(e) = self.journal(peer).record(entry) {
+            eprintln!("warroom mcp: cannot write the timeline: {e}");
+        }
+    }
+
+    fn refused(&self, peer: &Peer<RoleServer>, tool: &str, statements: &[&guard::Statement]) -> CallToolResult {
+        let mut text = format!("Refused: nothing ran. {}:\n", posture::plural(statements.len(), "WRITE"));
+        for s in statements {
+            text.push_str(&format!(
+                "- statement #{} ({}, line {}): {}\n",
+                s.index,
+                s.kind.name(),
+                s.span.start_line,
+                s.reasons.join("; ")
+            ));
+        }
+        text.push_str("Writes never run here; stage_write puts them in the incident's plan for a person to review.");
+        self.record(
+            peer,
+            Entry::new(
+                Kind::Refused,
+                format!("{tool} refused {}: writes never run", posture::plural(statements.len(), "WRITE")),
+                json!({ "source": "mcp", "tool": tool, "statements": statements }),
+            ),
+        );
+        error(text)
+    }
+
+    #[tool(
+        description = "Classify SQL without running it: each statement READ or WRITE, with the reasons (as `warroom check --json`)."
+    )]
+    async fn review_sql(&self, Parameters(Sql { sql }): Parameters<Sql>) -> CallToolResult {
+        if sql.len() > MAX_SQL {
+            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
+        }
+        let review = guard::review(&sql);
+        let verdict = review.verdict();
+        let summary = match verdict {
+            Class::Read => format!("READ: all {} statements are reads.", review.statements.len()),
+            Class::Write => format!(
+                "WRITE: {} of {} statements are writes; they would be refused.",
+                review.writes().count(),
+                review.statements.len()
+            ),
+        };
+        let lines: Vec<String> = review
+            .statements
+            .iter()
+            .map(|s| format!("#{} {:?} {}: {}", s.index, s.class, s.kind.name(), s.reasons.join("; ")))
+            .collect();
+        ok(
+            format!("{summary}\n{}", lines.join("\n")),
+            json!({ "verdict": verdict, "catalog_checked": false, "statements": review.statements, "ignored": review.ignored }),
+        )
+    }
+
+    #[tool(
+        description = "Run reads (only reads: any write refuses the whole call, and nothing runs), each in its own read-only transaction, with a row limit."
+    )]
+    async fn run_read(
+        &self,
+        Parameters(RunRead { sql, limit }): Parameters<RunRead>,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        if sql.len() > MAX_SQL {
+            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
+        }
+        let review = guard::review(&sql);
+        if review.statements.is_empty() || review.statements.iter().all(|s| s.kind == guard::Kind::Empty) {
+            return error("no SQL statement in the input");
+        }
+        // A write on any server is refused here; what only a catalog can judge goes to the session's check.
+        let best = guard::review_best_case(&sql);
+        let writes: Vec<&guard::Statement> = best.writes().collect();
+        if !writes.is_empty() {
+            return self.refused(&peer, "run_read", &writes);
+        }
+        let limit = limit.unwrap_or(self.row_limit).min(self.row_limit.max(1));
+        let mut session = self.session.lock().await;
+        for s in &review.statements {
+            if let Err(e) = session.check(&s.text).await {
+                let reasons = match e {
+                    DbError::Refused(r) => r,
+                    other => return error(other.to_string()),
+                };
+                let mut refused = s.clone();
+                refused.class = Class::Write;
+                refused.reasons = reasons;
+                return self.refused(&peer, "run_read", &[&refused]);
+            }
+        }
+        let mut results = Vec::new();
+        let mut text = String::new();
+        for s in &review.statements {
+            let mut set = ResultSet::default();
+            let started = Instant::now();
+            match session.run(&s.text, Some(limit), &mut set).await {
+                Ok(outcome) => {
+                    self.record(&peer, read_entry(s, Ok((outcome.rows, outcome.more, started.elapsed()))));
+                    let mut table = Vec::new();
+                    let _ = render::write_table(&mut table, &set, true);
+                    text.push_str(&String::from_utf8_lossy(&table));
+                    if outcome.more {
+                        text.push_str(&format!("more rows exist (limit {limit})\n"));
+                    }
+                    results.push(json!({
+                        "index": s.index,
+                        "columns": set.columns.iter().map(|c| json!({ "name": c.name, "type": c.type_name })).collect::<Vec<_>>(),
+                        "rows": set.rows.iter().map(|r| r.iter().zip(&set.columns).map(|(v, c)| render::json_value(c.kind, v.as_deref())).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                        "row_count": outcome.rows,
+                        "more": outcome.more,
+                        "limit": limit,
+                        "duration_ms": started.elapsed().as_millis() as u64,
+                    }));
+                }
+                Err(e) => {
+                    let report = match e.server() {
+                        Some(server) => server.report(Some(&s.text)),
+                        None => e.to_string(),
+                    };
+                    let sqlstate = e.server().map(|x| x.sqlstate.clone());
+                    self.record(&peer, read_entry(s, Err((sqlstate, report.clone()))));
+                    return error(format!("statement #{} failed: {report}", s.index));
+                }
+            }
+        }
+        ok(text, json!({ "statements": results }))
+    }
+
+    #[tool(
+        description = "Show the planner's plan for a read (plain EXPLAIN, never ANALYZE): estimated rows and cost, without running it."
+    )]
+    async fn explain_read(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
+        if sql.len() > MAX_SQL {
+            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
+        }
+        let review = guard::review(&sql);
+        let [statement] = review.statements.as_slice() else {
+            return error("explain_read takes exactly one statement");
+        };
+        if statement.class != Class::Read || statement.kind != guard::Kind::Select {
+            return self.refused(&peer, "explain_read", &[statement]);
+        }
+        let explain = format!("EXPLAIN {}", guard::without_terminator(statement.text.trim()));
+        let mut set = ResultSet::default();
+        let mut session = self.session.lock().await;
+        match session.run(&explain, None, &mut set).await {
+            Ok(_) => {
+                let plan: Vec<String> =
+                    set.rows.iter().filter_map(|r| r.first().cloned().flatten()).map(|c| c.to_string()).collect();
+                ok(plan.join("\n"), json!({ "plan": plan }))
+            }
+            Err(DbError::Refused(reasons)) => {
+                let mut refused = statement.clone();
+                refused.class = Class::Write;
+                refused.reasons = reasons;
+                self.refused(&peer, "explain_read", &[&refused])
+            }
+            Err(e) => error(match e.server() {
+                Some(s) => s.report(Some(&explain)),
+                None => e.to_string(),
+            }),
+        }
+    }
+
+    #[tool(
+        description = "Stage writes into the incident's rollback plan with evidence (rows they touch, the way back). Nothing runs; a person reviews the plan in warroom's cockpit."
+    )]
+    async fn stage_write(
+        &self,
+        Parameters(StageWrite { sql, why }): Parameters<StageWrite>,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        if sql.len() > MAX_SQL {
+            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
+        }
+        if why.trim().is_empty() {
+            return error("say why these writes are needed (why): the reviewer reads it");
+        }
+        let review = guard::review(&sql);
+        let writes: Vec<String> = review
+            .statements
+            .iter()
+            .filter(|s| s.class == Class::Write && s.kind != guard::Kind::Transaction && s.kind != guard::Kind::Empty)
+            .map(|s| s.text.clone())
+            .collect();
+        if writes.is_empty() {
+            return error("nothing to stage: the input holds no write (run_read runs reads)");
+        }
+        if let Err(e) = crate::incident::ensure(&self.incident.dir) {
+            return error(e.to_string());
+        }
+        let mut session = self.session.lock().await;
+        let steps = match plan::stage_writes(Some(&mut session), &self.incident.dir, &self.incident.id, &writes).await {
+            Ok(steps) => steps,
+            Err(e) => return error(format!("cannot stage: {e}")),
+        };
+        drop(session);
+        let mut entry = plan::staged_entry(&steps, &store::plan_path(&self.incident.dir));
+        entry.details["source"] = json!("mcp");
+        entry.details["why"] = json!(why);
+        self.record(&peer, entry);
+        let mut text = format!(
+            "Staged {} into incident {}'s plan; nothing ran. The plan is a DRAFT until a person reviews it in the cockpit.\n",
+            posture::plural(steps.len(), "write"),
+            self.incident.id
+        );
+        let mut list = Vec::new();
+        for s in &steps {
+            let (back, irreversible) = s.way_back();
+            text.push_str(&format!("step {}: {} — {}; way back: {back}\n", s.n, plan::headline(s), s.rows_text()));
+            for c in &s.cautions {
+                text.push_str(&format!("  caution: {c}\n"));
+            }
+            list.push(json!({
+                "step": s.n, "statement": s.statement, "table": s.table, "rows": s.evidence.as_ref().and_then(|e| e.rows),
+                "way_back": back, "irreversible": irreversible, "cautions": s.cautions, "evidence_missing": s.missing,
+            }));
+        }
+        ok(
+            text,
+            json!({ "incident": self.incident.id, "plan": store::plan_path(&self.incident.dir), "status": "DRAFT", "steps": list }),
+        )
+    }
+
+    #[tool(
+        description = "Describe the database: without a table, the tables and views the role can read (row estimates, sizes); with one, its columns, keys, indexes, foreign keys and triggers."
+    )]
+    async fn describe(&self, Parameters(Describe { table }): Parameters<Describe>) -> CallToolResult {
+        let mut session = self.session.lock().await;
+        let result = match &table {
+            None => session
+                .facts(LIST_RELATIONS, &[])
+                .await
+                .map(|rows| (rows, vec!["schema", "name", "kind", "rows_estimate", "size"])),
+            Some(t) => session.facts(DESCRIBE, &[t.as_str()]).await.map(|rows| (rows, vec!["what", "name", "detail"])),
+        };
+        match result {
+            Ok((rows, names)) if table.is_some() && rows.is_empty() => {
+                let _ = names;
+                error(format!("no table or view named {} that this role can see", table.unwrap_or_default()))
+            }
+            Ok((rows, names)) => {
+                let objects: Vec<Value> = rows
+                    .iter()
+                    .map(|r| Value::Object(names.iter().zip(r).map(|(n, v)| (n.to_string(), json!(v))).collect()))
+                    .collect();
+                let text: Vec<String> = rows
+                    .iter()
+                    .map(|r| r.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>().join("\t"))
+                    .collect();
+                ok(text.join("\n"), json!({ "rows": objects }))
+            }
+            Err(e) => error(e.to_string()),
+        }
+    }
+
+    #[tool(
+        description = "The incident runbook: without a heading, its headings; with one, that section's text and its SQL blocks (reads to run with run_read)."
+    )]
+    async fn runbook(&self, Parameters(RunbookSection { heading }): Parameters<RunbookSection>) -> CallToolResult {
+        let sections = crate::runbook::sections(&self.runbook);
+        match heading {
+            None => {
+                let titles: Vec<String> =
+                    sections.iter().map(|s| format!("{} {}", "#".repeat(s.level as usize), s.title)).collect();
+                ok(
+                    titles.join("\n"),
+                    json!({ "headings": sections.iter().map(|s| json!({ "level": s.level, "title": s.title })).collect::<Vec<_>>() }),
+                )
+            }
+            Some(h) => {
+                let wanted = h.trim().trim_start_matches('#').trim().to_lowercase();
+                match sections
+                    .iter()
+                    .find(|s| s.title.to_lowercase() == wanted)
+                    .or_else(|| sections.iter().find(|s| s.title.to_lowercase().contains(&wanted)))
+                {
+                    Some(s) => ok(s.text.clone(), json!({ "title": s.title, "text": s.text, "sql": s.sql })),
+                    None => error(format!("no heading like {h:?}; call runbook without a heading to list them")),
+                }
+            }
+        }
+    }
+
+    #[tool(description = "Add a note to the incident's timeline (what you found, what you think, what you did).")]
+    async fn note(&self, Parameters(Note { text }): Parameters<Note>, peer: Peer<RoleServer>) -> CallToolResult {
+        if text.trim().is_empty() {
+            return error("the note is empty");
+        }
+        match self.journal(&peer).record(Entry::note("mcp", &text)) {
+            Ok(e) => ok(
+                format!("Noted in incident {}'s timeline.", self.incident.id),
+                json!({ "incident": self.incident.id, "sequence": e.seq }),
+            ),
+            Err(e) => error(format!("cannot write the timeline: {e}")),
+        }
+    }
+
+    #[tool(
+        description = "The read-only posture of this connection: what warroom checked (role, session, timeouts) and what failed."
+    )]
+    async fn posture(&self) -> CallToolResult {
+        let mut session = self.session.lock().await;
+        match posture::check(&mut session).await {
+            Ok(p) => {
+                let text: Vec<String> =
+                    p.checks.iter().map(|c| format!("{} {}: {}", c.level.label(), c.name, c.finding)).collect();
+                ok(text.join("\n"), serde_json::to_value(&p).unwrap_or(Value::Null))
+            }
+            Err(e) => error(e.to_string()),
+        }
+    }
+}
+
+fn read_entry(
+    s: &guard::Statement,
+    result: Result<(u64, bool, std::time::Duration), (Option<String>, String)>,
+) -> Entry {
+    let mut e = Entry::read("mcp", s.index, &s.text, result);
+    e.details["source"] = json!("mcp");
+    e
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Warroom {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("warroom", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+}
+
+/// Tables and views the role can read, with the planner's row estimate and the size.
+const LIST_RELATIONS: &str = "
+SELECT n.nspname::text, c.relname::text,
+       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+                      WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END,
+       greatest(c.reltuples, 0)::bigint::text, pg_size_pretty(pg_total_relation_size(c.oid))
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+   AND has_table_privilege(c.oid, 'SELECT')
+ ORDER BY 1, 2";
+
+/// One relation: columns, keys, indexes, foreign keys and triggers, as (what, name, detail).
+const DESCRIBE: &str = "
+WITH r AS (SELECT to_regclass($1) AS oid)
+SELECT 'column', a.attname::text, format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+  FROM pg_attribute a, r WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'index', i.relname::text, pg_get_indexdef(i.oid)
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid, r WHERE x.indrelid = r.oid
+UNION ALL
+SELECT CASE k.contype WHEN 'p' THEN 'primary key' WHEN 'f' THEN 'foreign key' WHEN 'u' THEN 'unique' ELSE 'check' END,
+       k.conname::text, pg_get_constraintdef(k.oid)
+  FROM pg_constraint k, r WHERE k.conrelid = r.oid
+UNION ALL
+SELECT 'referenced by', k.conname::text, k.conrelid::regclass::text || ' ' || pg_get_constraintdef(k.oid)
+  FROM pg_constraint k, r WHERE k.confrelid = r.oid AND k.contype = 'f'
+UNION ALL
+SELECT 'trigger', t.tgname::text, pg_get_triggerdef(t.oid)
+  FROM pg_trigger t, r WHERE t.tgrelid = r.oid AND NOT t.tgisinternal";
+
+/// Serves the tools on stdin/stdout until the client closes stdin.
+pub async fn serve(server: Warroom) -> Result<(), String> {
+    let running =
+        server.serve(rmcp::transport::stdio()).await.map_err(|e| format!("cannot start the MCP server: {e}"))?;
+    running.waiting().await.map_err(|e| format!("the MCP server stopped: {e}"))?;
+    Ok(())
+}
