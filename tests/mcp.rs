@@ -1,0 +1,167 @@
+//! `warroom mcp` driven by a client this project did not write: the official MCP Python
+//! SDK, over stdio, against the demo incident on a real PostgreSQL.
+
+#[path = "support/bin.rs"]
+mod bin;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+use warroom::demo::{ADMIN, DEMO_DB, READ_ONLY_ROLE};
+
+/// The Python with the MCP SDK: `$WARROOM_MCP_PYTHON`, else a private virtual environment
+/// in the target folder, made here if it is missing (`.ci/run` makes it first).
+fn python() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WARROOM_MCP_PYTHON") {
+        return Some(PathBuf::from(p));
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/mcp-venv");
+    let python = venv.join("bin/python");
+    let has_sdk = |p: &Path| Command::new(p).args(["-c", "import mcp"]).output().is_ok_and(|o| o.status.success());
+    if has_sdk(&python) {
+        return Some(python);
+    }
+    let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check", "mcp==2.3.0"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if made && has_sdk(&python) {
+        return Some(python);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "the MCP Python SDK is needed for this test in CI");
+    eprintln!("SKIPPING: cannot set up the MCP Python SDK in {}", venv.display());
+    None
+}
+
+/// Runs `calls` through the Python client against `warroom mcp ARGS`.
+fn drive(python: &Path, state: &Path, calls: &Value, args: &[&str]) -> Value {
+    let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
+    let mut child = Command::new(python)
+        .arg(client)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .env("WARROOM_CONFIG", "/dev/null")
+        .env_remove("WARROOM_INCIDENT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(calls.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "client failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+const DEMO_DELETE: &str = "DELETE FROM users WHERE email IS NULL";
+
+#[test]
+fn an_agent_works_through_the_guard_the_session_and_the_plan() {
+    let Some(python) = python() else { return };
+    let cluster = match warroom::demo::start_incident() {
+        Ok(c) => c,
+        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => return,
+        Err(e) => panic!("cannot start PostgreSQL: {e}"),
+    };
+    let admin = |sql: &str| cluster.psql(ADMIN, DEMO_DB, sql).unwrap().trim().to_string();
+    let users_before =
+        admin("SELECT count(*), md5(string_agg(id::text || coalesce(email, ''), ',' ORDER BY id)) FROM users");
+    let state = tempfile::tempdir().unwrap();
+    let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
+    let calls = json!([
+        { "tool": "run_read", "arguments": { "sql": "SELECT id, email FROM users ORDER BY id LIMIT 3" } },
+        { "tool": "run_read", "arguments": { "sql": DEMO_DELETE } },
+        { "tool": "run_read", "arguments": { "sql": "WITH gone AS (DELETE FROM users RETURNING id) SELECT count(*) FROM gone" } },
+        { "tool": "run_read", "arguments": { "sql": "SELECT 1; COMMIT; DROP TABLE users" } },
+        { "tool": "stage_write", "arguments": { "sql": DEMO_DELETE, "why": "the 14:02 deploy wrote users without email" } },
+        { "tool": "note", "arguments": { "text": "users with NULL email appeared after the 14:02 deploy" } },
+        { "tool": "review_sql", "arguments": { "sql": "SELECT 1; DELETE FROM users" } },
+        { "tool": "explain_read", "arguments": { "sql": "SELECT * FROM users WHERE email IS NULL" } },
+        { "tool": "describe", "arguments": { "table": "users" } },
+        { "tool": "describe", "arguments": {} },
+        { "tool": "runbook", "arguments": { "heading": "Blocking locks" } },
+        { "tool": "posture", "arguments": {} },
+        { "tool": "run_read", "arguments": {} },
+        { "tool": "run_read", "arguments": { "sql": 42 } },
+        { "tool": "no_such_tool", "arguments": {} },
+        { "tool": "run_read", "arguments": { "sql": "x".repeat(2 * 1024 * 1024) } },
+    ]);
+    let out = drive(&python, state.path(), &calls, &["mcp", "--dsn", &dsn, "--incident", "inc-mcp"]);
+    let c = |i: usize| &out["calls"][i];
+    let text = |i: usize| c(i)["text"].as_str().unwrap_or_default().to_string();
+
+    assert_eq!(out["server"], "warroom");
+    assert!(out["instructions"].as_str().unwrap().contains("Writes never run"), "{}", out["instructions"]);
+    let tools: Vec<&str> = out["tools"].as_object().unwrap().keys().map(String::as_str).collect();
+    for t in ["review_sql", "run_read", "explain_read", "stage_write", "describe", "runbook", "note", "posture"] {
+        assert!(tools.contains(&t), "{t} is listed: {tools:?}");
+    }
+    assert_eq!(out["tools"]["run_read"]["properties"]["sql"]["type"], "string");
+
+    // A read returns rows, as structured content and as a table.
+    assert_eq!(c(0)["is_error"], false, "{}", text(0));
+    assert_eq!(c(0)["structured"]["statements"][0]["row_count"], 3);
+    assert_eq!(c(0)["structured"]["statements"][0]["columns"][1]["name"], "email");
+    assert!(text(0).contains("email"), "{}", text(0));
+    // Writes are tool errors naming each WRITE and why; nothing reaches the server.
+    for (i, must) in [(1, vec!["DELETE"]), (2, vec!["data-modifying CTE"]), (3, vec!["COMMIT", "DROP TABLE users"])] {
+        assert_eq!(c(i)["is_error"], true, "{}", text(i));
+        assert!(text(i).contains("Refused: nothing ran"), "{}", text(i));
+        for m in must {
+            assert!(text(i).contains(m), "call {i} names {m}: {}", text(i));
+        }
+    }
+    assert_eq!(
+        admin("SELECT count(*), md5(string_agg(id::text || coalesce(email, ''), ',' ORDER BY id)) FROM users"),
+        users_before
+    );
+    // A stage is a DRAFT step with evidence; nothing ran.
+    assert_eq!(c(4)["is_error"], false, "{}", text(4));
+    let step = &c(4)["structured"]["steps"][0];
+    assert_eq!(c(4)["structured"]["status"], "DRAFT");
+    assert!(step["rows"].as_u64().is_some_and(|n| n > 0), "{step}");
+    assert_eq!(step["evidence_missing"], Value::Null, "{step}");
+    let plan = c(4)["structured"]["plan"].as_str().unwrap().to_string();
+    let (code, verified, _) = bin::warroom(state.path(), &["plan", "verify", &plan]);
+    assert_eq!(code, 1, "a DRAFT plan does not verify: {verified}");
+    assert!(verified.contains("NOT VERIFIED"), "{verified}");
+    assert_eq!(
+        admin("SELECT count(*), md5(string_agg(id::text || coalesce(email, ''), ',' ORDER BY id)) FROM users"),
+        users_before
+    );
+    // The other tools.
+    assert_eq!(c(5)["is_error"], false, "{}", text(5));
+    assert_eq!(c(6)["structured"]["verdict"], "write");
+    assert_eq!(c(6)["structured"]["statements"][1]["kind"], "delete");
+    assert!(text(7).contains("Seq Scan on users") || text(7).contains("Scan"), "{}", text(7));
+    assert!(text(8).contains("email") && text(8).contains("primary key"), "{}", text(8));
+    assert!(text(9).contains("users") && text(9).contains("orders"), "{}", text(9));
+    assert!(text(10).contains("pg_blocking_pids") || text(10).to_lowercase().contains("lock"), "{}", text(10));
+    assert_eq!(c(11)["is_error"], false, "{}", text(11));
+    // Bad input: clear tool errors, and the server stays up for the next call.
+    for i in 12..16 {
+        assert_eq!(c(i)["is_error"], true, "call {i}: {}", text(i));
+    }
+    assert!(text(15).contains("at most"), "{}", text(15));
+
+    // The timeline holds the agent's work, as the agent, and still verifies.
+    let dir = PathBuf::from(&plan).parent().unwrap().to_path_buf();
+    let journal =
+        std::fs::read_to_string(dir.join("timeline.jsonl")).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let events: Vec<Value> = journal.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for k in ["read", "refused", "staged", "note"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert!(events.iter().all(|e| e["actor"] == "agent:pytest-agent"), "{journal}");
+    assert!(events.iter().filter(|e| e["kind"] != "note").all(|e| e["details"]["source"] == "mcp"), "{journal}");
+    let (code, said, err) = bin::warroom(state.path(), &["timeline", "verify", "--incident", "inc-mcp"]);
+    assert_eq!(code, 0, "{said}{err}");
+    assert!(said.contains("INTACT"), "{said}");
+}
