@@ -619,3 +619,29 @@ fn labels_follow_the_servers_catalog() {
     assert!(!fx.iter().any(|e| matches!(e, Effect::Run { .. })), "{fx:?}");
     assert!(draw(&s).contains("Skipped 1 WRITE"), "{}", draw(&s));
 }
+
+/// What an agent does through `warroom mcp` in another process reaches the cockpit: the
+/// status line says it, the banner shows the agent, the timeline and the plan follow.
+#[test]
+fn an_agent_in_another_process_is_seen() {
+    let mut s = connected(120, 40);
+    let event = warroom::timeline::Event {
+        seq: 7,
+        occurred_at: "2026-12-02T01:02:03Z".into(),
+        actor: "agent:claude-code".into(),
+        kind: "staged".into(),
+        summary: "Staged 1 write into the plan, nothing ran: step 1: DELETE on users (100 rows)".into(),
+        details: serde_json::json!({ "source": "mcp" }),
+        prev: String::new(),
+        hash: String::new(),
+    };
+    let mut plan = Plan::new("demo", "someone", "2026-12-02T01:00:00Z");
+    plan.stage("DELETE FROM users WHERE email IS NULL", None, "2026-12-02T01:02:03Z");
+    let fx = update(&mut s, Msg::Outside { events: vec![event], plan: Some(Some(Box::new(plan))) });
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.plan.as_ref().map(|p| p.steps.len()), Some(1));
+    assert_eq!(s.timeline.last().map(|e| e.actor.as_str()), Some("agent:claude-code"));
+    let screen = draw(&s);
+    assert!(screen.contains("agent claude-code: Staged 1 write") && screen.contains("F6 to review"), "{screen}");
+    assert!(screen.contains("agent claude-code 01:02:03"), "{screen}");
+}

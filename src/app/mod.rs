@@ -184,6 +184,8 @@ pub struct State {
     pub revision: u64,
     /// A read of the server's catalog for the labels is under way.
     pub facts_pending: bool,
+    /// An agent working on this incident from another process, if one has acted.
+    pub agent: Option<AgentSeen>,
     /// Byte range of the text just pasted (or sent from the runbook), until the cursor moves.
     pub fresh: Option<(usize, usize)>,
     pub analysis: Option<Analysis>,
@@ -255,6 +257,19 @@ pub enum Msg {
     Exported(Result<String, String>),
     /// The server's catalog was read for the names the editor's text uses: label it again.
     FactsRead,
+    /// Another process (an agent through `warroom mcp`) appended to this incident's timeline,
+    /// and the plan as it is now on disk if it changed.
+    Outside {
+        events: Vec<Event>,
+        plan: Option<Option<Box<Plan>>>,
+    },
+}
+
+/// The agent last seen acting on this incident: its name and when (HH:MM:SS, UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentSeen {
+    pub name: String,
+    pub at: String,
 }
 
 /// IO that `update` asks for; `run` carries it out.
@@ -322,6 +337,7 @@ impl State {
             editor,
             revision: 0,
             facts_pending: false,
+            agent: None,
             fresh: None,
             analysis: None,
             review_scroll: 0,
@@ -523,6 +539,31 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 fx.push(Effect::Analyze { revision: state.revision, text: state.text() });
             }
             fx
+        }
+        Msg::Outside { events, plan } => {
+            if let Some(p) = plan
+                && state.plan_saves == 0
+            {
+                state.plan = p.map(|p| *p);
+                let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
+                state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
+            }
+            for e in events {
+                if let Some(name) = e.actor.strip_prefix("agent:") {
+                    state.agent = Some(AgentSeen { name: name.to_string(), at: e.time_of_day().to_string() });
+                    let hint = if e.kind == "staged" { " — F6 to review" } else { "" };
+                    state.say(
+                        format!("agent {name}: {}{hint}", e.summary),
+                        if e.kind == "refused" { Tone::Warn } else { Tone::Info },
+                    );
+                }
+                let at_end = state.timeline_selected + 1 >= state.timeline.len();
+                state.timeline.push(e);
+                if at_end {
+                    state.timeline_selected = state.timeline.len() - 1;
+                }
+            }
+            vec![]
         }
         Msg::FactsRead => {
             state.facts_pending = false;

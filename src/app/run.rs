@@ -120,6 +120,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
     let plan_tx = spawn_plan_writer(&incident, msg_tx.clone());
+    spawn_watcher(&incident, msg_tx.clone());
     let (journal_tx, journal_thread) =
         spawn_journal(journal_of(&launch.setup), launch.setup.incident.clone(), msg_tx.clone());
     let _ = journal_tx.send(JournalJob::Record(session_start(&launch.setup)));
@@ -320,6 +321,52 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme, facts: 
         }
     });
     in_tx
+}
+
+/// How often the incident folder is looked at for what other processes did.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// Watches the incident's journal and plan for what another process (an agent through
+/// `warroom mcp`) adds: the new events of other actors, and the plan when it changed.
+/// Two `stat`s per look; the journal is read only from where it was last seen.
+fn spawn_watcher(incident: &Incident, tx: UnboundedSender<Msg>) {
+    let Some((_, dir)) = incident.clone() else { return };
+    std::thread::spawn(move || {
+        let journal = dir.join(crate::timeline::JOURNAL);
+        let plan = dir.join(store::STATE);
+        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let mut seen = std::fs::metadata(&journal).map_or(0, |m| m.len());
+        let mut plan_seen = modified(&plan);
+        let me = crate::incident::operator();
+        loop {
+            std::thread::sleep(WATCH_EVERY);
+            let len = std::fs::metadata(&journal).map_or(0, |m| m.len());
+            let mut events = Vec::new();
+            if len > seen {
+                if let Ok(bytes) = std::fs::read(&journal) {
+                    // Only whole lines: a line being written now is read on the next look.
+                    let upto = bytes.iter().rposition(|b| *b == b'\n').map_or(seen as usize, |i| i + 1);
+                    if upto > seen as usize {
+                        let text = String::from_utf8_lossy(&bytes[seen as usize..upto]);
+                        events = crate::timeline::read(&text).events.into_iter().filter(|e| e.actor != me).collect();
+                        seen = upto as u64;
+                    }
+                }
+            } else if len < seen {
+                seen = len;
+            }
+            let now = modified(&plan);
+            let plan_changed = now != plan_seen;
+            plan_seen = now;
+            if events.is_empty() && !plan_changed {
+                continue;
+            }
+            let plan = plan_changed.then(|| store::load(&dir).ok().flatten().map(Box::new));
+            if tx.send(Msg::Outside { events, plan }).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 const CHANGED: &str = "The plan changed on disk (another warroom?); it was reloaded: look again.";

@@ -71,6 +71,11 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         second.push(Span::styled("  profile ", dim));
         second.push(Span::styled(p.clone(), text));
     }
+    if let Some(agent) = &state.agent {
+        second.push(Span::styled("  agent ", dim));
+        second.push(Span::styled(agent.name.clone(), Style::default().fg(t.warn).add_modifier(Modifier::BOLD)));
+        second.push(Span::styled(format!(" {}", agent.at), dim));
+    }
     let (third, fourth) = match &state.conn {
         Conn::Connecting => (
             Line::from(Span::styled("◌ connecting…", Style::default().fg(t.warn))),
