@@ -642,6 +642,6 @@ fn an_agent_in_another_process_is_seen() {
     assert_eq!(s.plan.as_ref().map(|p| p.steps.len()), Some(1));
     assert_eq!(s.timeline.last().map(|e| e.actor.as_str()), Some("agent:claude-code"));
     let screen = draw(&s);
-    assert!(screen.contains("agent claude-code: Staged 1 write") && screen.contains("F6 to review"), "{screen}");
+    assert!(screen.contains("agent claude-code (F6 to review): Staged 1 write"), "{screen}");
     assert!(screen.contains("agent claude-code 01:02:03"), "{screen}");
 }

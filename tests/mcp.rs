@@ -3,61 +3,14 @@
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/mcp.rs"]
+mod mcp;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
+use mcp::{drive, python};
 use serde_json::{Value, json};
 use warroom::demo::{ADMIN, DEMO_DB, READ_ONLY_ROLE};
-
-/// The Python with the MCP SDK: `$WARROOM_MCP_PYTHON`, else a private virtual environment
-/// in the target folder, made here if it is missing (`.ci/run` makes it first).
-fn python() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("WARROOM_MCP_PYTHON") {
-        return Some(PathBuf::from(p));
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/mcp-venv");
-    let python = venv.join("bin/python");
-    let has_sdk = |p: &Path| Command::new(p).args(["-c", "import mcp"]).output().is_ok_and(|o| o.status.success());
-    if has_sdk(&python) {
-        return Some(python);
-    }
-    let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success())
-        && Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "--disable-pip-version-check", "mcp==2.3.0"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if made && has_sdk(&python) {
-        return Some(python);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "the MCP Python SDK is needed for this test in CI");
-    eprintln!("SKIPPING: cannot set up the MCP Python SDK in {}", venv.display());
-    None
-}
-
-/// Runs `calls` through the Python client against `warroom mcp ARGS`.
-fn drive(python: &Path, state: &Path, calls: &Value, args: &[&str]) -> Value {
-    let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
-    let mut child = Command::new(python)
-        .arg(client)
-        .arg("--")
-        .arg(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .env("XDG_STATE_HOME", state)
-        .env("WARROOM_CONFIG", "/dev/null")
-        .env_remove("WARROOM_INCIDENT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(calls.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "client failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
 
 const DEMO_DELETE: &str = "DELETE FROM users WHERE email IS NULL";
 

@@ -9,6 +9,8 @@ const ANSWER: &str = "You're right, some users lost their email after the 14:02 
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/mcp.rs"]
+mod mcp;
 #[path = "support/tmux.rs"]
 mod tmux;
 use bin::warroom;
@@ -302,4 +304,37 @@ fn a_demo_session_exports_as_a_postmortem_timeline() {
     let (code, out, _) = warroom(&state, &["timeline", "verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("INTACT"), "{out}");
+}
+
+/// The cockpit is open on the demo incident; an agent in another process reads and stages a
+/// write through `warroom mcp`; the cockpit says so within a second, and F6 shows the step.
+#[test]
+fn the_cockpit_sees_an_agent_work_on_its_incident() {
+    let Some(python) = mcp::python() else { return };
+    let Some(t) = start(120, 40) else { return };
+    t.wait_for("a connection", Duration::from_secs(60), |s| s.contains("connected") && !s.contains("connecting"));
+    let folder = demo_folder(t.dir.path()).expect("the demo's server folder");
+    let dsn = format!("host={} port=5432 user=warroom_ro dbname=shop sslmode=disable", folder.display());
+    let calls = serde_json::json!([
+        { "tool": "run_read", "arguments": { "sql": "SELECT count(*) FROM users WHERE email IS NULL" } },
+        { "tool": "stage_write", "arguments": { "sql": "DELETE FROM users WHERE email IS NULL", "why": "bad deploy" } },
+    ]);
+    let out = mcp::drive(&python, &t.dir.path().join("state"), &calls, &["mcp", "--dsn", &dsn]);
+    assert_eq!(out["calls"][1]["is_error"], false, "{out}");
+    let done = Instant::now();
+    let s = t.wait_for("the agent's stage on the status line", Duration::from_secs(5), |s| {
+        s.contains("agent pytest-agent (F6 to review): Staged 1 write")
+    });
+    // Within a second, measured from when the client returned (the test waits longer only
+    // to say how late it was).
+    assert!(done.elapsed() < Duration::from_secs(1), "seen after {:?}:\n{s}", done.elapsed());
+    assert!(s.contains("agent pytest-agent"), "the banner names the agent:\n{s}");
+    t.keys(&["F6"]);
+    let s = t.wait_for("the plan view with the agent's step", Duration::from_secs(5), |s| {
+        s.contains("Plan · incident demo-") && s.contains("1. DELETE on users")
+    });
+    assert!(s.contains("DRAFT"), "{s}");
+    assert_eq!(null_emails(&folder), "100", "nothing ran");
+    t.keys(&["Escape", "C-q"]);
+    t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
 }

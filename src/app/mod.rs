@@ -551,11 +551,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             for e in events {
                 if let Some(name) = e.actor.strip_prefix("agent:") {
                     state.agent = Some(AgentSeen { name: name.to_string(), at: e.time_of_day().to_string() });
-                    let hint = if e.kind == "staged" { " — F6 to review" } else { "" };
-                    state.say(
-                        format!("agent {name}: {}{hint}", e.summary),
-                        if e.kind == "refused" { Tone::Warn } else { Tone::Info },
-                    );
+                    // The hint first: a long summary is cut at the screen's edge.
+                    let hint = if e.kind == "staged" { " (F6 to review)" } else { "" };
+                    let tone = if e.kind == "refused" { Tone::Warn } else { Tone::Info };
+                    state.say(format!("agent {name}{hint}: {}", e.summary), tone);
                 }
                 let at_end = state.timeline_selected + 1 >= state.timeline.len();
                 state.timeline.push(e);
