@@ -83,7 +83,7 @@ fn an_agent_works_through_the_guard_the_session_and_the_plan() {
     let plan = c(4)["structured"]["plan"].as_str().unwrap().to_string();
     let (code, verified, _) = bin::warroom(state.path(), &["plan", "verify", &plan]);
     assert_eq!(code, 1, "a DRAFT plan does not verify: {verified}");
-    assert!(verified.contains("NOT VERIFIED"), "{verified}");
+    assert!(verified.contains("NOT VERIFIED") && verified.contains("it is a DRAFT"), "{verified}");
     assert_eq!(
         admin("SELECT count(*), md5(string_agg(id::text || coalesce(email, ''), ',' ORDER BY id)) FROM users"),
         users_before
