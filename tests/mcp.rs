@@ -109,7 +109,7 @@ fn an_agent_works_through_the_guard_the_session_and_the_plan() {
         std::fs::read_to_string(dir.join("timeline.jsonl")).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let events: Vec<Value> = journal.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for k in ["read", "refused", "staged", "note"] {
+    for k in ["read", "refused", "staged", "note", "review"] {
         assert!(kinds.contains(&k), "{k} in {kinds:?}");
     }
     assert!(events.iter().all(|e| e["actor"] == "agent:pytest-agent"), "{journal}");

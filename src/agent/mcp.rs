@@ -84,10 +84,11 @@ fn error(text: impl Into<String>) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text.into())])
 }
 
+/// A result with structured content, and for the text a reader (or an older client) sees,
+/// `text` instead of the JSON that `structured` puts there.
 fn ok(text: impl Into<String>, structured: Value) -> CallToolResult {
     let mut r = CallToolResult::structured(structured);
-    r.content.insert(0, ContentBlock::text(text.into()));
-    r.content.truncate(1);
+    r.content = vec![ContentBlock::text(text.into())];
     r
 }
 
@@ -141,7 +142,7 @@ impl Warroom {
     #[tool(
         description = "Classify SQL without running it: each statement READ or WRITE, with the reasons (as `warroom check --json`)."
     )]
-    async fn review_sql(&self, Parameters(Sql { sql }): Parameters<Sql>) -> CallToolResult {
+    async fn review_sql(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
         if sql.len() > MAX_SQL {
             return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
@@ -160,6 +161,14 @@ impl Warroom {
             .iter()
             .map(|s| format!("#{} {:?} {}: {}", s.index, s.class, s.kind.name(), s.reasons.join("; ")))
             .collect();
+        self.record(
+            &peer,
+            Entry::new(
+                Kind::Review,
+                format!("review_sql: {summary}"),
+                json!({ "source": "mcp", "tool": "review_sql", "statements": review.statements }),
+            ),
+        );
         ok(
             format!("{summary}\n{}", lines.join("\n")),
             json!({ "verdict": verdict, "catalog_checked": false, "statements": review.statements, "ignored": review.ignored }),
@@ -257,7 +266,9 @@ impl Warroom {
         let mut set = ResultSet::default();
         let mut session = self.session.lock().await;
         match session.run(&explain, None, &mut set).await {
-            Ok(_) => {
+            Ok(outcome) => {
+                let ran = guard::Statement { text: explain.clone(), ..statement.clone() };
+                self.record(&peer, read_entry(&ran, Ok((outcome.rows, outcome.more, outcome.elapsed))));
                 let plan: Vec<String> =
                     set.rows.iter().filter_map(|r| r.first().cloned().flatten()).map(|c| c.to_string()).collect();
                 ok(plan.join("\n"), json!({ "plan": plan }))
@@ -348,8 +359,7 @@ impl Warroom {
             Some(t) => session.facts(DESCRIBE, &[t.as_str()]).await.map(|rows| (rows, vec!["what", "name", "detail"])),
         };
         match result {
-            Ok((rows, names)) if table.is_some() && rows.is_empty() => {
-                let _ = names;
+            Ok((rows, _)) if rows.is_empty() && table.is_some() => {
                 error(format!("no table or view named {} that this role can see", table.unwrap_or_default()))
             }
             Ok((rows, names)) => {
