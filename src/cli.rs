@@ -11,6 +11,7 @@ use crate::guard::{self, Class, Review};
 
 mod cockpit;
 mod connected;
+mod freeze;
 mod mcp;
 mod stage;
 mod timeline;
@@ -124,6 +125,32 @@ pub enum Command {
     /// read-only posture first. Serves until the client closes stdin. Logs go to stderr.
     /// Exit status: 0 when the client is done, 2 bad arguments, 3 the server cannot be reached.
     Mcp(McpArgs),
+    /// Pull the kill switch: while the freeze file exists, every warroom that uses it refuses.
+    ///
+    /// The cockpit cancels a read in flight and refuses reads, stages and runbook sends;
+    /// `query`, `stage`, every `warroom mcp` tool and the hook refuse, naming the freeze.
+    /// The file (default: FREEZE in the state folder; `freeze_file` in the config or the
+    /// profile's policy, or $WARROOM_FREEZE_FILE) says who, when and why; put it on a shared
+    /// folder to stop a whole team's warrooms at once. A timeline event records it.
+    Freeze(FreezeArgs),
+    /// Release the kill switch (remove the freeze file); a timeline event records it.
+    Thaw(FreezeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FreezeArgs {
+    /// Why (shown to everyone who is refused).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Profile whose policy names its own freeze file.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Config file (for freeze_file and incidents_dir).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Incident whose timeline records it (default: $WARROOM_INCIDENT, else the most recently active one).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -290,6 +317,9 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Database(String),
+    /// Refused on purpose (the kill switch, a policy): exit status 1.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl CliError {
@@ -297,6 +327,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => exit::USAGE,
             CliError::Database(_) => exit::DATABASE,
+            CliError::Refused(_) => exit::REFUSED,
         }
     }
 }
@@ -314,6 +345,8 @@ pub fn main() -> ExitCode {
         Some(Command::Note(args)) => timeline::note(args),
         Some(Command::Timeline(cmd)) => timeline::command(cmd),
         Some(Command::Mcp(args)) => mcp::mcp(args),
+        Some(Command::Freeze(args)) => freeze::freeze(args),
+        Some(Command::Thaw(args)) => freeze::thaw(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -118,3 +118,84 @@ fn an_agent_works_through_the_guard_the_session_and_the_plan() {
     assert_eq!(code, 0, "{said}{err}");
     assert!(said.contains("INTACT"), "{said}");
 }
+
+/// A config whose profile `p` points at `dsn` with this agent policy.
+fn config_with_policy(dir: &std::path::Path, dsn: &str, agent: &str) -> PathBuf {
+    let path = dir.join(format!("warroom-{agent}.toml"));
+    let text = format!(
+        "[profiles.p]\nenvironment = \"staging\"\ndsn = \"{dsn}\"\n[profiles.p.policy]\nagent = \"{agent}\"\nrow_limit = 2\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_policy_and_the_kill_switch_hold_for_agents() {
+    let Some(python) = python() else { return };
+    let cluster = match warroom::demo::start_incident() {
+        Ok(c) => c,
+        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => return,
+        Err(e) => panic!("cannot start PostgreSQL: {e}"),
+    };
+    let state = tempfile::tempdir().unwrap();
+    let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
+
+    // agent = "off": the server does not start.
+    let off = config_with_policy(state.path(), &dsn, "off");
+    let (code, _, err) = bin::warroom(state.path(), &["mcp", "--config", off.to_str().unwrap(), "--profile", "p"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("agent = \"off\"") && err.contains("profile p"), "{err}");
+
+    // agent = "review": reviewing and staging, not reading.
+    let review = config_with_policy(state.path(), &dsn, "review");
+    let calls = json!([
+        { "tool": "run_read", "arguments": { "sql": "SELECT 1" } },
+        { "tool": "describe", "arguments": {} },
+        { "tool": "review_sql", "arguments": { "sql": "SELECT 1" } },
+        { "tool": "stage_write", "arguments": { "sql": "DELETE FROM users WHERE email IS NULL", "why": "cleanup" } },
+    ]);
+    let args = ["mcp", "--config", review.to_str().unwrap(), "--profile", "p", "--incident", "inc-policy"];
+    let out = drive(&python, state.path(), &calls, &args);
+    for i in [0, 1] {
+        assert_eq!(out["calls"][i]["is_error"], true, "{}", out["calls"][i]);
+        assert!(out["calls"][i]["text"].as_str().unwrap().contains("agent = \"review\""), "{}", out["calls"][i]);
+    }
+    assert_eq!(out["calls"][2]["is_error"], false, "{}", out["calls"][2]);
+    assert_eq!(out["calls"][3]["is_error"], false, "{}", out["calls"][3]);
+
+    // agent = "read" (the default) with the policy's row limit of 2.
+    let read = config_with_policy(state.path(), &dsn, "read");
+    let calls =
+        json!([{ "tool": "run_read", "arguments": { "sql": "SELECT id FROM users ORDER BY id", "limit": 100 } }]);
+    let args = ["mcp", "--config", read.to_str().unwrap(), "--profile", "p", "--incident", "inc-policy"];
+    let out = drive(&python, state.path(), &calls, &args);
+    assert_eq!(out["calls"][0]["structured"]["statements"][0]["row_count"], 2, "{}", out["calls"][0]);
+    assert_eq!(out["calls"][0]["structured"]["statements"][0]["more"], true);
+
+    // The kill switch: query, stage and every tool refuse, naming it; thaw lifts it.
+    let (code, said, err) =
+        bin::warroom(state.path(), &["freeze", "--reason", "failover in progress", "--incident", "inc-policy"]);
+    assert_eq!(code, 0, "{said}{err}");
+    let (code, _, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn, "SELECT 1"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("FROZEN") && err.contains("failover in progress"), "{err}");
+    let (code, _, err) =
+        bin::warroom(state.path(), &["stage", "--dsn", &dsn, "--incident", "inc-policy", "DELETE FROM users"]);
+    assert_eq!(code, 1, "{err}");
+    let calls = json!([
+        { "tool": "run_read", "arguments": { "sql": "SELECT 1" } },
+        { "tool": "stage_write", "arguments": { "sql": "DELETE FROM users", "why": "x" } },
+    ]);
+    let out = drive(&python, state.path(), &calls, &["mcp", "--dsn", &dsn, "--incident", "inc-policy"]);
+    for i in [0, 1] {
+        assert_eq!(out["calls"][i]["is_error"], true, "{}", out["calls"][i]);
+        assert!(out["calls"][i]["text"].as_str().unwrap().contains("failover in progress"), "{}", out["calls"][i]);
+    }
+    let (code, said, err) = bin::warroom(state.path(), &["thaw", "--incident", "inc-policy"]);
+    assert_eq!(code, 0, "{said}{err}");
+    assert!(said.contains("Thawed"), "{said}");
+    let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn, "SELECT 1 AS one"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, md, _) = bin::warroom(state.path(), &["timeline", "export", "--incident", "inc-policy"]);
+    assert!(md.contains("FROZEN by") && md.contains("failover in progress") && md.contains("Thawed by"), "{md}");
+}

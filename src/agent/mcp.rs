@@ -13,6 +13,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use std::path::PathBuf;
+
+use crate::config::AgentPolicy;
 use crate::db::render::{self, ResultSet};
 use crate::db::{DbError, Session, posture};
 use crate::guard::{self, Class};
@@ -37,7 +40,34 @@ pub struct Warroom {
     incident: Arc<Chosen>,
     runbook: Arc<String>,
     row_limit: u64,
+    gate: Arc<Gate>,
     tool_router: ToolRouter<Self>,
+}
+
+/// What every call passes first: the kill switch, and the environment's policy for agents.
+pub struct Gate {
+    pub agent: AgentPolicy,
+    pub freeze_file: PathBuf,
+    /// "profile prod", for messages.
+    pub where_: String,
+}
+
+impl Gate {
+    /// Why `tool` may not run now, if it may not: a freeze, or a `review` policy for a tool
+    /// that reads the database.
+    fn refusal(&self, tool: &str) -> Option<String> {
+        if let Some(f) = crate::freeze::current(&self.freeze_file) {
+            return Some(format!("Refused: {}. Nothing ran.", f.describe()));
+        }
+        let reads = matches!(tool, "run_read" | "explain_read" | "describe");
+        (self.agent == AgentPolicy::Review && reads).then(|| {
+            format!(
+                "Refused: the policy of {} is agent = \"review\": an agent may review SQL (review_sql) and stage writes \
+                 (stage_write) here, not run reads. Nothing ran.",
+                self.where_
+            )
+        })
+    }
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -94,14 +124,25 @@ fn ok(text: impl Into<String>, structured: Value) -> CallToolResult {
 
 #[tool_router]
 impl Warroom {
-    pub fn new(session: Session, incident: Chosen, runbook: String, row_limit: u64) -> Self {
+    pub fn new(session: Session, incident: Chosen, runbook: String, row_limit: u64, gate: Gate) -> Self {
         Warroom {
             session: Arc::new(Mutex::new(session)),
             incident: Arc::new(incident),
             runbook: Arc::new(runbook),
             row_limit,
+            gate: Arc::new(gate),
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// The gate's refusal for `tool`, recorded in the timeline.
+    fn gated(&self, peer: &Peer<RoleServer>, tool: &str) -> Option<CallToolResult> {
+        let why = self.gate.refusal(tool)?;
+        self.record(
+            peer,
+            Entry::new(Kind::Refused, format!("{tool}: {why}"), json!({ "source": "mcp", "tool": tool })),
+        );
+        Some(error(why))
     }
 
     /// `agent:<client name>` from the MCP initialize, for the timeline.
@@ -143,6 +184,9 @@ impl Warroom {
         description = "Classify SQL without running it: each statement READ or WRITE, with the reasons (as `warroom check --json`)."
     )]
     async fn review_sql(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "review_sql") {
+            return refused;
+        }
         if sql.len() > MAX_SQL {
             return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
@@ -183,6 +227,9 @@ impl Warroom {
         Parameters(RunRead { sql, limit }): Parameters<RunRead>,
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "run_read") {
+            return refused;
+        }
         if sql.len() > MAX_SQL {
             return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
@@ -252,6 +299,9 @@ impl Warroom {
         description = "Show the planner's plan for a read (plain EXPLAIN, never ANALYZE): estimated rows and cost, without running it."
     )]
     async fn explain_read(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "explain_read") {
+            return refused;
+        }
         if sql.len() > MAX_SQL {
             return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
@@ -294,6 +344,9 @@ impl Warroom {
         Parameters(StageWrite { sql, why }): Parameters<StageWrite>,
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "stage_write") {
+            return refused;
+        }
         if sql.len() > MAX_SQL {
             return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
@@ -349,7 +402,14 @@ impl Warroom {
     #[tool(
         description = "Describe the database: without a table, the tables and views the role can read (row estimates, sizes); with one, its columns, keys, indexes, foreign keys and triggers."
     )]
-    async fn describe(&self, Parameters(Describe { table }): Parameters<Describe>) -> CallToolResult {
+    async fn describe(
+        &self,
+        Parameters(Describe { table }): Parameters<Describe>,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "describe") {
+            return refused;
+        }
         let mut session = self.session.lock().await;
         let result = match &table {
             None => session
@@ -380,7 +440,14 @@ impl Warroom {
     #[tool(
         description = "The incident runbook: without a heading, its headings; with one, that section's text and its SQL blocks (reads to run with run_read)."
     )]
-    async fn runbook(&self, Parameters(RunbookSection { heading }): Parameters<RunbookSection>) -> CallToolResult {
+    async fn runbook(
+        &self,
+        Parameters(RunbookSection { heading }): Parameters<RunbookSection>,
+        peer: Peer<RoleServer>,
+    ) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "runbook") {
+            return refused;
+        }
         let sections = crate::runbook::sections(&self.runbook);
         match heading {
             None => {
@@ -407,6 +474,9 @@ impl Warroom {
 
     #[tool(description = "Add a note to the incident's timeline (what you found, what you think, what you did).")]
     async fn note(&self, Parameters(Note { text }): Parameters<Note>, peer: Peer<RoleServer>) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "note") {
+            return refused;
+        }
         if text.trim().is_empty() {
             return error("the note is empty");
         }
@@ -422,7 +492,10 @@ impl Warroom {
     #[tool(
         description = "The read-only posture of this connection: what warroom checked (role, session, timeouts) and what failed."
     )]
-    async fn posture(&self) -> CallToolResult {
+    async fn posture(&self, peer: Peer<RoleServer>) -> CallToolResult {
+        if let Some(refused) = self.gated(&peer, "posture") {
+            return refused;
+        }
         let mut session = self.session.lock().await;
         match posture::check(&mut session).await {
             Ok(p) => {

@@ -90,6 +90,7 @@ pub(super) fn conn_and_sql(args: &[String]) -> Result<(Option<&str>, String), Cl
 }
 
 pub fn query(args: QueryArgs) -> Result<u8, CliError> {
+    super::freeze::refuse_if_frozen(&args.conn)?;
     let (positional, sql) = conn_and_sql(&args.args)?;
     let format = if args.json {
         Format::Json

@@ -5,12 +5,28 @@ use std::path::Path;
 
 use super::connected::{describe_db_error, resolve, runtime};
 use super::{CliError, McpArgs, exit};
-use crate::agent::mcp::{self, Warroom};
+use crate::agent::mcp::{self, Gate, Warroom};
+use crate::config::AgentPolicy;
 use crate::db::{Session, posture};
 use crate::runbook;
 
 pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
-    let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
+    // A freeze does not stop the server: every tool refuses, naming it, so the agent knows why.
+    let mut resolved = resolve(&args.conn, args.target.as_deref(), None)?;
+    let profile = resolved.profile.as_ref().map(|(_, p)| p.clone());
+    let policy = profile.as_ref().map(|p| p.policy.clone()).unwrap_or_default();
+    let where_ = resolved.profile.as_ref().map_or("this connection".to_string(), |(n, _)| format!("profile {n}"));
+    if policy.agent == AgentPolicy::Off {
+        return Err(CliError::Refused(format!(
+            "refused: the policy of {where_} is agent = \"off\": no agent may reach this database through warroom (set it to \"review\" or \"read\" in [profiles.NAME.policy] to let one in)"
+        )));
+    }
+    if let Some(t) = &policy.statement_timeout {
+        resolved.limits.statement_timeout =
+            crate::config::parse_duration(t).map_err(|e| CliError::Usage(e.to_string()))?;
+    }
+    let row_limit = policy.row_limit.map_or(resolved.row_limit, |n| n.min(resolved.row_limit));
+    let freeze_file = super::freeze::path_for(&resolved.config, profile.as_ref());
     let chosen = super::timeline::pick(resolved.config.incidents_dir.as_deref(), args.incident.as_deref(), true)?;
     let runbook = match resolved.profile.as_ref().and_then(|(_, p)| p.runbook.clone()) {
         Some(path) => super::read_input(Path::new(&path))?,
@@ -33,7 +49,8 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
             );
         }
         eprintln!("warroom mcp: serving on stdio; the agent's work goes to incident {}.", chosen.id);
-        let server = Warroom::new(session, chosen, runbook, resolved.row_limit);
+        let server =
+            Warroom::new(session, chosen, runbook, row_limit, Gate { agent: policy.agent, freeze_file, where_ });
         mcp::serve(server).await.map_err(CliError::Usage)?;
         Ok(exit::DONE)
     }))

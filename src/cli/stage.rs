@@ -9,6 +9,7 @@ use crate::incident;
 use crate::plan::{self, store};
 
 pub fn stage(args: StageArgs) -> Result<u8, CliError> {
+    super::freeze::refuse_if_frozen(&args.conn)?;
     let (positional, sql) = conn_and_sql(&args.args)?;
     let review = guard::review(&sql);
     let mut writes = Vec::new();

@@ -34,6 +34,8 @@ pub struct Config {
     pub incidents_dir: Option<PathBuf>,
     /// The theme when the profile names none.
     pub theme: Option<String>,
+    /// The kill switch's file (default: FREEZE in the state folder); `$WARROOM_FREEZE_FILE` wins.
+    pub freeze_file: Option<PathBuf>,
     /// Key binding overrides (see assets/keymap.toml).
     #[serde(default)]
     pub keys: KeysConfig,
@@ -54,6 +56,44 @@ pub struct Profile {
     pub statement_timeout: Option<String>,
     pub lock_timeout: Option<String>,
     pub row_limit: Option<u64>,
+    /// What agents may do here (`warroom mcp`, the hook).
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// `[profiles.NAME.policy]`: how far an agent is let in on this environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default)]
+    pub agent: AgentPolicy,
+    /// An agent's row limit here (at most the profile's).
+    pub row_limit: Option<u64>,
+    /// An agent's statement timeout here.
+    pub statement_timeout: Option<String>,
+    /// This environment's kill switch, if it has its own.
+    pub freeze_file: Option<PathBuf>,
+}
+
+/// What `warroom mcp` and the hook allow an agent: nothing; reviewing SQL and staging writes
+/// for a person; or reads too (the default: reads through the guard, writes only staged).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentPolicy {
+    Off,
+    Review,
+    #[default]
+    Read,
+}
+
+impl AgentPolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentPolicy::Off => "off",
+            AgentPolicy::Review => "review",
+            AgentPolicy::Read => "read",
+        }
+    }
 }
 
 impl Profile {
@@ -116,7 +156,7 @@ pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
                 format!("profile \"{name}\" sets both dsn and service; keep one"),
             ));
         }
-        for t in [&p.statement_timeout, &p.lock_timeout].into_iter().flatten() {
+        for t in [&p.statement_timeout, &p.lock_timeout, &p.policy.statement_timeout].into_iter().flatten() {
             parse_duration(t)
                 .map_err(|e| ConfigError::Invalid(origin.display().to_string(), format!("profile \"{name}\": {e}")))?;
         }

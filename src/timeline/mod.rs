@@ -37,6 +37,9 @@ pub enum Kind {
     RunbookBlock,
     Note,
     Error,
+    /// The kill switch was pulled, or released.
+    Freeze,
+    Thaw,
 }
 
 impl Kind {
@@ -57,6 +60,8 @@ impl Kind {
             Kind::RunbookBlock => "runbook_block",
             Kind::Note => "note",
             Kind::Error => "error",
+            Kind::Freeze => "freeze",
+            Kind::Thaw => "thaw",
         }
     }
 }
