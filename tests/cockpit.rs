@@ -645,3 +645,33 @@ fn an_agent_in_another_process_is_seen() {
     assert!(screen.contains("agent claude-code (F6 to review): Staged 1 write"), "{screen}");
     assert!(screen.contains("agent claude-code 01:02:03"), "{screen}");
 }
+
+/// The kill switch pulled while a read runs: the read is cancelled, FROZEN is on screen with
+/// who and why, F5, Ctrl-S and runbook sends are refused; thawed, F5 runs again.
+#[test]
+fn the_kill_switch_cancels_and_refuses() {
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste("SELECT count(*) FROM generate_series(1, 100000000);\nDELETE FROM users;".into()));
+    s.editor.move_cursor(ratatui_textarea::CursorMove::Top);
+    assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { id: 1, .. }]));
+    let freeze = warroom::freeze::Freeze {
+        by: "alice".into(),
+        at: "2026-12-02T02:14:00Z".into(),
+        reason: "failover in progress".into(),
+    };
+    let fx = send(&mut s, Msg::Frozen(Some(freeze)));
+    assert_eq!(fx, vec![Effect::Cancel { id: 1 }]);
+    let screen = draw(&s);
+    assert!(screen.contains("FROZEN by alice since 02:14:00: failover in progress"), "{screen}");
+    assert!(s.status.as_ref().unwrap().0.contains("The read in flight was cancelled"), "{:?}", s.status);
+    let cancelled = server_error("57014", "canceling statement due to user request", None, None);
+    send(&mut s, Msg::Result { id: 1, entry: ResultEntry::error(1, "SELECT 1".into(), &cancelled) });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    for refused in [key(KeyCode::F(5)), ctrl('s')] {
+        assert!(send(&mut s, refused).is_empty());
+        assert!(s.status.as_ref().unwrap().0.starts_with("Refused: warroom is FROZEN by alice"), "{:?}", s.status);
+    }
+    send(&mut s, Msg::Frozen(None));
+    assert!(!draw(&s).contains("FROZEN"));
+    assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { id: 2, .. }]));
+}

@@ -338,3 +338,40 @@ fn the_cockpit_sees_an_agent_work_on_its_incident() {
     t.keys(&["Escape", "C-q"]);
     t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
 }
+
+/// The kill switch from another shell: a slow read in the cockpit is cancelled within a
+/// second and FROZEN with the reason is on screen; F5 is refused, `warroom query` exits 1
+/// naming the freeze; after `warroom thaw`, F5 runs again; the timeline holds both.
+#[test]
+fn a_freeze_from_another_shell_stops_the_cockpit() {
+    let Some(t) = start(120, 40) else { return };
+    t.wait_for("a connection", Duration::from_secs(60), |s| s.contains("connected") && !s.contains("connecting"));
+    let state = t.dir.path().join("state");
+    let folder = demo_folder(t.dir.path()).expect("the demo's server folder");
+    let dsn = format!("host={} port=5432 user=warroom_ro dbname=shop sslmode=disable", folder.display());
+    t.paste("SELECT count(*) FROM generate_series(1, 100000000000);\n");
+    t.keys(&["F5"]);
+    t.wait_for("the slow read", Duration::from_secs(10), |s| s.contains("running read 1 of 1"));
+    let (code, out, err) = warroom(&state, &["freeze", "--reason", "failover in progress"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let frozen_at = Instant::now();
+    let s = t.wait_for("the cancelled read and FROZEN", Duration::from_secs(10), |s| {
+        s.contains("FROZEN by") && s.contains("failover in progress") && s.contains("57014")
+    });
+    assert!(frozen_at.elapsed() < Duration::from_secs(2), "cancelled after {:?}:\n{s}", frozen_at.elapsed());
+    t.keys(&["F5"]);
+    t.wait_for("F5 refused", Duration::from_secs(5), |s| s.contains("Refused: warroom is FROZEN"));
+    let (code, _, err) = warroom(&state, &["query", "--dsn", &dsn, "SELECT 1"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("FROZEN") && err.contains("failover in progress"), "{err}");
+    let (code, out, err) = warroom(&state, &["thaw"]);
+    assert_eq!(code, 0, "{out}{err}");
+    t.wait_for("the thaw", Duration::from_secs(5), |s| s.contains("Thawed: reads"));
+    t.paste("SELECT 41 + 1 AS answer;\n");
+    t.keys(&["C-End", "Up", "F5"]);
+    t.wait_for("the read after the thaw", Duration::from_secs(10), |s| s.contains("1 read done"));
+    t.keys(&["C-q"]);
+    t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
+    let (_, md, _) = warroom(&state, &["timeline", "export"]);
+    assert!(md.contains("FROZEN by") && md.contains("Thawed by"), "{md}");
+}

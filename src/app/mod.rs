@@ -44,6 +44,10 @@ pub struct Setup {
     pub plan: Option<Plan>,
     /// Where the incident's timeline is written (None: it is not).
     pub journal_dir: Option<std::path::PathBuf>,
+    /// The kill switch's file, looked at while the cockpit runs (None: not watched).
+    pub freeze_file: Option<std::path::PathBuf>,
+    /// What agents may do on this environment (the profile's policy), for the banner.
+    pub agent_policy: crate::config::AgentPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +190,8 @@ pub struct State {
     pub facts_pending: bool,
     /// An agent working on this incident from another process, if one has acted.
     pub agent: Option<AgentSeen>,
+    /// The kill switch, while it is pulled.
+    pub frozen: Option<crate::freeze::Freeze>,
     /// Byte range of the text just pasted (or sent from the runbook), until the cursor moves.
     pub fresh: Option<(usize, usize)>,
     pub analysis: Option<Analysis>,
@@ -263,6 +269,8 @@ pub enum Msg {
         events: Vec<Event>,
         plan: Option<Option<Box<Plan>>>,
     },
+    /// The kill switch was pulled (with who, when, why) or released.
+    Frozen(Option<crate::freeze::Freeze>),
 }
 
 /// The agent last seen acting on this incident: its name and when (HH:MM:SS, UTC).
@@ -338,6 +346,7 @@ impl State {
             revision: 0,
             facts_pending: false,
             agent: None,
+            frozen: None,
             fresh: None,
             analysis: None,
             review_scroll: 0,
@@ -563,6 +572,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
             vec![]
+        }
+        Msg::Frozen(freeze) => {
+            let mut fx = vec![];
+            match &freeze {
+                Some(f) => {
+                    let cancelled = state.running.as_mut().map(|r| {
+                        r.cancelling = true;
+                        r.id
+                    });
+                    if let Some(id) = cancelled {
+                        fx.push(Effect::Cancel { id });
+                    }
+                    let what = if cancelled.is_some() { " The read in flight was cancelled." } else { "" };
+                    state.say(format!("{}.{what}", f.describe()), Tone::Bad);
+                }
+                None => state.say("Thawed: reads, stages and runbook sends work again.", Tone::Good),
+            }
+            state.frozen = freeze;
+            fx
         }
         Msg::FactsRead => {
             state.facts_pending = false;
@@ -902,6 +930,9 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::SendBlock => {
+            if refused_while_frozen(state) {
+                return vec![];
+            }
             let Some(b) = state.runbook.block else {
                 state.say("Select a SQL block first (] and [ move between them).", Tone::Info);
                 return vec![];
@@ -947,6 +978,9 @@ fn focus(state: &mut State, f: Focus) -> Vec<Effect> {
 
 /// F5: classify the text as it is now (never a cached verdict), then run only its reads.
 fn run(state: &mut State, all: bool) -> Vec<Effect> {
+    if refused_while_frozen(state) {
+        return vec![];
+    }
     if state.running.is_some() {
         state.say("A read is already running; Esc cancels it.", Tone::Warn);
         return vec![];
@@ -1026,7 +1060,18 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
 }
 
 /// Ctrl-S: the writes among the statements F5 would mean go into the plan, with evidence.
+/// Says why nothing happens while the kill switch is pulled; true when it is.
+fn refused_while_frozen(state: &mut State) -> bool {
+    let Some(f) = &state.frozen else { return false };
+    let said = format!("Refused: {}.", f.describe());
+    state.say(said, Tone::Bad);
+    true
+}
+
 fn stage(state: &mut State) -> Vec<Effect> {
+    if refused_while_frozen(state) {
+        return vec![];
+    }
     if state.staging {
         state.say("Still gathering evidence for the last stage…", Tone::Warn);
         return vec![];

@@ -120,7 +120,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
     let plan_tx = spawn_plan_writer(&incident, msg_tx.clone());
-    spawn_watcher(&incident, msg_tx.clone());
+    spawn_watcher(&incident, launch.setup.freeze_file.clone(), msg_tx.clone());
     let (journal_tx, journal_thread) =
         spawn_journal(journal_of(&launch.setup), launch.setup.incident.clone(), msg_tx.clone());
     let _ = journal_tx.send(JournalJob::Record(session_start(&launch.setup)));
@@ -329,17 +329,34 @@ const WATCH_EVERY: Duration = Duration::from_millis(250);
 /// Watches the incident's journal and plan for what another process (an agent through
 /// `warroom mcp`) adds: the new events of other actors, and the plan when it changed.
 /// Two `stat`s per look; the journal is read only from where it was last seen.
-fn spawn_watcher(incident: &Incident, tx: UnboundedSender<Msg>) {
-    let Some((_, dir)) = incident.clone() else { return };
+fn spawn_watcher(incident: &Incident, freeze_file: Option<std::path::PathBuf>, tx: UnboundedSender<Msg>) {
+    let dir = incident.clone().map(|(_, d)| d);
+    if dir.is_none() && freeze_file.is_none() {
+        return;
+    }
     std::thread::spawn(move || {
+        let dir = dir.unwrap_or_default();
+        let watch_incident = !dir.as_os_str().is_empty();
         let journal = dir.join(crate::timeline::JOURNAL);
         let plan = dir.join(store::STATE);
         let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         let mut seen = std::fs::metadata(&journal).map_or(0, |m| m.len());
         let mut plan_seen = modified(&plan);
         let me = crate::incident::operator();
+        let mut frozen = None;
         loop {
+            // The kill switch first: a read in flight is cancelled within one look.
+            let now = freeze_file.as_deref().and_then(crate::freeze::current);
+            if now != frozen {
+                frozen = now.clone();
+                if tx.send(Msg::Frozen(now)).is_err() {
+                    break;
+                }
+            }
             std::thread::sleep(WATCH_EVERY);
+            if !watch_incident {
+                continue;
+            }
             let len = std::fs::metadata(&journal).map_or(0, |m| m.len());
             let mut events = Vec::new();
             if len > seen {

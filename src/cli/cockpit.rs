@@ -81,6 +81,8 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         incident_dir,
         plan,
         journal_dir: Some(dir),
+        freeze_file: Some(super::freeze::path_for(&resolved.config, profile)),
+        agent_policy: profile.map(|p| p.policy.agent).unwrap_or_default(),
     })
 }
 

@@ -60,6 +60,10 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     first.push(Span::styled(s.database.clone(), text.add_modifier(Modifier::BOLD)));
     first.push(Span::styled(" on ", dim));
     first.push(Span::styled(s.host.clone(), text));
+    if state.frozen.is_some() {
+        first.push(Span::raw("  "));
+        first.push(Span::styled(" FROZEN ", bad.add_modifier(Modifier::REVERSED)));
+    }
     let role = match &state.conn {
         Conn::Connected { info, .. } => info.current_user.clone(),
         _ => s.role.clone(),
@@ -70,6 +74,10 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     if let Some(p) = s.profile.as_ref().filter(|_| !short) {
         second.push(Span::styled("  profile ", dim));
         second.push(Span::styled(p.clone(), text));
+    }
+    if !short && s.agent_policy != crate::config::AgentPolicy::Read {
+        second.push(Span::styled("  agents ", dim));
+        second.push(Span::styled(s.agent_policy.name(), text));
     }
     if let Some(agent) = &state.agent {
         second.push(Span::styled("  agent ", dim));
@@ -124,6 +132,20 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
             };
             (third, fourth)
         }
+    };
+    // While frozen, the posture line gives way to who froze, since when and why.
+    let fourth = match &state.frozen {
+        Some(f) => {
+            let since = f.at.split('T').nth(1).unwrap_or("").trim_end_matches('Z');
+            Line::from(vec![
+                Span::styled(
+                    format!(" FROZEN by {} since {since}: {} ", f.by, f.reason),
+                    bad.add_modifier(Modifier::REVERSED),
+                ),
+                Span::styled("  warroom thaw lifts it", dim),
+            ])
+        }
+        None => fourth,
     };
     vec![Line::from(first), Line::from(second), third, fourth]
 }

@@ -25,6 +25,8 @@ pub fn setup() -> Setup {
         incident_dir: Some("/nonexistent/warroom/INC-42".into()),
         plan: None,
         journal_dir: Some("/nonexistent/warroom/INC-42".into()),
+        freeze_file: None,
+        agent_policy: warroom::config::AgentPolicy::Read,
     }
 }
 
