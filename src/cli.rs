@@ -12,6 +12,7 @@ use crate::guard::{self, Class, Review};
 mod cockpit;
 mod connected;
 mod freeze;
+mod hook;
 mod mcp;
 mod stage;
 mod timeline;
@@ -135,6 +136,53 @@ pub enum Command {
     Freeze(FreezeArgs),
     /// Release the kill switch (remove the freeze file); a timeline event records it.
     Thaw(FreezeArgs),
+    /// Claude Code's PreToolUse hook, and installing it.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Read one PreToolUse call (JSON) on stdin and answer with Claude Code's JSON decision.
+    ///
+    /// A Bash command is parsed as shell to find every way SQL reaches PostgreSQL (psql -c/-f,
+    /// pipes, heredocs, sh -c, sudo, docker/kubectl exec, ssh, $(…)); another MCP server's tool
+    /// with a `sql`/`query`/`statement` argument is judged by its SQL. Reads: allow; writes,
+    /// hidden SQL, dropdb and the like, a freeze or a policy: deny with the reason. Anything
+    /// else: no decision (Claude Code's own permissions apply). Always exit 0.
+    Claude(HookArgs),
+    /// Merge the hook (and with --mcp, `warroom mcp`) into Claude Code's settings, keeping
+    /// everything else, with a backup; running it twice changes nothing.
+    Install(InstallArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HookArgs {
+    /// Incident whose timeline records the decisions (default: $WARROOM_INCIDENT, else the most recently active one).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Profile whose policy applies (default: the config's default_profile).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    /// This project's .claude/settings.json (the default).
+    #[arg(long, conflicts_with = "user")]
+    pub project: bool,
+    /// Your ~/.claude/settings.json.
+    #[arg(long)]
+    pub user: bool,
+    /// Also register `warroom mcp --profile PROFILE` (in .mcp.json, or ~/.claude.json with --user).
+    #[arg(long, value_name = "PROFILE")]
+    pub mcp: Option<String>,
+    /// Print what would be written instead of writing it.
+    #[arg(long)]
+    pub print: bool,
 }
 
 #[derive(Args, Debug)]
@@ -347,6 +395,8 @@ pub fn main() -> ExitCode {
         Some(Command::Mcp(args)) => mcp::mcp(args),
         Some(Command::Freeze(args)) => freeze::freeze(args),
         Some(Command::Thaw(args)) => freeze::thaw(args),
+        Some(Command::Hook(HookCommand::Claude(args))) => hook::claude(args),
+        Some(Command::Hook(HookCommand::Install(args))) => hook::install(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -8,6 +8,7 @@ mod fence;
 mod lex;
 mod lists;
 mod normalize;
+pub mod shell;
 
 use serde::Serialize;
 
