@@ -173,6 +173,7 @@ fn doctor_fails_superuser_owner_and_writer_and_passes_what_it_recommends() {
     let report = text(&su.stdout);
     assert_eq!(su.status.code(), Some(1), "{report}");
     assert!(report.contains("FAIL  superuser"), "{report}");
+    assert!(report.contains("agents: policy agent = \"read\""), "the policy in force: {report}");
     let owner = doctor("owner_role");
     assert_eq!(owner.status.code(), Some(1));
     assert!(text(&owner.stdout).contains("FAIL  ownership"), "{}", text(&owner.stdout));

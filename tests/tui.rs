@@ -364,6 +364,19 @@ fn a_freeze_from_another_shell_stops_the_cockpit() {
     let (code, _, err) = warroom(&state, &["query", "--dsn", &dsn, "SELECT 1"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("FROZEN") && err.contains("failover in progress"), "{err}");
+    let hook = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["hook", "claude"])
+        .env("XDG_STATE_HOME", &state)
+        .env("WARROOM_CONFIG", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let call = r#"{"tool_name":"Bash","tool_input":{"command":"psql -c 'SELECT 1'"}}"#;
+    let mut hook = hook;
+    std::io::Write::write_all(&mut hook.stdin.take().unwrap(), call.as_bytes()).unwrap();
+    let answer = String::from_utf8_lossy(&hook.wait_with_output().unwrap().stdout).into_owned();
+    assert!(answer.contains("\"deny\"") && answer.contains("failover in progress"), "{answer}");
     let (code, out, err) = warroom(&state, &["thaw"]);
     assert_eq!(code, 0, "{out}{err}");
     t.wait_for("the thaw", Duration::from_secs(5), |s| s.contains("Thawed: reads"));

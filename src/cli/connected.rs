@@ -277,8 +277,16 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     let posture = posture.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
     let mut out = std::io::stdout().lock();
     let failed = posture.failures().count();
+    let profile = resolved.profile.as_ref().map(|(_, p)| p.clone());
+    let agent = profile.as_ref().map(|p| p.policy.agent).unwrap_or_default();
+    let freeze_file = super::freeze::path_for(&resolved.config, profile.as_ref());
+    let frozen = crate::freeze::current(&freeze_file);
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &posture).map_err(std::io::Error::from).and_then(|_| writeln!(out))
+        let mut v = serde_json::to_value(&posture).unwrap_or_default();
+        v["agent_policy"] = serde_json::json!(agent.name());
+        v["freeze_file"] = serde_json::json!(freeze_file.display().to_string());
+        v["frozen"] = serde_json::to_value(&frozen).unwrap_or_default();
+        serde_json::to_writer_pretty(&mut out, &v).map_err(std::io::Error::from).and_then(|_| writeln!(out))
     } else {
         let style = Style::detect();
         (|| -> std::io::Result<()> {
@@ -311,6 +319,16 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
                     posture::plural(failed, "check"),
                     posture.role
                 )?;
+            }
+            let whose = resolved.profile.as_ref().map_or("the default".to_string(), |(n, _)| format!("profile {n}"));
+            writeln!(
+                out,
+                "agents: policy agent = \"{}\" ({whose}); kill switch {}",
+                agent.name(),
+                freeze_file.display()
+            )?;
+            if let Some(f) = &frozen {
+                writeln!(out, "{} {}", style.write("FROZEN:"), f.describe())?;
             }
             if let Some(fix) = &posture.fix {
                 writeln!(out, "\nTo give warroom a role that can only read, a DBA runs:\n\n{fix}")?;
