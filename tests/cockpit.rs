@@ -675,3 +675,31 @@ fn the_kill_switch_cancels_and_refuses() {
     assert!(!draw(&s).contains("FROZEN"));
     assert!(matches!(&send(&mut s, key(KeyCode::F(5)))[..], [Effect::Run { id: 2, .. }]));
 }
+
+/// Ctrl-F pulls the kill switch after one key (y); frozen, it thaws only when `thaw` is typed.
+#[test]
+fn the_kill_switch_from_the_cockpit() {
+    let mut s = connected(120, 40);
+    s.setup.freeze_file = Some("/tmp/warroom-test-FREEZE".into());
+    assert!(send(&mut s, ctrl('f')).is_empty());
+    assert!(draw(&s).contains("y freezes"), "{}", draw(&s));
+    let fx = send(&mut s, key(KeyCode::Char('y')));
+    assert!(matches!(&fx[..], [Effect::Freeze { reason }] if reason.starts_with("frozen from the cockpit")), "{fx:?}");
+    // Any other key cancels.
+    send(&mut s, ctrl('f'));
+    assert!(send(&mut s, key(KeyCode::Char('n'))).is_empty());
+    assert!(s.popup.is_none());
+    let f = warroom::freeze::Freeze { by: "alice".into(), at: "2026-12-02T02:14:00Z".into(), reason: "x".into() };
+    send(&mut s, Msg::Frozen(Some(f)));
+    send(&mut s, ctrl('f'));
+    assert!(draw(&s).contains("Type thaw"), "{}", draw(&s));
+    for c in "thw".chars() {
+        send(&mut s, key(KeyCode::Char(c)));
+    }
+    assert!(send(&mut s, key(KeyCode::Enter)).is_empty(), "a wrong word thaws nothing");
+    send(&mut s, key(KeyCode::Backspace));
+    for c in "aw".chars() {
+        send(&mut s, key(KeyCode::Char(c)));
+    }
+    assert_eq!(send(&mut s, key(KeyCode::Enter)), vec![Effect::Thaw]);
+}

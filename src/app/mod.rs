@@ -116,6 +116,10 @@ pub enum Popup {
     },
     /// The incident timeline: every event, newest last; the selected one's details.
     Timeline,
+    /// The kill switch: freeze (y) or, while frozen, thaw (type `thaw`).
+    KillSwitch {
+        typed: String,
+    },
     /// A one-line note for the timeline.
     Note {
         text: String,
@@ -321,6 +325,11 @@ pub enum Effect {
     ExportTimeline,
     /// Read what the server's catalog says about these names (for the labels).
     Facts(Mentions),
+    /// Pull the kill switch (write the freeze file), or release it (remove it).
+    Freeze {
+        reason: String,
+    },
+    Thaw,
     Suspend,
     Quit,
 }
@@ -881,6 +890,14 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::KillSwitch => {
+            if state.setup.freeze_file.is_none() {
+                state.say("This cockpit has no kill switch file.", Tone::Bad);
+            } else {
+                state.popup = Some(Popup::KillSwitch { typed: String::new() });
+            }
+            vec![]
+        }
         Action::Timeline => {
             state.popup = Some(Popup::Timeline);
             vec![Effect::LoadTimeline]
@@ -1248,6 +1265,38 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
             }
             _ => {}
         },
+        Popup::KillSwitch { mut typed } => {
+            if state.frozen.is_none() {
+                state.popup = None;
+                if key.code == KeyCode::Char('y') {
+                    let reason = format!("frozen from the cockpit by {}", crate::incident::operator());
+                    state.say("Freezing every warroom that uses the kill switch file…", Tone::Bad);
+                    return vec![Effect::Freeze { reason }];
+                }
+                state.say("Not frozen.", Tone::Info);
+                return vec![];
+            }
+            match key.code {
+                KeyCode::Esc => {
+                    state.popup = None;
+                    state.say("Still frozen.", Tone::Warn);
+                }
+                KeyCode::Enter if typed == "thaw" => {
+                    state.popup = None;
+                    return vec![Effect::Thaw];
+                }
+                KeyCode::Enter => state.popup = Some(Popup::KillSwitch { typed }),
+                KeyCode::Backspace => {
+                    typed.pop();
+                    state.popup = Some(Popup::KillSwitch { typed });
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    typed.push(c);
+                    state.popup = Some(Popup::KillSwitch { typed });
+                }
+                _ => state.popup = Some(Popup::KillSwitch { typed }),
+            }
+        }
         Popup::Plan => return on_plan_key(state, key),
         Popup::Confirm { step, typed, answers } => return on_confirm_key(state, step, typed, answers, key),
         Popup::Help { scroll: s } => {

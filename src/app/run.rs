@@ -177,6 +177,34 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                 Effect::Facts(wanted) => {
                     let _ = db_tx.send(DbCmd::Facts(wanted));
                 }
+                Effect::Freeze { reason } => {
+                    if let Some(path) = &state.setup.freeze_file {
+                        let (kind, said) = match crate::freeze::freeze(path, &reason) {
+                            Ok(f) => (Kind::Freeze, format!("FROZEN by {}: {}", f.by, f.reason)),
+                            Err(e) => (Kind::Error, format!("Could not freeze ({}): {e}", path.display())),
+                        };
+                        let _ = journal_tx.send(JournalJob::Record(Entry::new(
+                            kind,
+                            said,
+                            serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
+                        )));
+                    }
+                }
+                Effect::Thaw => {
+                    if let Some(path) = &state.setup.freeze_file {
+                        let said = match crate::freeze::thaw(path) {
+                            Ok(_) => {
+                                (Kind::Thaw, format!("Thawed by {} from the cockpit", crate::incident::operator()))
+                            }
+                            Err(e) => (Kind::Error, format!("Could not thaw ({}): {e}", path.display())),
+                        };
+                        let _ = journal_tx.send(JournalJob::Record(Entry::new(
+                            said.0,
+                            said.1,
+                            serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
+                        )));
+                    }
+                }
                 Effect::SavePlan { expected, plan } => {
                     let _ = plan_tx.send(Box::new(move |p| {
                         if p.as_ref() != expected.as_deref() {

@@ -112,6 +112,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
     match popup {
         Popup::Timeline => super::timeline::draw(frame, area, state),
         Popup::Note { text } => super::timeline::draw_note(frame, area, state, text),
+        Popup::KillSwitch { typed } => {
+            let t = &state.setup.theme;
+            let file = state.setup.freeze_file.as_ref().map_or(String::new(), |p| p.display().to_string());
+            let lines = match &state.frozen {
+                None => vec![
+                    Line::from(Span::styled("Freeze every warroom that uses", Style::default().fg(t.text))),
+                    Line::from(Span::styled(file, Style::default().fg(t.dim))),
+                    Line::from(Span::styled("y freezes · any other key cancels", Style::default().fg(t.focus))),
+                ],
+                Some(f) => vec![
+                    Line::from(Span::styled(f.describe(), Style::default().fg(t.text))),
+                    Line::from(Span::styled(
+                        "Type thaw and press Enter to thaw (Esc: stay frozen):",
+                        Style::default().fg(t.focus),
+                    )),
+                    Line::from(Span::styled(format!("> {typed}█"), Style::default().fg(t.text))),
+                ],
+            };
+            let r = centered(area, 72, lines.len() as u16 + 2);
+            frame.render_widget(Clear, r);
+            let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+            frame.render_widget(para.block(frame_block("Kill switch")), r);
+        }
         Popup::Plan => super::plan::draw(frame, area, state),
         Popup::Confirm { step, typed, .. } => {
             super::plan::draw(frame, area, state);
