@@ -12,16 +12,24 @@ use mcp::{drive, python};
 use serde_json::{Value, json};
 use warroom::demo::{ADMIN, DEMO_DB, READ_ONLY_ROLE};
 
+/// The demo incident's server, or None (said) when PostgreSQL is not installed outside CI.
+fn demo() -> Option<warroom::demo::Cluster> {
+    match warroom::demo::start_incident() {
+        Ok(c) => Some(c),
+        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPING: PostgreSQL is not installed");
+            None
+        }
+        Err(e) => panic!("cannot start PostgreSQL: {e}"),
+    }
+}
+
 const DEMO_DELETE: &str = "DELETE FROM users WHERE email IS NULL";
 
 #[test]
 fn an_agent_works_through_the_guard_the_session_and_the_plan() {
     let Some(python) = python() else { return };
-    let cluster = match warroom::demo::start_incident() {
-        Ok(c) => c,
-        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => return,
-        Err(e) => panic!("cannot start PostgreSQL: {e}"),
-    };
+    let Some(cluster) = demo() else { return };
     let admin = |sql: &str| cluster.psql(ADMIN, DEMO_DB, sql).unwrap().trim().to_string();
     let users_before =
         admin("SELECT count(*), md5(string_agg(id::text || coalesce(email, ''), ',' ORDER BY id)) FROM users");
@@ -132,11 +140,7 @@ fn config_with_policy(dir: &std::path::Path, dsn: &str, agent: &str) -> PathBuf 
 #[test]
 fn the_policy_and_the_kill_switch_hold_for_agents() {
     let Some(python) = python() else { return };
-    let cluster = match warroom::demo::start_incident() {
-        Ok(c) => c,
-        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => return,
-        Err(e) => panic!("cannot start PostgreSQL: {e}"),
-    };
+    let Some(cluster) = demo() else { return };
     let state = tempfile::tempdir().unwrap();
     let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
 

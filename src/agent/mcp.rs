@@ -135,14 +135,16 @@ impl Warroom {
         }
     }
 
-    /// The gate's refusal for `tool`, recorded in the timeline.
-    fn gated(&self, peer: &Peer<RoleServer>, tool: &str) -> Option<CallToolResult> {
-        let why = self.gate.refusal(tool)?;
-        self.record(
-            peer,
-            Entry::new(Kind::Refused, format!("{tool}: {why}"), json!({ "source": "mcp", "tool": tool })),
-        );
-        Some(error(why))
+    /// The gate's refusal for `tool` (recorded in the timeline), else one for SQL that is
+    /// too large to analyse.
+    fn gated(&self, peer: &Peer<RoleServer>, tool: &str, sql: Option<&str>) -> Option<CallToolResult> {
+        if let Some(why) = self.gate.refusal(tool) {
+            let details = json!({ "source": "mcp", "tool": tool });
+            self.record(peer, Entry::new(Kind::Refused, format!("{tool}: {why}"), details));
+            return Some(error(why));
+        }
+        sql.filter(|s| s.len() > MAX_SQL)
+            .map(|s| error(format!("the SQL is {} bytes; send at most {MAX_SQL}", s.len())))
     }
 
     /// `agent:<client name>` from the MCP initialize, for the timeline.
@@ -184,11 +186,8 @@ impl Warroom {
         description = "Classify SQL without running it: each statement READ or WRITE, with the reasons (as `warroom check --json`)."
     )]
     async fn review_sql(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "review_sql") {
+        if let Some(refused) = self.gated(&peer, "review_sql", Some(&sql)) {
             return refused;
-        }
-        if sql.len() > MAX_SQL {
-            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
         let review = guard::review(&sql);
         let verdict = review.verdict();
@@ -227,11 +226,8 @@ impl Warroom {
         Parameters(RunRead { sql, limit }): Parameters<RunRead>,
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "run_read") {
+        if let Some(refused) = self.gated(&peer, "run_read", Some(&sql)) {
             return refused;
-        }
-        if sql.len() > MAX_SQL {
-            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
         let review = guard::review(&sql);
         if review.statements.is_empty() || review.statements.iter().all(|s| s.kind == guard::Kind::Empty) {
@@ -299,11 +295,8 @@ impl Warroom {
         description = "Show the planner's plan for a read (plain EXPLAIN, never ANALYZE): estimated rows and cost, without running it."
     )]
     async fn explain_read(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "explain_read") {
+        if let Some(refused) = self.gated(&peer, "explain_read", Some(&sql)) {
             return refused;
-        }
-        if sql.len() > MAX_SQL {
-            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
         let review = guard::review(&sql);
         let [statement] = review.statements.as_slice() else {
@@ -344,11 +337,8 @@ impl Warroom {
         Parameters(StageWrite { sql, why }): Parameters<StageWrite>,
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "stage_write") {
+        if let Some(refused) = self.gated(&peer, "stage_write", Some(&sql)) {
             return refused;
-        }
-        if sql.len() > MAX_SQL {
-            return error(format!("the SQL is {} bytes; send at most {MAX_SQL}", sql.len()));
         }
         if why.trim().is_empty() {
             return error("say why these writes are needed (why): the reviewer reads it");
@@ -407,7 +397,7 @@ impl Warroom {
         Parameters(Describe { table }): Parameters<Describe>,
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "describe") {
+        if let Some(refused) = self.gated(&peer, "describe", None) {
             return refused;
         }
         let mut session = self.session.lock().await;
@@ -445,7 +435,7 @@ impl Warroom {
         Parameters(RunbookSection { heading }): Parameters<RunbookSection>,
         peer: Peer<RoleServer>,
     ) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "runbook") {
+        if let Some(refused) = self.gated(&peer, "runbook", None) {
             return refused;
         }
         let sections = crate::runbook::sections(&self.runbook);
@@ -474,7 +464,7 @@ impl Warroom {
 
     #[tool(description = "Add a note to the incident's timeline (what you found, what you think, what you did).")]
     async fn note(&self, Parameters(Note { text }): Parameters<Note>, peer: Peer<RoleServer>) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "note") {
+        if let Some(refused) = self.gated(&peer, "note", None) {
             return refused;
         }
         if text.trim().is_empty() {
@@ -493,7 +483,7 @@ impl Warroom {
         description = "The read-only posture of this connection: what warroom checked (role, session, timeouts) and what failed."
     )]
     async fn posture(&self, peer: Peer<RoleServer>) -> CallToolResult {
-        if let Some(refused) = self.gated(&peer, "posture") {
+        if let Some(refused) = self.gated(&peer, "posture", None) {
             return refused;
         }
         let mut session = self.session.lock().await;

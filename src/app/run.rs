@@ -354,9 +354,11 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme, facts: 
 /// How often the incident folder is looked at for what other processes did.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
-/// Watches the incident's journal and plan for what another process (an agent through
-/// `warroom mcp`) adds: the new events of other actors, and the plan when it changed.
-/// Two `stat`s per look; the journal is read only from where it was last seen.
+/// Watches the kill switch, and the incident's journal for what another process (an agent
+/// through `warroom mcp`) adds: its events, and after a stage or a review of theirs the plan
+/// as it then is on disk (written before the event). The cockpit's own plan saves never
+/// come back this way, so a stale read of the file can never replace a newer plan here.
+/// A `stat` or two per look; the journal is read only from where it was last seen.
 fn spawn_watcher(incident: &Incident, freeze_file: Option<std::path::PathBuf>, tx: UnboundedSender<Msg>) {
     let dir = incident.clone().map(|(_, d)| d);
     if dir.is_none() && freeze_file.is_none() {
@@ -366,10 +368,7 @@ fn spawn_watcher(incident: &Incident, freeze_file: Option<std::path::PathBuf>, t
         let dir = dir.unwrap_or_default();
         let watch_incident = !dir.as_os_str().is_empty();
         let journal = dir.join(crate::timeline::JOURNAL);
-        let plan = dir.join(store::STATE);
-        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
         let mut seen = std::fs::metadata(&journal).map_or(0, |m| m.len());
-        let mut plan_seen = modified(&plan);
         let me = crate::incident::operator();
         let mut frozen = None;
         loop {
@@ -400,13 +399,11 @@ fn spawn_watcher(incident: &Incident, freeze_file: Option<std::path::PathBuf>, t
             } else if len < seen {
                 seen = len;
             }
-            let now = modified(&plan);
-            let plan_changed = now != plan_seen;
-            plan_seen = now;
-            if events.is_empty() && !plan_changed {
+            if events.is_empty() {
                 continue;
             }
-            let plan = plan_changed.then(|| store::load(&dir).ok().flatten().map(Box::new));
+            let changed_plan = events.iter().any(|e| matches!(e.kind.as_str(), "staged" | "plan_reviewed"));
+            let plan = changed_plan.then(|| store::load(&dir).ok().flatten().map(Box::new));
             if tx.send(Msg::Outside { events, plan }).is_err() {
                 break;
             }
