@@ -35,6 +35,12 @@ fn null_emails(folder: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The script has printed the exit status and, after it, the terminal's modes (the `stty`
+/// line): wait for what is asserted, not for something printed before it.
+fn exited(s: &str) -> bool {
+    s.contains("EXIT=") && s.lines().any(|l| l.contains("icanon") && l.contains("echo"))
+}
+
 fn start(width: u16, height: u16) -> Option<Tmux> {
     start_in(width, height, false)
 }
@@ -110,7 +116,7 @@ fn session_at(width: u16, height: u16) {
     assert!(s.contains("57014"), "the cancelled read shows its SQLSTATE:\n{s}");
 
     t.keys(&["C-q"]);
-    let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT="));
+    let s = t.wait_for("the exit and the terminal's modes", Duration::from_secs(20), exited);
     assert!(s.contains("EXIT=0"), "{s}");
     assert!(
         s.contains("icanon") && !s.contains("-icanon") && !s.contains("-echo"),
@@ -142,7 +148,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         let pid = warroom_pid(&t);
         assert!(!pid.is_empty(), "warroom runs under the pane's shell");
         assert!(Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
-        let s = t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT="));
+        let s = t.wait_for("the exit and the terminal's modes", Duration::from_secs(20), exited);
         assert!(s.contains("icanon") && !s.contains("-icanon"), "SIG{signal} leaves raw mode on:\n{s}");
         assert!(!t.alternate_on(), "SIG{signal}: back on the main screen");
     }
