@@ -17,8 +17,13 @@ pub struct Freeze {
 
 impl Freeze {
     /// One sentence for a refusal: "frozen by alice at 02:14:00 UTC: failover in progress".
+    /// The time of day it was pulled (HH:MM:SS, UTC).
+    pub fn since(&self) -> &str {
+        self.at.split('T').nth(1).map_or(self.at.as_str(), |t| t.trim_end_matches('Z'))
+    }
+
     pub fn describe(&self) -> String {
-        let at = self.at.split('T').nth(1).map_or(self.at.as_str(), |t| t.trim_end_matches('Z'));
+        let at = self.since();
         let reason = if self.reason.is_empty() { "no reason given".to_string() } else { self.reason.clone() };
         format!("warroom is FROZEN by {} since {at} UTC: {reason}; `warroom thaw` lifts it", self.by)
     }

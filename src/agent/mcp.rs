@@ -278,10 +278,7 @@ impl Warroom {
                     }));
                 }
                 Err(e) => {
-                    let report = match e.server() {
-                        Some(server) => server.report(Some(&s.text)),
-                        None => e.to_string(),
-                    };
+                    let report = e.report(Some(&s.text));
                     let sqlstate = e.server().map(|x| x.sqlstate.clone());
                     self.record(&peer, read_entry(s, Err((sqlstate, report.clone()))));
                     return error(format!("statement #{} failed: {report}", s.index));
@@ -322,10 +319,7 @@ impl Warroom {
                 refused.reasons = reasons;
                 self.refused(&peer, "explain_read", &[&refused])
             }
-            Err(e) => error(match e.server() {
-                Some(s) => s.report(Some(&explain)),
-                None => e.to_string(),
-            }),
+            Err(e) => error(e.report(Some(&explain))),
         }
     }
 

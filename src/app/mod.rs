@@ -429,6 +429,15 @@ impl State {
         self.changed()
     }
 
+    /// A new event at the end of the timeline; the selection follows it when it was on the last one.
+    fn push_event(&mut self, event: Event) {
+        let at_end = self.timeline_selected + 1 >= self.timeline.len();
+        self.timeline.push(event);
+        if at_end {
+            self.timeline_selected = self.timeline.len() - 1;
+        }
+    }
+
     fn changed(&mut self) -> Vec<Effect> {
         self.revision += 1;
         vec![Effect::Analyze { revision: self.revision, text: self.text() }]
@@ -574,11 +583,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     let tone = if e.kind == "refused" { Tone::Warn } else { Tone::Info };
                     state.say(format!("agent {name}{hint}: {}", e.summary), tone);
                 }
-                let at_end = state.timeline_selected + 1 >= state.timeline.len();
-                state.timeline.push(e);
-                if at_end {
-                    state.timeline_selected = state.timeline.len() - 1;
-                }
+                state.push_event(e);
             }
             vec![]
         }
@@ -651,11 +656,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             fx
         }
         Msg::Recorded(Ok(event)) => {
-            let at_end = state.timeline_selected + 1 >= state.timeline.len();
-            state.timeline.push(event);
-            if at_end {
-                state.timeline_selected = state.timeline.len() - 1;
-            }
+            state.push_event(event);
             vec![]
         }
         Msg::Recorded(Err(e)) => {

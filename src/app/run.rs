@@ -488,10 +488,7 @@ async fn db_task(
                         session = Some(s);
                         msg
                     }
-                    Err(e) => Msg::ConnectFailed(match e.server() {
-                        Some(s) => s.report(None),
-                        None => e.to_string(),
-                    }),
+                    Err(e) => Msg::ConnectFailed(e.report(None)),
                 };
                 let _ = tx.send(msg);
             }

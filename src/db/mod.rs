@@ -130,6 +130,14 @@ impl DbError {
         }
     }
 
+    /// The server's report (SQLSTATE, LINE and caret in `sql`, detail, hint), else the error itself.
+    pub fn report(&self, sql: Option<&str>) -> String {
+        match self.server() {
+            Some(s) => s.report(sql),
+            None => self.to_string(),
+        }
+    }
+
     pub fn server(&self) -> Option<&ServerError> {
         match self {
             DbError::Server(s) => Some(s),

@@ -969,16 +969,24 @@ impl Walk<'_> {
     }
 }
 
-/// The catalog's key for a type that is not built in: its name as written, canonical.
-fn type_key(dt: &DataType) -> Option<String> {
+/// An array type's element type (None for an array of no stated type).
+fn element_type(dt: &DataType) -> Option<&DataType> {
     match dt {
-        DataType::Custom(name, _) => canonical_name(name),
         DataType::Array(
             ArrayElemTypeDef::AngleBracket(inner)
             | ArrayElemTypeDef::SquareBracket(inner, _)
             | ArrayElemTypeDef::Parenthesis(inner)
             | ArrayElemTypeDef::Qualified(inner, _),
-        ) => type_key(inner),
+        ) => Some(inner),
+        _ => None,
+    }
+}
+
+/// The catalog's key for a type that is not built in: its name as written, canonical.
+fn type_key(dt: &DataType) -> Option<String> {
+    match dt {
+        DataType::Custom(name, _) => canonical_name(name),
+        DataType::Array(_) => element_type(dt).and_then(type_key),
         other => pg_type_name(other).map(|n| canonical(&[n])),
     }
 }
@@ -1000,13 +1008,7 @@ fn first_write(sql: &str, cx: Cx) -> Option<String> {
 fn pg_type_name(dt: &DataType) -> Option<String> {
     match dt {
         DataType::Custom(name, _) => builtin_name(name).ok(),
-        DataType::Array(
-            ArrayElemTypeDef::AngleBracket(inner)
-            | ArrayElemTypeDef::SquareBracket(inner, _)
-            | ArrayElemTypeDef::Parenthesis(inner)
-            | ArrayElemTypeDef::Qualified(inner, _),
-        ) => pg_type_name(inner),
-        DataType::Array(ArrayElemTypeDef::None) => None,
+        DataType::Array(_) => element_type(dt).and_then(pg_type_name),
         other => {
             // The printed type without its modifiers: `TIMESTAMP(3) WITH TIME ZONE` → `timestamp with time zone`.
             let printed = other.to_string().to_ascii_lowercase();

@@ -135,16 +135,13 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     };
     // While frozen, the posture line gives way to who froze, since when and why.
     let fourth = match &state.frozen {
-        Some(f) => {
-            let since = f.at.split('T').nth(1).unwrap_or("").trim_end_matches('Z');
-            Line::from(vec![
-                Span::styled(
-                    format!(" FROZEN by {} since {since}: {} ", f.by, f.reason),
-                    bad.add_modifier(Modifier::REVERSED),
-                ),
-                Span::styled("  warroom thaw lifts it", dim),
-            ])
-        }
+        Some(f) => Line::from(vec![
+            Span::styled(
+                format!(" FROZEN by {} since {}: {} ", f.by, f.since(), f.reason),
+                bad.add_modifier(Modifier::REVERSED),
+            ),
+            Span::styled("  warroom thaw lifts it", dim),
+        ]),
         None => fourth,
     };
     vec![Line::from(first), Line::from(second), third, fourth]
