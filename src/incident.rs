@@ -94,6 +94,22 @@ pub fn ensure(dir: &Path) -> Result<(), IncidentError> {
     Ok(())
 }
 
+/// The editor's text in the incident folder, restored when the cockpit opens it again.
+pub const DRAFT: &str = "draft.sql";
+
+/// Saves the editor's text as the incident's draft (secrets masked, replaced atomically).
+pub fn save_draft(dir: &Path, text: &str) -> Result<(), IncidentError> {
+    ensure(dir)?;
+    let path = dir.join(DRAFT);
+    crate::plan::file::write_atomic(&path, crate::timeline::scrub::text(text).as_bytes())
+        .map_err(|e| IncidentError::Io(path.display().to_string(), e.to_string()))
+}
+
+/// The incident's draft, if it has one with any text in it.
+pub fn load_draft(dir: &Path) -> Option<String> {
+    fs::read_to_string(dir.join(DRAFT)).ok().filter(|t| !t.trim().is_empty())
+}
+
 /// A fresh id for an incident nobody named: `inc-YYYYMMDD-HHMM` in UTC.
 pub fn new_id(now: jiff::Timestamp) -> String {
     now.strftime("inc-%Y%m%d-%H%M").to_string()

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod environment;
 pub mod freeze;
 pub mod guard;
 pub mod highlight;

@@ -192,9 +192,149 @@ fn nothing_runs_when_not_connected() {
     let mut s = State::new(setup(), (120, 40));
     send(&mut s, Msg::ConnectFailed("connection refused".into()));
     send(&mut s, Msg::Paste("SELECT 1;".into()));
-    assert!(send(&mut s, key(KeyCode::F(5))).is_empty());
-    assert!(s.status.as_ref().unwrap().0.contains("Not connected"));
+    // F5 runs nothing: it only tries to connect again at once.
+    assert_eq!(send(&mut s, key(KeyCode::F(5))), vec![Effect::Connect]);
+    assert!(s.status.as_ref().unwrap().0.contains("Not connected, so nothing ran"), "{:?}", s.status);
+    assert!(send(&mut s, key(KeyCode::F(5))).is_empty(), "while connecting, F5 waits");
     assert_eq!(send(&mut s, ctrl('o')), vec![Effect::Connect]);
+}
+
+#[test]
+fn the_draft_is_saved_within_a_second_and_at_quit() {
+    let mut s = connected(120, 40);
+    let start = s.now;
+    send(&mut s, key(KeyCode::Char('S')));
+    let due = s.draft_due.expect("a save is due after the first change");
+    assert!(due <= start + std::time::Duration::from_secs(1));
+    // Typing on does not push the save further away.
+    s.now = start + std::time::Duration::from_millis(300);
+    send(&mut s, key(KeyCode::Char('E')));
+    assert_eq!(s.draft_due, Some(due));
+    assert_eq!(send(&mut s, Msg::DraftDue), vec![Effect::SaveDraft("SE".into())]);
+    assert!(s.draft_due.is_none());
+    assert!(send(&mut s, Msg::DraftDue).is_empty(), "nothing new, nothing saved");
+    send(&mut s, key(KeyCode::Char('L')));
+    let fx = send(&mut s, ctrl('q'));
+    assert!(fx.contains(&Effect::SaveDraft("SEL".into())), "{fx:?}");
+
+    // Opened again, the draft is back in the editor and labelled, and nothing runs.
+    let mut setup = setup();
+    setup.draft = Some("SELECT 1;\nDELETE FROM users;".into());
+    let s = State::new(setup, (120, 40));
+    assert_eq!(s.text(), "SELECT 1;\nDELETE FROM users;");
+    let fx = s.startup_effects();
+    assert!(matches!(&fx[..], [Effect::Connect, Effect::Analyze { .. }]), "{fx:?}");
+    assert!(s.status.as_ref().unwrap().0.contains("Restored this incident's draft"));
+}
+
+#[test]
+fn an_unpinned_cluster_is_production_and_ctrl_p_pins_it() {
+    let mut setup = setup();
+    setup.profile_environment = Some("staging".into());
+    setup.environment = "staging".into();
+    let mut s = State::new(setup, (120, 40));
+    let fx = update(
+        &mut s,
+        Msg::Connected { info: info(), posture: posture(false), pinned: Ok(None), reconnected_after: None },
+    );
+    assert_eq!(s.setup.environment, "production");
+    let note = s.env.as_ref().unwrap().note.clone().unwrap();
+    assert_eq!(note, "UNPINNED — treated as PRODUCTION (profile says staging)");
+    // The session's start says which cluster was read.
+    let Effect::Record(start) = &fx[0] else { panic!("{fx:?}") };
+    assert_eq!(start.kind, warroom::timeline::Kind::SessionStart);
+    assert_eq!(start.details["cluster"]["system_identifier"], "7312345678901234567");
+    assert!(start.summary.contains("UNPINNED"), "{}", start.summary);
+    let screen = draw(&s);
+    assert!(screen.contains("UNPINNED — treated as PRODUCTION"), "{screen}");
+
+    send(&mut s, ctrl('p'));
+    for c in "staging".chars() {
+        send(&mut s, key(KeyCode::Char(c)));
+    }
+    let fx = send(&mut s, key(KeyCode::Enter));
+    let [Effect::Pin { identity, environment }] = &fx[..] else { panic!("{fx:?}") };
+    assert_eq!((identity.port, environment.as_str()), (5432, "staging"));
+    let pin = warroom::environment::Pin {
+        key: identity.key(),
+        environment: "staging".into(),
+        cluster_name: "main".into(),
+        seen_at: String::new(),
+        pinned_by: "alice".into(),
+        pinned_at: String::new(),
+    };
+    let fx = update(&mut s, Msg::Pinned(Ok(pin)));
+    assert!(matches!(&fx[..], [Effect::Record(e)] if e.kind == warroom::timeline::Kind::Pinned), "{fx:?}");
+    assert_eq!(s.setup.environment, "staging");
+    assert!(s.env.as_ref().unwrap().note.is_none());
+}
+
+#[test]
+fn a_profile_that_disagrees_with_the_pin_loses_to_the_stricter() {
+    let mut setup = setup();
+    setup.profile_environment = Some("staging".into());
+    let mut s = State::new(setup, (80, 24));
+    send(
+        &mut s,
+        Msg::Connected {
+            info: info(),
+            posture: posture(false),
+            pinned: Ok(Some("production".into())),
+            reconnected_after: None,
+        },
+    );
+    assert_eq!(s.setup.environment, "production");
+    assert!(draw(&s).contains("PRODUCTION"));
+    assert_eq!(
+        s.env.as_ref().unwrap().note.as_deref(),
+        Some("profile says staging, this cluster is pinned as production")
+    );
+}
+
+#[test]
+fn a_lost_connection_reconnects_and_a_failover_is_loud() {
+    let mut s = connected(120, 40);
+    let fx = update(&mut s, Msg::Lost("the server closed the connection".into()));
+    assert!(matches!(&fx[..], [Effect::Record(e)] if e.kind == warroom::timeline::Kind::Disconnected), "{fx:?}");
+    assert!(draw(&s).contains("connection lost"));
+    send(
+        &mut s,
+        Msg::Reconnecting {
+            attempt: 2,
+            next_in: std::time::Duration::from_secs(2),
+            error: "connection refused".into(),
+        },
+    );
+    assert!(draw(&s).contains("attempt 2 failed, next in 2.0 s (connection refused)"), "{}", draw(&s));
+    let mut standby = info();
+    standby.in_recovery = true;
+    standby.identity.standby = true;
+    send(
+        &mut s,
+        Msg::Connected {
+            info: standby,
+            posture: posture(false),
+            pinned: Ok(Some("production".into())),
+            reconnected_after: Some(std::time::Duration::from_secs(12)),
+        },
+    );
+    let screen = draw(&s);
+    assert!(screen.contains("reconnected after 12 s: came back as a STANDBY (was the primary)"), "{screen}");
+    assert!(s.status.as_ref().unwrap().0.contains("STANDBY"));
+    // The same cluster back as it was: a plain reconnection.
+    send(&mut s, Msg::Lost("gone".into()));
+    let mut other = info();
+    other.identity.system_identifier = Some("1".into());
+    send(
+        &mut s,
+        Msg::Connected {
+            info: other,
+            posture: posture(false),
+            pinned: Ok(None),
+            reconnected_after: Some(std::time::Duration::from_millis(1500)),
+        },
+    );
+    assert!(draw(&s).contains("DIFFERENT cluster"), "{}", draw(&s));
 }
 
 #[test]
@@ -263,7 +403,7 @@ fn keys_that_type_in_the_editor_act_elsewhere() {
     assert!(s.popup.is_some());
     send(&mut s, key(KeyCode::Esc));
     assert!(s.popup.is_none());
-    assert_eq!(send(&mut s, ctrl('q')), vec![Effect::Quit]);
+    assert_eq!(send(&mut s, ctrl('q')), vec![Effect::SaveDraft("?".into()), Effect::Quit]);
     assert!(s.quit);
 }
 
@@ -410,7 +550,15 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     out.push(("error", ran(w, h, sql, ResultEntry::error(1, sql.into(), &e))));
 
     let mut s = State::new(setup(), (w, h));
-    send(&mut s, Msg::Connected { info: info(), posture: posture(true) });
+    send(
+        &mut s,
+        Msg::Connected {
+            info: info(),
+            posture: posture(true),
+            pinned: Ok(Some("production".into())),
+            reconnected_after: None,
+        },
+    );
     out.push(("not_read_only", s));
 
     let mut s = State::new(setup(), (w, h));

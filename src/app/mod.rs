@@ -17,10 +17,16 @@ use crate::runbook::{self, Runbook};
 use crate::timeline::{self, Entry, Event, Kind as EventKind};
 
 pub mod analysis;
+mod banner;
 pub mod results;
 pub mod run;
 
 pub use analysis::Analysis;
+
+/// The session's start entry, if it is not in the timeline yet (for the loop at exit).
+pub(crate) fn banner_start(state: &mut State) -> Option<Entry> {
+    banner::start_entry(state)
+}
 pub use results::{Body, ResultEntry, Table};
 
 /// What the cockpit shows in its banner and which limits its reads get.
@@ -48,6 +54,11 @@ pub struct Setup {
     pub freeze_file: Option<std::path::PathBuf>,
     /// What agents may do on this environment (the profile's policy), for the banner.
     pub agent_policy: crate::config::AgentPolicy,
+    /// The editor's text as it was saved in the incident folder, put back at start.
+    pub draft: Option<String>,
+    /// The environment the profile names (None: it names none); the cluster's pin decides
+    /// with it once connected.
+    pub profile_environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +134,10 @@ pub enum Popup {
     /// A one-line note for the timeline.
     Note {
         text: String,
+    },
+    /// Pinning the cluster to an environment: its name, typed.
+    Pin {
+        typed: String,
     },
 }
 
@@ -226,6 +241,19 @@ pub struct State {
     pub now: Instant,
     pub spinner: usize,
     pub quit: bool,
+    /// When the editor's text is next saved as the incident's draft (set by the first
+    /// unsaved change, so typing never pushes it further away).
+    pub draft_due: Option<Instant>,
+    /// The environment as decided from the cluster's pin and the profile (once connected).
+    pub env: Option<crate::environment::Verdict>,
+    /// The cluster last connected to, to notice a failover or a different cluster.
+    pub identity: Option<crate::environment::Identity>,
+    /// What the banner says about the connection's history: reconnecting, reconnected
+    /// after N s, came back as a standby.
+    pub notice: Option<(String, Tone)>,
+    /// The session's start is in the timeline (it waits for the first connection attempt,
+    /// so that it says which cluster was read).
+    pub started: bool,
 }
 
 /// Anything that enters `update`.
@@ -240,8 +268,22 @@ pub enum Msg {
     Connected {
         info: Box<ServerInfo>,
         posture: Box<Posture>,
+        /// The environment the cluster is pinned to (Err: known_clusters.toml is unreadable).
+        pinned: Result<Option<String>, String>,
+        /// How long the connection had been lost, when this is a reconnection.
+        reconnected_after: Option<std::time::Duration>,
     },
     ConnectFailed(String),
+    /// The connection ended while nothing ran (the server stopped, the network dropped).
+    Lost(String),
+    /// A reconnection attempt failed; the next one is in `next_in`.
+    Reconnecting {
+        attempt: u32,
+        next_in: std::time::Duration,
+        error: String,
+    },
+    /// The cluster was pinned (or why not).
+    Pinned(Result<crate::environment::Pin, String>),
     /// One statement of run `id` finished.
     Result {
         id: u64,
@@ -275,6 +317,10 @@ pub enum Msg {
     },
     /// The kill switch was pulled (with who, when, why) or released.
     Frozen(Option<crate::freeze::Freeze>),
+    /// Time to save the editor's text as the incident's draft.
+    DraftDue,
+    /// The draft could not be saved (said once until a save works again).
+    DraftFailed(String),
 }
 
 /// The agent last seen acting on this incident: its name and when (HH:MM:SS, UTC).
@@ -330,9 +376,19 @@ pub enum Effect {
         reason: String,
     },
     Thaw,
+    /// Pin this cluster to an environment in known_clusters.toml.
+    Pin {
+        identity: Box<crate::environment::Identity>,
+        environment: String,
+    },
+    /// Save the editor's text as the incident's draft (draft.sql, replaced atomically).
+    SaveDraft(String),
     Suspend,
     Quit,
 }
+
+/// The longest the saved draft trails the keyboard (plus one atomic write).
+pub const DRAFT_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
 
 const PLACEHOLDER: &str = "Paste the agent's SQL here (its whole answer is fine: prose and ``` fences are ignored). F5 runs reads; writes never run.";
 
@@ -377,9 +433,33 @@ impl State {
             now: Instant::now(),
             spinner: 0,
             quit: false,
+            draft_due: None,
+            env: None,
+            identity: None,
+            notice: None,
+            started: false,
         };
+        if let Some(draft) = s.setup.draft.clone() {
+            s.editor.insert_str(&draft);
+            s.editor.move_cursor(CursorMove::Top);
+            s.revision = 1;
+            let lines = draft.lines().count();
+            s.say(
+                format!("Restored this incident's draft ({}); nothing in it has run.", plural(lines, "line")),
+                Tone::Info,
+            );
+        }
         s.relayout();
         s
+    }
+
+    /// What the loop does first: connect, and label a restored draft.
+    pub fn startup_effects(&self) -> Vec<Effect> {
+        let mut fx = vec![Effect::Connect];
+        if self.revision > 0 {
+            fx.push(Effect::Analyze { revision: self.revision, text: self.text() });
+        }
+        fx
     }
 
     pub fn text(&self) -> String {
@@ -440,6 +520,9 @@ impl State {
 
     fn changed(&mut self) -> Vec<Effect> {
         self.revision += 1;
+        if self.setup.journal_dir.is_some() && self.draft_due.is_none() {
+            self.draft_due = Some(self.now + DRAFT_DELAY);
+        }
         vec![Effect::Analyze { revision: self.revision, text: self.text() }]
     }
 
@@ -544,29 +627,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             fx
         }
-        Msg::Connected { info, posture } => {
-            let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
-            if failures.is_empty() {
-                state.say(
-                    format!("Connected as {} to {}; the session is read-only.", info.current_user, info.database),
-                    Tone::Good,
-                );
-            } else {
-                state.say(
-                    format!("Connected, but the role could write ({}); reads still run READ ONLY. `warroom doctor` prints the fix.", failures.join(", ")),
-                    Tone::Bad,
-                );
-            }
-            let entry = connected_entry(&info, &posture);
-            state.conn = Conn::Connected { info, posture };
-            state.facts_pending = false;
-            // Label the text again, now with the server's catalog.
-            let mut fx = vec![Effect::Record(entry)];
-            if !state.text().trim().is_empty() {
-                fx.push(Effect::Analyze { revision: state.revision, text: state.text() });
-            }
-            fx
+        Msg::Connected { info, posture, pinned, reconnected_after } => {
+            banner::connected(state, info, posture, pinned, reconnected_after)
         }
+        Msg::Lost(why) => banner::lost(state, why, false),
+        Msg::Reconnecting { attempt, next_in, error } => {
+            banner::reconnecting(state, attempt, next_in, &error);
+            vec![]
+        }
+        Msg::Pinned(result) => banner::pinned(state, result),
         Msg::Outside { events, plan } => {
             if let Some(p) = plan
                 && state.plan_saves == 0
@@ -606,20 +675,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.frozen = freeze;
             fx
         }
+        Msg::DraftDue => match state.draft_due.take() {
+            Some(_) => vec![Effect::SaveDraft(state.text())],
+            None => vec![],
+        },
+        Msg::DraftFailed(e) => {
+            state.say(format!("Your draft could not be saved ({e}); copy the text somewhere safe."), Tone::Bad);
+            vec![]
+        }
         Msg::FactsRead => {
             state.facts_pending = false;
             vec![Effect::Analyze { revision: state.revision, text: state.text() }]
         }
-        Msg::ConnectFailed(e) => {
-            state.say(format!("Not connected: {e}. Ctrl-O tries again."), Tone::Bad);
-            let entry = Entry::new(
-                EventKind::ConnectFailed,
-                format!("Could not connect: {}", e.lines().next().unwrap_or("")),
-                serde_json::json!({ "error": e }),
-            );
-            state.conn = Conn::Failed(e);
-            vec![Effect::Record(entry)]
-        }
+        Msg::ConnectFailed(e) => banner::connect_failed(state, e),
         Msg::Result { id, entry } => {
             let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
             run.done += 1;
@@ -686,13 +754,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let errors = state.results.entries.iter().filter(|e| matches!(e.body, Body::Error { .. })).count();
             let mut fx = vec![];
             if let Some(e) = lost {
-                state.say(format!("The connection was lost: {e}. Ctrl-O reconnects."), Tone::Bad);
-                fx.push(Effect::Record(Entry::new(
-                    EventKind::Disconnected,
-                    format!("The connection was lost: {e}"),
-                    serde_json::json!({ "error": e }),
-                )));
-                state.conn = Conn::Lost(e);
+                fx.extend(banner::lost(state, e, true));
             } else if run.cancelling {
                 state.say("Cancelled.", Tone::Warn);
             } else if errors > 0 {
@@ -742,26 +804,6 @@ fn verdict_entry(review: &guard::Review, fresh: Option<(usize, usize)>, source: 
         summary,
         // Each statement as `warroom check --json` shows it.
         serde_json::json!({ "source": source, "statements": chosen, "ignored": review.ignored.len() }),
-    )
-}
-
-fn connected_entry(info: &ServerInfo, posture: &Posture) -> Entry {
-    let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
-    let verdict = if failures.is_empty() {
-        "the read-only posture holds".to_string()
-    } else {
-        format!("NOT read-only ({})", failures.join(", "))
-    };
-    let checks: Vec<serde_json::Value> = posture
-        .checks
-        .iter()
-        .map(|c| serde_json::json!({ "name": c.name, "level": c.level.label(), "finding": c.finding }))
-        .collect();
-    Entry::new(
-        EventKind::Connected,
-        format!("Connected to {} as {}: {verdict}", info.database, info.current_user),
-        serde_json::json!({ "database": info.database, "role": info.current_user, "server_version": info.version,
-            "in_recovery": info.in_recovery, "read_only": failures.is_empty(), "checks": checks }),
     )
 }
 
@@ -830,7 +872,11 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => {
             state.quit = true;
-            let mut fx: Vec<Effect> = state.running.as_ref().map(|r| Effect::Cancel { id: r.id }).into_iter().collect();
+            let mut fx: Vec<Effect> = banner::start_entry(state).into_iter().map(Effect::Record).collect();
+            fx.extend(state.running.as_ref().map(|r| Effect::Cancel { id: r.id }));
+            if state.draft_due.take().is_some() {
+                fx.push(Effect::SaveDraft(state.text()));
+            }
             fx.push(Effect::Quit);
             fx
         }
@@ -891,6 +937,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Pin => banner::start_pin(state),
         Action::KillSwitch => {
             if state.setup.freeze_file.is_none() {
                 state.say("This cockpit has no kill switch file.", Tone::Bad);
@@ -1056,7 +1103,17 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
         return fx;
     }
     if !matches!(state.conn, Conn::Connected { .. }) {
-        state.say(format!("{skipped}Not connected, so nothing ran; Ctrl-O reconnects."), Tone::Bad);
+        if matches!(state.conn, Conn::Connecting) {
+            state.say(format!("{skipped}Still connecting, so nothing ran; F5 again once connected."), Tone::Warn);
+            return fx;
+        }
+        // Lost or failed: try again at once, without waiting for the next background attempt.
+        state.conn = Conn::Connecting;
+        state.say(
+            format!("{skipped}Not connected, so nothing ran: reconnecting now; F5 again once connected."),
+            Tone::Warn,
+        );
+        fx.push(Effect::Connect);
         return fx;
     }
     let id = state.next_id;
@@ -1242,6 +1299,7 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
     }
     match popup {
         Popup::Timeline => return on_timeline_key(state, key),
+        Popup::Pin { typed } => return banner::on_pin_key(state, typed, key),
         Popup::Note { mut text } => match key.code {
             KeyCode::Esc => {
                 state.popup = None;

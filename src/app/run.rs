@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::{Effect, Msg, ResultEntry, Setup, State, update};
 use crate::db::posture::plural;
 use crate::db::render::ResultSet;
+use crate::db::session::Closed;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
 use crate::guard::{Catalog, Mentions};
 use crate::plan::{self, Plan, store};
@@ -123,7 +124,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     spawn_watcher(&incident, launch.setup.freeze_file.clone(), msg_tx.clone());
     let (journal_tx, journal_thread) =
         spawn_journal(journal_of(&launch.setup), launch.setup.incident.clone(), msg_tx.clone());
-    let _ = journal_tx.send(JournalJob::Record(session_start(&launch.setup)));
+    let (draft_tx, draft_thread) = spawn_draft_writer(msg_tx.clone());
     let opened = Instant::now();
     tokio::task::spawn_local(db_task(
         incident,
@@ -142,7 +143,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    let mut effects = vec![Effect::Connect];
+    let mut effects = state.startup_effects();
     let mut redraw_all = false;
     loop {
         for e in effects.drain(..) {
@@ -246,6 +247,25 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                         ))
                     }));
                 }
+                Effect::Pin { identity, environment } => {
+                    let tx = msg_tx.clone();
+                    std::thread::spawn(move || {
+                        let at = crate::incident::now_utc();
+                        let pinned = crate::environment::pin(
+                            &crate::environment::path(),
+                            &identity,
+                            &environment,
+                            &crate::incident::operator(),
+                            &at,
+                        );
+                        let _ = tx.send(Msg::Pinned(pinned.map_err(|e| e.to_string())));
+                    });
+                }
+                Effect::SaveDraft(text) => {
+                    if let Some(dir) = &state.setup.journal_dir {
+                        let _ = draft_tx.send((dir.clone(), text));
+                    }
+                }
                 Effect::Quit => {}
             }
         }
@@ -259,8 +279,12 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         }
         terminal.draw(|f| crate::ui::draw(f, &state))?;
 
+        let draft_at = state
+            .draft_due
+            .map_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600), tokio::time::Instant::from_std);
         let first = tokio::select! {
             m = msg_rx.recv() => m,
+            _ = tokio::time::sleep_until(draft_at), if state.draft_due.is_some() => Some(Msg::DraftDue),
             _ = tick.tick(), if state.running.is_some() => Some(Msg::Tick),
             _ = term.recv() => break,
             _ = hup.recv() => break,
@@ -280,6 +304,9 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     if let Some(c) = pending {
         let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
     }
+    if let Some(start) = super::banner_start(&mut state) {
+        let _ = journal_tx.send(JournalJob::Record(start));
+    }
     let why = if state.quit { "quit" } else { "ended by a signal" };
     let secs = opened.elapsed().as_secs();
     let open_for = if secs < 60 { format!("{secs} s") } else { format!("{} min", secs / 60) };
@@ -288,9 +315,11 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         format!("Cockpit closed ({why}) after {open_for}"),
         serde_json::json!({ "reason": why, "seconds": opened.elapsed().as_secs() }),
     )));
-    // Every event is on disk before warroom exits.
+    // Every event and the draft are on disk before warroom exits.
     drop(journal_tx);
     let _ = journal_thread.join();
+    drop(draft_tx);
+    let _ = draft_thread.join();
     Ok(())
 }
 
@@ -455,7 +484,30 @@ async fn db_task(
     let publish = |s: Option<&Session>| *facts.lock().expect("facts lock") = s.map(|s| s.catalog.clone());
     let backstop = limits.statement_timeout + Duration::from_secs(5);
     let limit = (row_limit > 0).then_some(row_limit);
-    while let Some(cmd) = rx.recv().await {
+    // The connection's end, watched while nothing runs; and, once lost, when it was lost
+    // and when the next attempt to reconnect is due.
+    let mut closed: Option<Closed> = None;
+    let mut lost_at: Option<Instant> = None;
+    let mut retry: Option<(tokio::time::Instant, Duration, u32)> = None;
+    loop {
+        let retry_at = retry.map_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600), |r| r.0);
+        let cmd = tokio::select! {
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => cmd,
+                None => break,
+            },
+            why = wait_closed(&mut closed) => {
+                session = None;
+                closed = None;
+                publish(None);
+                *canceller.lock().expect("canceller lock") = None;
+                lost_at = Some(Instant::now());
+                retry = Some((tokio::time::Instant::now() + FIRST_RETRY, FIRST_RETRY, 1));
+                let _ = tx.send(Msg::Lost(why));
+                continue;
+            }
+            _ = tokio::time::sleep_until(retry_at), if retry.is_some() => DbCmd::Connect,
+        };
         match cmd {
             DbCmd::Facts(wanted) => {
                 if let Some(s) = session.as_mut() {
@@ -472,8 +524,10 @@ async fn db_task(
             }
             DbCmd::Connect => {
                 session = None;
+                closed = None;
                 publish(None);
                 *canceller.lock().expect("canceller lock") = None;
+                // The posture is checked again on every connection, before anything runs.
                 let connected = async {
                     let mut s = Session::connect(&target, limits).await?;
                     let p = posture::check(&mut s).await?;
@@ -483,10 +537,27 @@ async fn db_task(
                 let msg = match connected {
                     Ok((s, p)) => {
                         *canceller.lock().expect("canceller lock") = Some(s.canceller());
-                        let msg = Msg::Connected { info: Box::new(s.info.clone()), posture: Box::new(p) };
+                        let pinned = crate::environment::pinned(&crate::environment::path(), &s.info.identity)
+                            .map(|p| p.map(|p| p.environment))
+                            .map_err(|e| e.to_string());
+                        let msg = Msg::Connected {
+                            info: Box::new(s.info.clone()),
+                            posture: Box::new(p),
+                            pinned,
+                            reconnected_after: lost_at.take().map(|t| t.elapsed()),
+                        };
+                        retry = None;
                         publish(Some(&s));
+                        closed = Some(s.closed());
                         session = Some(s);
                         msg
+                    }
+                    Err(e) if lost_at.is_some() => {
+                        // Lost before: keep trying, less often each time.
+                        let (_, wait, attempt) = retry.unwrap_or((tokio::time::Instant::now(), FIRST_RETRY, 1));
+                        let next = (wait * 2).min(MAX_RETRY);
+                        retry = Some((tokio::time::Instant::now() + next, next, attempt + 1));
+                        Msg::Reconnecting { attempt, next_in: next, error: e.report(None) }
                     }
                     Err(e) => Msg::ConnectFailed(e.report(None)),
                 };
@@ -550,11 +621,27 @@ async fn db_task(
                 }
                 if lost.is_some() {
                     session = None;
+                    closed = None;
+                    publish(None);
                     *canceller.lock().expect("canceller lock") = None;
+                    lost_at = Some(Instant::now());
+                    retry = Some((tokio::time::Instant::now() + FIRST_RETRY, FIRST_RETRY, 1));
                 }
                 let _ = tx.send(Msg::RunFinished { id, lost });
             }
         }
+    }
+}
+
+/// The first attempt to reconnect after a loss, and the longest wait between attempts.
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const MAX_RETRY: Duration = Duration::from_secs(8);
+
+/// Why the connection ended, when it does; never while there is none to watch.
+async fn wait_closed(closed: &mut Option<Closed>) -> String {
+    match closed {
+        Some(c) => c.wait().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -580,23 +667,29 @@ fn journal_of(setup: &Setup) -> Option<Journal> {
     setup.journal_dir.as_ref().map(|d| Journal::new(d, crate::incident::operator()))
 }
 
-fn session_start(s: &Setup) -> Entry {
-    let profile = s.profile.as_deref().map(|p| format!(", profile {p}")).unwrap_or_default();
-    Entry::new(
-        Kind::SessionStart,
-        format!(
-            "Cockpit opened on {}, database {} as {} ({}{profile})",
-            s.host,
-            s.database,
-            s.role,
-            s.environment.to_uppercase()
-        ),
-        serde_json::json!({
-            "host": s.host, "database": s.database, "role": s.role, "environment": s.environment,
-            "profile": s.profile, "incident": s.incident, "row_limit": s.row_limit,
-            "warroom_version": env!("CARGO_PKG_VERSION"), "pid": std::process::id(),
-        }),
-    )
+/// Saves the editor's drafts one after another, off the UI thread (fsync may wait); only
+/// the newest waiting draft is written.
+fn spawn_draft_writer(
+    tx: UnboundedSender<Msg>,
+) -> (mpsc::Sender<(std::path::PathBuf, String)>, std::thread::JoinHandle<()>) {
+    let (jobs, rx) = mpsc::channel::<(std::path::PathBuf, String)>();
+    let thread = std::thread::spawn(move || {
+        let mut failed = false;
+        while let Ok(mut job) = rx.recv() {
+            while let Ok(newer) = rx.try_recv() {
+                job = newer;
+            }
+            match crate::incident::save_draft(&job.0, &job.1) {
+                Ok(()) => failed = false,
+                Err(e) if !failed => {
+                    failed = true;
+                    let _ = tx.send(Msg::DraftFailed(e.to_string()));
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    (jobs, thread)
 }
 
 enum JournalJob {

@@ -62,6 +62,7 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
             (None, None)
         }
     };
+    let draft = incident::load_draft(&dir);
     Ok(Setup {
         environment: look
             .environment
@@ -83,6 +84,11 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         journal_dir: Some(dir),
         freeze_file: Some(super::freeze::path_for(&resolved.config, profile)),
         agent_policy: profile.map(|p| p.policy.agent).unwrap_or_default(),
+        draft,
+        profile_environment: look
+            .environment
+            .map(str::to_string)
+            .or_else(|| profile.and_then(|p| p.environment.clone())),
     })
 }
 

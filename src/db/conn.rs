@@ -131,6 +131,31 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// `target_session_attrs`: which of several hosts to use, as libpq chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAttrs {
+    Any,
+    /// read-write and primary: a server that is not in recovery.
+    Primary,
+    /// read-only and standby: a server in recovery (warroom's own session is always
+    /// read-only, so libpq's read-only can only mean a server that is read-only for all).
+    Standby,
+    /// A standby if any host is one, else any server.
+    PreferStandby,
+}
+
+impl SessionAttrs {
+    pub fn parse(value: &str) -> Option<SessionAttrs> {
+        Some(match value {
+            "any" => SessionAttrs::Any,
+            "read-write" | "primary" => SessionAttrs::Primary,
+            "read-only" | "standby" => SessionAttrs::Standby,
+            "prefer-standby" => SessionAttrs::PreferStandby,
+            _ => return None,
+        })
+    }
+}
+
 /// Fully resolved settings for one connection.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -153,6 +178,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// Which host to take among several (`target_session_attrs`, default any).
+    pub fn session_attrs(&self) -> SessionAttrs {
+        self.target_session_attrs.as_deref().and_then(SessionAttrs::parse).unwrap_or(SessionAttrs::Any)
+    }
+
     /// A description safe to print and to journal: no password.
     pub fn describe(&self) -> String {
         format!("{} as {} on {}", self.dbname, self.user, self.hosts_label())
@@ -536,13 +566,12 @@ pub fn resolve(conninfo: Option<&str>, env: &dyn Environment) -> Result<Target, 
         None => None,
     };
     if let Some(tsa) = get("target_session_attrs")
-        && tsa != "any"
-        && tsa != "read-write"
+        && SessionAttrs::parse(&tsa).is_none()
     {
         return Err(ConnError::Value {
             key: "target_session_attrs".into(),
             value: tsa,
-            why: "warroom supports any and read-write".into(),
+            why: "use any, read-write, read-only, primary, standby or prefer-standby (libpq's values)".into(),
         });
     }
 

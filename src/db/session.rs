@@ -11,8 +11,9 @@ use tokio_postgres::types::{FromSql, Kind, Type};
 use tokio_postgres::{CancelToken, Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::conn::{SslMode, Target};
+use super::conn::{Host, SessionAttrs, SslMode, Target};
 use super::{DbError, tls};
+use crate::environment::Identity;
 use crate::guard::{self, Catalog};
 
 /// Server-side limits set for the whole session at connect time.
@@ -44,6 +45,8 @@ pub struct ServerInfo {
     /// `default_transaction_read_only` as the server reports it for this session.
     pub default_read_only: bool,
     pub statement_timeout: String,
+    /// Which cluster this is, and where the session landed.
+    pub identity: Identity,
 }
 
 /// How a column's values are shaped, for alignment and for JSON.
@@ -98,6 +101,22 @@ pub struct Session {
     pub catalog: Catalog,
     /// Catalog queries sent so far (a check whose names are all known sends none).
     pub catalog_reads: u64,
+    /// Why the connection ended, once it has.
+    closed: tokio::sync::watch::Receiver<Option<String>>,
+}
+
+/// Waits for a session's connection to end; it can outlive the session.
+#[derive(Clone)]
+pub struct Closed(tokio::sync::watch::Receiver<Option<String>>);
+
+impl Closed {
+    /// Why the connection ended (at once if it already has).
+    pub async fn wait(&mut self) -> String {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(why) => why.clone().unwrap_or_default(),
+            Err(_) => "the connection ended".to_string(),
+        }
+    }
 }
 
 fn millis(d: Duration) -> u128 {
@@ -107,13 +126,62 @@ fn millis(d: Duration) -> u128 {
 const FIRST_KEYWORDS_WITH_ROWS: &[&str] = &["select", "with", "values", "table"];
 
 impl Session {
+    /// Connects to the first host that suits `target_session_attrs` (each host in turn, as
+    /// libpq does), with the read-only settings, and reads who and where we are.
     pub async fn connect(target: &Target, limits: Limits) -> Result<Session, DbError> {
         let tls = tls::connector(target).map_err(|e| DbError::Connect(e.to_string()))?;
-        let mut config = tokio_postgres::Config::new();
+        let attrs = target.session_attrs();
+        let mut tried: Vec<String> = Vec::new();
+        let mut fallback: Option<Session> = None;
         for host in &target.hosts {
-            config.host(&host.host);
-            config.port(host.port);
+            let label = format!("{}:{}", host.host, host.port);
+            let session = match Session::connect_host(target, host, limits, &tls).await {
+                Ok(s) => s,
+                // Only one host: its own error says it best.
+                Err(e) if target.hosts.len() == 1 => return Err(e),
+                Err(DbError::Connect(m)) => {
+                    tried.push(format!("{label}: {}", m.lines().next().unwrap_or("")));
+                    continue;
+                }
+                Err(e) => {
+                    tried.push(format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            let standby = session.info.identity.standby;
+            match attrs {
+                SessionAttrs::Any => return Ok(session),
+                SessionAttrs::Primary | SessionAttrs::Standby if standby == (attrs == SessionAttrs::Standby) => {
+                    return Ok(session);
+                }
+                SessionAttrs::PreferStandby if standby => return Ok(session),
+                SessionAttrs::PreferStandby => {
+                    tried.push(format!("{label}: the primary"));
+                    fallback.get_or_insert(session);
+                }
+                _ => tried.push(format!("{label}: {}", if standby { "a standby" } else { "the primary" })),
+            }
         }
+        if let Some(s) = fallback {
+            return Ok(s);
+        }
+        let wanted = match attrs {
+            SessionAttrs::Primary => "the primary (target_session_attrs wants a server that accepts writes)",
+            SessionAttrs::Standby => "a standby (target_session_attrs wants a server in recovery)",
+            _ => "reachable",
+        };
+        Err(DbError::Connect(format!("no server is {wanted}: {} ({})", tried.join("; "), target.describe())))
+    }
+
+    async fn connect_host(
+        target: &Target,
+        host: &Host,
+        limits: Limits,
+        tls: &MakeRustlsConnect,
+    ) -> Result<Session, DbError> {
+        let mut config = tokio_postgres::Config::new();
+        config.host(&host.host);
+        config.port(host.port);
         if let Some(addr) = target.hostaddr {
             config.hostaddr(addr);
         }
@@ -130,9 +198,8 @@ impl Session {
         if let Some(t) = target.connect_timeout {
             config.connect_timeout(t);
         }
-        if target.target_session_attrs.as_deref() == Some("read-write") {
-            config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
-        }
+        // A server that vanishes without a word (a cable, a VM) is noticed within a minute.
+        config.keepalives(true).keepalives_idle(Duration::from_secs(20)).keepalives_interval(Duration::from_secs(5));
         // Ours come last so they win over anything in the user's `options`.
         let ours = format!(
             "-c default_transaction_read_only=on -c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={} -c standard_conforming_strings=on",
@@ -146,16 +213,39 @@ impl Session {
         });
 
         let (client, connection) = config.connect(tls.clone()).await.map_err(|e| DbError::connect(e, target))?;
-        tokio::spawn(connection);
+        let (closed_tx, closed) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            let why = match connection.await {
+                Ok(()) => "the server closed the connection".to_string(),
+                Err(e) => DbError::from_pg(e).to_string(),
+            };
+            let _ = closed_tx.send(Some(why));
+        });
+        // The server's own settings and identity, in one round trip; pg_control_system() only
+        // where this role may call it.
         let row = client
-            .query_one(
+            .query_typed_one(
                 "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
                  current_user::text, current_database()::text, pg_is_in_recovery(), \
-                 current_setting('default_transaction_read_only') = 'on', current_setting('statement_timeout')",
+                 current_setting('default_transaction_read_only') = 'on', current_setting('statement_timeout'), \
+                 CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') \
+                   THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END, \
+                 current_setting('cluster_name'), host(inet_server_addr()), \
+                 coalesce(inet_server_port(), current_setting('port')::int4)",
                 &[],
             )
             .await
             .map_err(DbError::from_pg)?;
+        let address: Option<String> = row.get(9);
+        let port: i32 = row.get(10);
+        let identity = Identity {
+            system_identifier: row.get(7),
+            cluster_name: row.get(8),
+            address: address.unwrap_or_else(|| host.host.clone()),
+            port: u16::try_from(port).unwrap_or(host.port),
+            database: row.get(3),
+            standby: row.get(4),
+        };
         let info = ServerInfo {
             version: row.get(0),
             version_num: row.get(1),
@@ -164,13 +254,19 @@ impl Session {
             in_recovery: row.get(4),
             default_read_only: row.get(5),
             statement_timeout: row.get(6),
+            identity,
         };
         if !info.default_read_only {
             return Err(DbError::Posture(
                 "the server did not accept default_transaction_read_only=on for this session".into(),
             ));
         }
-        Ok(Session { client, tls, info, limits, catalog: Catalog::default(), catalog_reads: 0 })
+        Ok(Session { client, tls: tls.clone(), info, limits, catalog: Catalog::default(), catalog_reads: 0, closed })
+    }
+
+    /// Resolves when the connection is gone (the server stopped, the network dropped), with why.
+    pub fn closed(&self) -> Closed {
+        Closed(self.closed.clone())
     }
 
     pub fn canceller(&self) -> Canceller {

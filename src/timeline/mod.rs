@@ -40,6 +40,10 @@ pub enum Kind {
     /// The kill switch was pulled, or released.
     Freeze,
     Thaw,
+    /// A cluster was pinned to an environment.
+    Pinned,
+    /// A read was held back: the planner expects it to be heavy.
+    Held,
 }
 
 impl Kind {
@@ -62,6 +66,8 @@ impl Kind {
             Kind::Error => "error",
             Kind::Freeze => "freeze",
             Kind::Thaw => "thaw",
+            Kind::Pinned => "pinned",
+            Kind::Held => "held",
         }
     }
 }

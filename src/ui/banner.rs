@@ -57,6 +57,11 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     let bad = Style::default().fg(t.error).add_modifier(Modifier::BOLD);
 
     let mut first = vec![Span::styled(s.environment.to_uppercase(), env_style), Span::raw("  ")];
+    // Why this environment: unpinned, or a profile that disagrees with the pin.
+    if let Some(note) = state.env.as_ref().and_then(|v| v.note.as_ref()) {
+        first.push(Span::styled(format!(" {note} "), bad.add_modifier(Modifier::REVERSED)));
+        first.push(Span::raw("  "));
+    }
     first.push(Span::styled(s.database.clone(), text.add_modifier(Modifier::BOLD)));
     first.push(Span::styled(" on ", dim));
     first.push(Span::styled(s.host.clone(), text));
@@ -90,20 +95,41 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
             Line::from(Span::styled("read-only posture: not checked yet", dim)),
         ),
         Conn::Failed(e) | Conn::Lost(e) => {
-            let what = if matches!(state.conn, Conn::Lost(_)) { "connection lost" } else { "not connected" };
+            let lost = matches!(state.conn, Conn::Lost(_));
+            let what = if lost { "connection lost" } else { "not connected" };
+            let fourth = match (&state.notice, lost) {
+                (Some((n, _)), true) => Line::from(Span::styled(n.clone(), dim)),
+                (None, true) => Line::from(Span::styled("nothing can run; reconnecting (F5 tries at once)", dim)),
+                _ => Line::from(Span::styled("nothing can run; Ctrl-O reconnects", dim)),
+            };
             (
                 Line::from(vec![
                     Span::styled(format!("✖ {what}: "), bad),
                     Span::styled(e.lines().next().unwrap_or("").to_string(), text),
                 ]),
-                Line::from(Span::styled("nothing can run; Ctrl-O reconnects", dim)),
+                fourth,
             )
         }
         Conn::Connected { info, posture } => {
             let version = format!("PostgreSQL {}", info.version.split_whitespace().next().unwrap_or(""));
             let role = if info.in_recovery { "standby" } else { "primary" };
-            let third =
-                Line::from(vec![Span::styled("● connected", ok), Span::styled(format!("  {version} · {role}"), dim)]);
+            let third = match &state.notice {
+                // A failover or another cluster: said first, in place of the version.
+                Some((n, crate::app::Tone::Bad)) => Line::from(Span::styled(format!("● {n}"), bad)),
+                Some((n, _)) => Line::from(vec![
+                    Span::styled("● connected", ok),
+                    Span::styled(format!("  {version} · {role}  "), dim),
+                    Span::styled(n.clone(), ok),
+                ]),
+                None => {
+                    let mut spans =
+                        vec![Span::styled("● connected", ok), Span::styled(format!("  {version} · {role}"), dim)];
+                    if state.env.as_ref().is_some_and(|v| v.unpinned()) {
+                        spans.push(Span::styled("  Ctrl-P pins this cluster", dim));
+                    }
+                    Line::from(spans)
+                }
+            };
             let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
             let fourth = if failures.is_empty() {
                 let tick = |label: String| [Span::styled("✓ ", ok), Span::styled(format!("{label}  "), text)];

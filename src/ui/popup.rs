@@ -135,6 +135,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
             let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
             frame.render_widget(para.block(frame_block("Kill switch")), r);
         }
+        Popup::Pin { typed } => {
+            let cluster = state.identity.as_ref().map(|i| i.describe()).unwrap_or_default();
+            let now = match &state.env {
+                Some(v) if v.unpinned() => "not pinned yet: treated as production".to_string(),
+                Some(v) => format!("pinned as {}", v.pinned.as_deref().unwrap_or("")),
+                None => String::new(),
+            };
+            let lines = vec![
+                Line::from(Span::styled(cluster, Style::default().fg(t.text))),
+                Line::from(Span::styled(now, Style::default().fg(t.dim))),
+                Line::from(Span::styled(
+                    "Type its environment (production, staging, development, …) and press Enter:",
+                    Style::default().fg(t.focus),
+                )),
+                Line::from(Span::styled(format!("> {typed}█"), Style::default().fg(t.text))),
+            ];
+            let r = centered(area, 78, lines.len() as u16 + 2);
+            frame.render_widget(Clear, r);
+            let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+            frame.render_widget(para.block(frame_block("Pin this cluster")), r);
+        }
         Popup::Plan => super::plan::draw(frame, area, state),
         Popup::Confirm { step, typed, .. } => {
             super::plan::draw(frame, area, state);

@@ -27,6 +27,8 @@ pub fn setup() -> Setup {
         journal_dir: Some("/nonexistent/warroom/INC-42".into()),
         freeze_file: None,
         agent_policy: warroom::config::AgentPolicy::Read,
+        draft: None,
+        profile_environment: Some("production".into()),
     }
 }
 
@@ -39,6 +41,14 @@ pub fn info() -> Box<ServerInfo> {
         in_recovery: false,
         default_read_only: true,
         statement_timeout: "5s".into(),
+        identity: warroom::environment::Identity {
+            system_identifier: Some("7312345678901234567".into()),
+            cluster_name: "main".into(),
+            address: "db.internal".into(),
+            port: 5432,
+            database: "shop".into(),
+            standby: false,
+        },
     })
 }
 
@@ -54,7 +64,15 @@ pub fn posture(fail: bool) -> Box<Posture> {
 /// A cockpit of this size, connected with a read-only posture.
 pub fn connected(w: u16, h: u16) -> State {
     let mut s = State::new(setup(), (w, h));
-    let fx = update(&mut s, Msg::Connected { info: info(), posture: posture(false) });
-    assert!(matches!(&fx[..], [warroom::app::Effect::Record(_)]), "{fx:?}");
+    let fx = update(
+        &mut s,
+        Msg::Connected {
+            info: info(),
+            posture: posture(false),
+            pinned: Ok(Some("production".into())),
+            reconnected_after: None,
+        },
+    );
+    assert!(matches!(&fx[..], [warroom::app::Effect::Record(_), warroom::app::Effect::Record(_)]), "{fx:?}");
     s
 }
