@@ -14,6 +14,7 @@ mod connected;
 mod freeze;
 mod hook;
 mod mcp;
+mod pin;
 mod stage;
 mod timeline;
 
@@ -139,6 +140,26 @@ pub enum Command {
     /// Claude Code's PreToolUse hook, and installing it.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Pin this cluster's identity to an environment (production, staging, …), like ssh's known_hosts.
+    ///
+    /// warroom reads the cluster's system_identifier (the same on a primary and its standbys)
+    /// over the read-only session and keeps it in known_clusters.toml in its state folder. A
+    /// cluster that is not pinned is shown as UNPINNED and treated as production; a profile
+    /// whose `environment` disagrees with the pin loses to the stricter of the two.
+    /// Exit status: 0 pinned (or listed), 2 bad arguments, 3 the server cannot be reached.
+    Pin(PinArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PinArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// List the pinned clusters instead.
+    #[arg(long, conflicts_with = "args")]
+    pub list: bool,
+    /// [CONN] ENVIRONMENT: an optional connection URL, then the environment's name.
+    #[arg(value_name = "CONN_OR_ENVIRONMENT", num_args = 0..=2)]
+    pub args: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -397,6 +418,7 @@ pub fn main() -> ExitCode {
         Some(Command::Thaw(args)) => freeze::thaw(args),
         Some(Command::Hook(HookCommand::Claude(args))) => hook::claude(args),
         Some(Command::Hook(HookCommand::Install(args))) => hook::install(args),
+        Some(Command::Pin(args)) => pin::pin(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -76,6 +76,8 @@ pub struct Cluster {
     reaper: Option<Child>,
     children: Vec<Child>,
     stopped: bool,
+    /// The server's options, to start it again after [`Cluster::pause`].
+    options: String,
 }
 
 impl Cluster {
@@ -90,53 +92,99 @@ impl Cluster {
         extra_options: &str,
         before_start: impl FnOnce(&Path) -> std::io::Result<()>,
     ) -> Result<Cluster, DemoError> {
-        let bin = find_bin_dir().ok_or(DemoError::NotInstalled)?;
-        let run_as_postgres = is_root();
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let base = std::env::temp_dir().join(format!("warroom-pg-{}-{nanos:x}", std::process::id()));
-        std::fs::create_dir(&base).map_err(|e| DemoError::Failed(format!("cannot create {}: {e}", base.display())))?;
-        let mut cluster =
-            Cluster { bin, base, port: 5432, run_as_postgres, reaper: None, children: vec![], stopped: false };
-        cluster.prepare_dir()?;
-        cluster.spawn_reaper();
-        let data = cluster.base.join("data");
-        cluster.run(
-            "initdb",
-            &[
-                "-D",
-                &data.to_string_lossy(),
-                "-U",
-                ADMIN,
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-                "--no-instructions",
-            ],
-        )?;
-        before_start(&cluster.base).map_err(|e| DemoError::Failed(format!("cannot prepare the cluster: {e}")))?;
-        let opts = format!(
-            "-k {} -c listen_addresses= -p {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 {extra_options}",
-            cluster.base.display(),
-            cluster.port
-        );
-        cluster.run(
+        Cluster::start_from(extra_options, |cluster| {
+            let data = cluster.base.join("data");
+            cluster.run(
+                "initdb",
+                &[
+                    "-D",
+                    &data.to_string_lossy(),
+                    "-U",
+                    ADMIN,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                    "--no-instructions",
+                ],
+            )?;
+            before_start(&cluster.base).map_err(|e| DemoError::Failed(format!("cannot prepare the cluster: {e}")))
+        })
+    }
+
+    /// Starts the server (again, after [`Cluster::pause`]) and waits until it accepts connections.
+    pub fn resume(&self) -> Result<(), DemoError> {
+        let data = self.base.join("data");
+        self.run(
             "pg_ctl",
             &[
                 "-D",
                 &data.to_string_lossy(),
                 "-l",
-                &cluster.base.join("log").to_string_lossy(),
+                &self.base.join("log").to_string_lossy(),
                 "-o",
-                &opts,
+                &self.options,
                 "-w",
                 "-t",
                 "60",
                 "start",
             ],
-        )?;
+        )
+        .map(|_| ())
+    }
+
+    /// Stops the server (fast: sessions are ended) and keeps its folder, to resume later.
+    pub fn pause(&self) -> Result<(), DemoError> {
+        let data = self.base.join("data");
+        self.run("pg_ctl", &["-D", &data.to_string_lossy(), "-m", "fast", "-w", "stop"]).map(|_| ())
+    }
+
+    /// A streaming standby of this cluster (`pg_basebackup -R`) in a folder of its own, started.
+    pub fn standby(&self) -> Result<Cluster, DemoError> {
+        let primary = self.base.display().to_string();
+        let port = self.port.to_string();
+        Cluster::start_from("", |standby| {
+            let data = standby.base.join("data");
+            standby
+                .run(
+                    "pg_basebackup",
+                    &["-D", &data.to_string_lossy(), "-h", &primary, "-p", &port, "-U", ADMIN, "-R", "-X", "stream"],
+                )
+                .map(|_| ())
+        })
+    }
+
+    /// A cluster whose data folder `fill` creates (initdb, a base backup), then started.
+    fn start_from(
+        extra_options: &str,
+        fill: impl FnOnce(&Cluster) -> Result<(), DemoError>,
+    ) -> Result<Cluster, DemoError> {
+        let bin = find_bin_dir().ok_or(DemoError::NotInstalled)?;
+        let run_as_postgres = is_root();
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let base = std::env::temp_dir().join(format!("warroom-pg-{}-{nanos:x}", std::process::id()));
+        std::fs::create_dir(&base).map_err(|e| DemoError::Failed(format!("cannot create {}: {e}", base.display())))?;
+        let mut cluster = Cluster {
+            bin,
+            base,
+            port: 5432,
+            run_as_postgres,
+            reaper: None,
+            children: vec![],
+            stopped: false,
+            options: String::new(),
+        };
+        cluster.prepare_dir()?;
+        cluster.spawn_reaper();
+        fill(&cluster)?;
+        cluster.options = format!(
+            "-k {} -c listen_addresses= -p {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=40 {extra_options}",
+            cluster.base.display(),
+            cluster.port
+        );
+        cluster.resume()?;
         Ok(cluster)
     }
 

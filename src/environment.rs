@@ -112,13 +112,7 @@ const HEADER: &str = "# warroom's known clusters: which environment each Postgre
 
 /// Pins `identity` to `environment` (replacing its earlier pin), atomically.
 pub fn pin(file: &Path, identity: &Identity, environment: &str, by: &str, at: &str) -> Result<Pin, KnownError> {
-    let environment = environment.trim().to_lowercase();
-    if environment.is_empty()
-        || environment.len() > 40
-        || !environment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(KnownError::BadName(environment));
-    }
+    let environment = check_name(environment)?;
     let mut clusters = load(file)?;
     let key = identity.key();
     clusters.retain(|p| p.key != key);
@@ -139,6 +133,15 @@ pub fn pin(file: &Path, identity: &Identity, environment: &str, by: &str, at: &s
     }
     crate::plan::file::write_atomic(file, format!("{HEADER}{body}").as_bytes()).map_err(write)?;
     Ok(entry)
+}
+
+/// An environment's name as it is kept: one lower-case word.
+pub fn check_name(name: &str) -> Result<String, KnownError> {
+    let name = name.trim().to_lowercase();
+    if name.is_empty() || name.len() > 40 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(KnownError::BadName(name));
+    }
+    Ok(name)
 }
 
 /// How strict an environment is: production and any name we do not know rank highest.

@@ -270,11 +270,19 @@ fn broken_pipe_or(e: std::io::Error) -> Result<u8, CliError> {
 
 pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
-    let posture = runtime()?.block_on(async {
+    let checked = runtime()?.block_on(async {
         let mut session = Session::connect(&resolved.target, resolved.limits).await?;
-        posture::check(&mut session).await
+        let posture = posture::check(&mut session).await?;
+        Ok::<_, DbError>((posture, session.info.identity.clone()))
     });
-    let posture = posture.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
+    let (posture, identity) = checked.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
+    let known = crate::environment::path();
+    let (pinned, known_error) = match crate::environment::pinned(&known, &identity) {
+        Ok(p) => (p.map(|p| p.environment), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let labelled = resolved.profile.as_ref().and_then(|(_, p)| p.environment.clone());
+    let verdict = crate::environment::decide(labelled.as_deref(), pinned.as_deref());
     let mut out = std::io::stdout().lock();
     let failed = posture.failures().count();
     let profile = resolved.profile.as_ref().map(|(_, p)| p.clone());
@@ -286,11 +294,29 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
         v["agent_policy"] = serde_json::json!(agent.name());
         v["freeze_file"] = serde_json::json!(freeze_file.display().to_string());
         v["frozen"] = serde_json::to_value(&frozen).unwrap_or_default();
+        v["cluster"] = serde_json::to_value(&identity).unwrap_or_default();
+        v["environment"] = serde_json::to_value(&verdict).unwrap_or_default();
+        v["known_clusters"] = serde_json::json!(known.display().to_string());
         serde_json::to_writer_pretty(&mut out, &v).map_err(std::io::Error::from).and_then(|_| writeln!(out))
     } else {
         let style = Style::detect();
         (|| -> std::io::Result<()> {
             writeln!(out, "warroom doctor: {}", resolved.target.describe())?;
+            writeln!(out, "cluster: {}", identity.describe())?;
+            let env = verdict.environment.to_uppercase();
+            match (&verdict.note, verdict.unpinned()) {
+                (Some(note), true) => writeln!(
+                    out,
+                    "environment: {}; `warroom pin ENVIRONMENT` (with this connection) pins it in {}",
+                    style.write(note),
+                    known.display()
+                )?,
+                (Some(note), false) => writeln!(out, "environment: {env} ({})", style.write(note))?,
+                (None, _) => writeln!(out, "environment: {env} (pinned in {})", known.display())?,
+            }
+            if let Some(e) = &known_error {
+                writeln!(out, "{} {e}", style.write("known clusters:"))?;
+            }
             for c in &posture.checks {
                 let label = match c.level {
                     Level::Pass => style.read(c.level.label()),
