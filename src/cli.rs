@@ -352,6 +352,10 @@ pub struct QueryArgs {
     /// Record each read (or the refusal) in this incident's timeline; nothing is recorded without it.
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
+    /// Run reads the planner expects to be heavy (over the profile's max_rows_scanned or
+    /// max_cost; by default a million rows or a cost of a million); without it they are refused.
+    #[arg(long)]
+    pub heavy: bool,
     /// [CONN] SQL: an optional connection URL, then the SQL (or `-` for standard input).
     #[arg(value_name = "CONN_OR_SQL", num_args = 0..=2)]
     pub args: Vec<String>,

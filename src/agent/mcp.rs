@@ -277,6 +277,24 @@ impl Warroom {
                         "duration_ms": started.elapsed().as_millis() as u64,
                     }));
                 }
+                Err(DbError::Heavy(estimate)) => {
+                    let said = estimate.describe();
+                    self.record(
+                        &peer,
+                        Entry::new(
+                            Kind::Held,
+                            format!("run_read held back read #{}: {said}", s.index),
+                            json!({ "source": "mcp", "tool": "run_read", "index": s.index, "sql": s.text,
+                                "rows_scanned": estimate.rows_scanned, "cost": estimate.cost }),
+                        ),
+                    );
+                    return error(format!(
+                        "Held back, nothing of statement #{} ran: the planner expects a heavy read: {said}. \
+                         Narrow it (an indexed condition, a tighter WHERE, a LIMIT) and run it again; \
+                         explain_read shows the plan.",
+                        s.index
+                    ));
+                }
                 Err(e) => {
                     let report = e.report(Some(&s.text));
                     let sqlstate = e.server().map(|x| x.sqlstate.clone());

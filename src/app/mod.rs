@@ -96,6 +96,8 @@ pub struct Running {
     pub cancelling: bool,
     /// The note about writes that were skipped, kept for the final status.
     pub skipped: String,
+    /// What runs: (statement number, text).
+    pub reads: Vec<(usize, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +253,8 @@ pub struct State {
     /// What the banner says about the connection's history: reconnecting, reconnected
     /// after N s, came back as a standby.
     pub notice: Option<(String, Tone)>,
+    /// Reads held back as heavy, until when F5 runs them anyway, and what they would do.
+    pub held: Option<Held>,
     /// The session's start is in the timeline (it waits for the first connection attempt,
     /// so that it says which cluster was read).
     pub started: bool,
@@ -289,6 +293,12 @@ pub enum Msg {
         id: u64,
         entry: ResultEntry,
     },
+    /// A read of run `id` was held back: the planner expects it to be heavy (what it would do).
+    Held {
+        id: u64,
+        index: usize,
+        said: String,
+    },
     /// Run `id` is over; `lost` says the connection went away.
     RunFinished {
         id: u64,
@@ -323,6 +333,19 @@ pub enum Msg {
     DraftFailed(String),
 }
 
+/// Reads held back because the planner expects them to be heavy: F5 on the same reads
+/// before `until` runs them anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub reads: Vec<(usize, String)>,
+    pub index: usize,
+    pub said: String,
+    pub until: Instant,
+}
+
+/// How long a held-back read waits for the F5 that runs it anyway.
+pub const HELD_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The agent last seen acting on this incident: its name and when (HH:MM:SS, UTC).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentSeen {
@@ -343,6 +366,8 @@ pub enum Effect {
     Run {
         id: u64,
         reads: Vec<(usize, String)>,
+        /// The person pressed F5 again on reads the planner expects to be heavy.
+        anyway: bool,
     },
     Cancel {
         id: u64,
@@ -438,6 +463,7 @@ impl State {
             identity: None,
             notice: None,
             started: false,
+            held: None,
         };
         if let Some(draft) = s.setup.draft.clone() {
             s.editor.insert_str(&draft);
@@ -688,6 +714,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![Effect::Analyze { revision: state.revision, text: state.text() }]
         }
         Msg::ConnectFailed(e) => banner::connect_failed(state, e),
+        Msg::Held { id, index, said } => {
+            let Some(run) = state.running.as_ref().filter(|r| r.id == id) else { return vec![] };
+            let reads = run.reads.clone();
+            state.say(
+                format!("Held back #{index}, nothing of it ran: {said}. F5 within 10 s runs it anyway."),
+                Tone::Warn,
+            );
+            let record = Entry::new(
+                EventKind::Held,
+                format!("F5 held back read #{index}: {said}"),
+                serde_json::json!({ "source": "cockpit", "run": id, "index": index, "estimate": said }),
+            );
+            state.held = Some(Held { reads, index, said, until: state.now + HELD_FOR });
+            vec![Effect::Record(record)]
+        }
         Msg::Result { id, entry } => {
             let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
             run.done += 1;
@@ -755,6 +796,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut fx = vec![];
             if let Some(e) = lost {
                 fx.extend(banner::lost(state, e, true));
+            } else if state.held.as_ref().is_some_and(|h| h.reads == run.reads) {
+                // The status says what the held-back read would do, and how to run it anyway.
             } else if run.cancelling {
                 state.say("Cancelled.", Tone::Warn);
             } else if errors > 0 {
@@ -1116,6 +1159,8 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
         fx.push(Effect::Connect);
         return fx;
     }
+    // The same reads again within seconds of being held back: the person has seen the estimate.
+    let anyway = state.held.take().is_some_and(|h| h.reads == reads && state.now < h.until);
     let id = state.next_id;
     state.next_id += 1;
     state.running = Some(Running {
@@ -1125,12 +1170,23 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
         done: 0,
         cancelling: false,
         skipped: skipped.clone(),
+        reads: reads.clone(),
     });
-    state.say(
-        format!("{skipped}Running {}…", plural(reads.len(), "read")),
-        if writes.is_empty() { Tone::Info } else { Tone::Warn },
-    );
-    fx.push(Effect::Run { id, reads });
+    if anyway {
+        fx.push(Effect::Record(Entry::new(
+            EventKind::Held,
+            format!("F5 again: running {} the planner expects to be heavy, anyway", plural(reads.len(), "read")),
+            serde_json::json!({ "source": "cockpit", "run": id, "anyway": true,
+                "statements": reads.iter().map(|(i, _)| i).collect::<Vec<_>>() }),
+        )));
+        state.say(format!("{skipped}Running {} anyway (heavy)…", plural(reads.len(), "read")), Tone::Warn);
+    } else {
+        state.say(
+            format!("{skipped}Running {}…", plural(reads.len(), "read")),
+            if writes.is_empty() { Tone::Info } else { Tone::Warn },
+        );
+    }
+    fx.push(Effect::Run { id, reads, anyway });
     fx
 }
 

@@ -76,7 +76,7 @@ fn install_panic_hook(journal: Option<Journal>) {
 
 enum DbCmd {
     Connect,
-    Run { id: u64, reads: Vec<(usize, String)> },
+    Run { id: u64, reads: Vec<(usize, String)>, anyway: bool },
     Stage { writes: Vec<String> },
     Facts(Mentions),
 }
@@ -154,8 +154,8 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                 Effect::Connect => {
                     let _ = db_tx.send(DbCmd::Connect);
                 }
-                Effect::Run { id, reads } => {
-                    let _ = db_tx.send(DbCmd::Run { id, reads });
+                Effect::Run { id, reads, anyway } => {
+                    let _ = db_tx.send(DbCmd::Run { id, reads, anyway });
                 }
                 Effect::Cancel { .. } => {
                     if let Some(c) = canceller.lock().expect("canceller lock").clone() {
@@ -573,7 +573,7 @@ async fn db_task(
                 };
                 let _ = tx.send(Msg::PlanStored { plan, said, record });
             }
-            DbCmd::Run { id, reads } => {
+            DbCmd::Run { id, reads, anyway } => {
                 let mut lost = None;
                 for (index, sql) in reads {
                     let Some(s) = session.as_mut() else {
@@ -583,7 +583,13 @@ async fn db_task(
                     let mut set = ResultSet::default();
                     let result = {
                         let cancel = s.canceller();
-                        let run = s.run(&sql, limit, &mut set);
+                        let run = async {
+                            if anyway {
+                                s.run_anyway(&sql, limit, &mut set).await
+                            } else {
+                                s.run(&sql, limit, &mut set).await
+                            }
+                        };
                         tokio::pin!(run);
                         tokio::select! {
                             r = &mut run => r,
@@ -609,6 +615,9 @@ async fn db_task(
                         Err(e) => {
                             if let DbError::Lost(m) = &e {
                                 lost = Some(m.clone());
+                            }
+                            if let DbError::Heavy(estimate) = &e {
+                                let _ = tx.send(Msg::Held { id, index, said: estimate.describe() });
                             }
                             ResultEntry::error(index, sql, &e)
                         }

@@ -41,6 +41,15 @@ pub(super) fn resolve(conn: &ConnArgs, positional: Option<&str>, timeout: Option
     if let Some(t) = profile.as_ref().and_then(|p| p.lock_timeout.as_deref()) {
         limits.lock_timeout = duration(t)?;
     }
+    if let Some(n) = profile.as_ref().and_then(|p| p.max_rows_scanned) {
+        limits.heavy.max_rows_scanned = n as f64;
+    }
+    if let Some(c) = profile.as_ref().and_then(|p| p.max_cost) {
+        if !c.is_finite() || c < 0.0 {
+            return Err(CliError::Usage(format!("max_cost must be a number of zero or more, not {c}")));
+        }
+        limits.heavy.max_cost = c;
+    }
     let row_limit = profile.as_ref().and_then(|p| p.row_limit).unwrap_or(DEFAULT_ROW_LIMIT);
     for w in &target.warnings {
         eprintln!("warroom: note: {w}");
@@ -134,14 +143,13 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         0 => None,
         n => Some(n),
     };
-    runtime()?.block_on(run_reads(&resolved, &review.statements, format, limit, &record))
+    runtime()?.block_on(run_reads(&resolved, &review.statements, (format, limit, args.heavy), &record))
 }
 
 async fn run_reads(
     resolved: &Resolved,
     statements: &[guard::Statement],
-    format: Format,
-    limit: Option<u64>,
+    (format, limit, heavy): (Format, Option<u64>, bool),
     record: &dyn Fn(Entry) -> Result<(), CliError>,
 ) -> Result<u8, CliError> {
     let mut session = match Session::connect(&resolved.target, resolved.limits).await {
@@ -186,7 +194,13 @@ async fn run_reads(
     for stmt in statements {
         let mut sink = render::sink(format, &mut out);
         let result = {
-            let run = session.run(&stmt.text, limit, sink.as_mut());
+            let run = async {
+                if heavy {
+                    session.run_anyway(&stmt.text, limit, sink.as_mut()).await
+                } else {
+                    session.run(&stmt.text, limit, sink.as_mut()).await
+                }
+            };
             tokio::pin!(run);
             tokio::select! {
                 r = &mut run => r,
@@ -207,13 +221,32 @@ async fn run_reads(
                 }
             }
         };
+        if let Err(DbError::Heavy(estimate)) = &result {
+            drop(sink);
+            let _ = out.flush();
+            record(Entry::new(
+                Kind::Held,
+                format!("warroom query held back read #{}: {}", stmt.index, estimate.describe()),
+                serde_json::json!({ "source": "warroom query", "index": stmt.index, "sql": stmt.text,
+                    "rows_scanned": estimate.rows_scanned, "cost": estimate.cost }),
+            ))?;
+            eprintln!("warroom: held back: statement #{} would be a heavy read: {}", stmt.index, estimate.describe());
+            eprintln!(
+                "warroom: nothing of it ran; narrow it (an indexed condition, a LIMIT), or add --heavy to run it anyway"
+            );
+            return Ok(exit::REFUSED);
+        }
         let said = match &result {
             Ok(o) => Ok((o.rows, o.more, o.elapsed)),
             Err(DbError::Output(_)) => Ok((0, false, Duration::ZERO)),
             Err(e) => Err((e.server().map(|s| s.sqlstate.clone()), describe_db_error(e, Some(&stmt.text)))),
         };
         if !matches!(result, Err(DbError::Output(_))) {
-            record(Entry::read("warroom query", stmt.index, &stmt.text, said))?;
+            let mut entry = Entry::read("warroom query", stmt.index, &stmt.text, said);
+            if heavy {
+                entry.details["heavy_allowed"] = serde_json::json!(true);
+            }
+            record(entry)?;
         }
         match result {
             Ok(outcome) => {

@@ -56,6 +56,10 @@ pub struct Profile {
     pub statement_timeout: Option<String>,
     pub lock_timeout: Option<String>,
     pub row_limit: Option<u64>,
+    /// Reads the planner expects to scan more rows than this are held back (0: no limit).
+    pub max_rows_scanned: Option<u64>,
+    /// Reads the planner expects to cost more than this are held back (0: no limit).
+    pub max_cost: Option<f64>,
     /// What agents may do here (`warroom mcp`, the hook).
     #[serde(default)]
     pub policy: Policy,

@@ -15,7 +15,7 @@ WITH want AS (SELECT $1::text::jsonb AS j)
 SELECT 'function', p.proname::text, n.nspname::text, e.extname::text,
        (p.pronargs - p.pronargdefaults)::text,
        CASE WHEN p.provariadic <> 0 THEN '1000000' ELSE p.pronargs::text END,
-       NULL, NULL, NULL
+       NULL, NULL, NULL, NULL
   FROM pg_proc p
   JOIN pg_namespace n ON n.oid = p.pronamespace
   LEFT JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
@@ -23,7 +23,7 @@ SELECT 'function', p.proname::text, n.nspname::text, e.extname::text,
  WHERE p.proname IN (SELECT jsonb_array_elements_text(j -> 'functions') FROM want)
    AND n.nspname = ANY (current_schemas(true)) AND n.nspname <> 'pg_catalog'
 UNION ALL
-SELECT 'operator', o.oprname::text, n.nspname::text, e.extname::text, NULL, NULL, NULL, NULL, NULL
+SELECT 'operator', o.oprname::text, n.nspname::text, e.extname::text, NULL, NULL, NULL, NULL, NULL, NULL
   FROM pg_operator o
   JOIN pg_namespace n ON n.oid = o.oprnamespace
   LEFT JOIN pg_depend d ON d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e'
@@ -38,7 +38,7 @@ SELECT 'type', w.name, t.typtype::text, e.extname::text,
        EXISTS (SELECT 1 FROM pg_cast k JOIN pg_proc f ON f.oid = k.castfunc
                 WHERE (k.casttarget = t.oid OR k.castsource = t.oid)
                   AND f.pronamespace <> 'pg_catalog'::regnamespace)::text,
-       (t.typnamespace = 'pg_catalog'::regnamespace)::text
+       (t.typnamespace = 'pg_catalog'::regnamespace)::text, NULL
   FROM (SELECT jsonb_array_elements_text(j -> 'types') AS name FROM want) w
   LEFT JOIN pg_type t ON t.oid = to_regtype(w.name)
   LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
@@ -52,7 +52,8 @@ SELECT 'relation', w.name, c.relkind::text, NULL,
          WHERE p.polrelid = c.oid AND p.polcmd IN ('r', '*') AND p.polqual IS NOT NULL),
        (SELECT json_agg(r.rulename)::text FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'),
        (SELECT json_agg(a.attname)::text FROM pg_attribute a
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+       (SELECT nspname::text FROM pg_namespace WHERE oid = c.relnamespace)
   FROM (SELECT jsonb_array_elements_text(j -> 'relations') AS name FROM want) w
   LEFT JOIN pg_class c ON c.oid = to_regclass(w.name)
 "#;
@@ -118,6 +119,7 @@ pub async fn gather(session: &mut Session, catalog: &mut Catalog, wanted: &Menti
                         policies: json_list(col(6)),
                         rules: json_list(col(7)),
                         columns: json_list(col(8)),
+                        schema: col(9).unwrap_or_default(),
                     };
                     if let Some(def) = &rel.definition {
                         next.extend(&guard::mentions(&guard::review(def)));

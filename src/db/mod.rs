@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod conn;
+pub mod heavy;
 pub mod posture;
 pub mod render;
 pub mod session;
@@ -73,6 +74,9 @@ pub enum DbError {
     /// could not be read): nothing of it was sent.
     #[error("refused after checking the server's catalog: {}", .0.join("; "))]
     Refused(Vec<String>),
+    /// The planner expects the read to be heavier than the profile allows: it did not run.
+    #[error("held back, the planner expects a heavy read: {}", .0.describe())]
+    Heavy(Box<heavy::Estimate>),
 }
 
 impl DbError {

@@ -4,6 +4,7 @@
 //! runs alone in its own `READ ONLY` transaction through the extended protocol (so the
 //! server refuses a second statement), and whatever a read leaves behind is discarded.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, pin_mut};
@@ -12,6 +13,7 @@ use tokio_postgres::{CancelToken, Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::conn::{Host, SessionAttrs, SslMode, Target};
+use super::heavy::{self, HeavyLimits, TableSize};
 use super::{DbError, tls};
 use crate::environment::Identity;
 use crate::guard::{self, Catalog};
@@ -22,6 +24,8 @@ pub struct Limits {
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
     pub idle_in_transaction_timeout: Duration,
+    /// Reads the planner expects to be heavier than this are held back.
+    pub heavy: HeavyLimits,
 }
 
 impl Default for Limits {
@@ -30,6 +34,7 @@ impl Default for Limits {
             statement_timeout: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(2),
             idle_in_transaction_timeout: Duration::from_secs(60),
+            heavy: HeavyLimits::default(),
         }
     }
 }
@@ -103,6 +108,8 @@ pub struct Session {
     pub catalog_reads: u64,
     /// Why the connection ended, once it has.
     closed: tokio::sync::watch::Receiver<Option<String>>,
+    /// The sizes of tables the planner's estimates scanned, kept for the connection.
+    table_sizes: HashMap<(String, String), TableSize>,
 }
 
 /// Waits for a session's connection to end; it can outlive the session.
@@ -124,6 +131,14 @@ fn millis(d: Duration) -> u128 {
 }
 
 const FIRST_KEYWORDS_WITH_ROWS: &[&str] = &["select", "with", "values", "table"];
+
+/// Rows (reltuples; NULL until analysed) and pages now of the tables named as a JSON list of
+/// [schema, name] pairs.
+const TABLE_SIZES: &str = "SELECT n.nspname::text, c.relname::text, \
+    CASE WHEN c.reltuples >= 0 THEN c.reltuples::float8 END, \
+    (pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE (n.nspname, c.relname) IN (SELECT x ->> 0, x ->> 1 FROM jsonb_array_elements($1::text::jsonb) x)";
 
 impl Session {
     /// Connects to the first host that suits `target_session_attrs` (each host in turn, as
@@ -261,7 +276,16 @@ impl Session {
                 "the server did not accept default_transaction_read_only=on for this session".into(),
             ));
         }
-        Ok(Session { client, tls: tls.clone(), info, limits, catalog: Catalog::default(), catalog_reads: 0, closed })
+        Ok(Session {
+            client,
+            tls: tls.clone(),
+            info,
+            limits,
+            catalog: Catalog::default(),
+            catalog_reads: 0,
+            closed,
+            table_sizes: HashMap::new(),
+        })
     }
 
     /// Resolves when the connection is gone (the server stopped, the network dropped), with why.
@@ -276,9 +300,34 @@ impl Session {
     /// Runs one statement in its own read-only transaction, sending at most `limit` rows
     /// (all when `None`) to `sink`. The server refuses anything that is not a read.
     /// The guard, with this server's catalog, decides first ([`Session::check`]).
+    /// A read the planner expects to be heavier than the session's limits is held back
+    /// ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
         self.check(sql).await?;
-        self.run_past_the_guard(sql, limit, sink).await
+        let heavy = self.reads_user_tables(sql).then_some(self.limits.heavy).filter(|h| !h.off());
+        self.read(sql, limit, sink, heavy).await
+    }
+
+    /// [`Session::run`] for a read whose planner estimate a person has seen and accepted: the
+    /// guard and the catalog still decide; the heavy-read limit does not.
+    pub async fn run_anyway(
+        &mut self,
+        sql: &str,
+        limit: Option<u64>,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, DbError> {
+        self.check(sql).await?;
+        self.read(sql, limit, sink, None).await
+    }
+
+    /// Whether `sql` may read a table of the user's (anything but the server's own
+    /// pg_catalog and information_schema, or a name the catalog could not resolve).
+    fn reads_user_tables(&self, sql: &str) -> bool {
+        let wanted = guard::mentions(&guard::review(sql));
+        wanted.relations.iter().any(|r| match self.catalog.relations.get(r) {
+            Some(Some(rel)) => !matches!(rel.schema.as_str(), "pg_catalog" | "information_schema"),
+            _ => true,
+        })
     }
 
     /// [`Session::run`] without the guard's check: only for tests that prove the session and
@@ -290,8 +339,18 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
+        self.read(sql, limit, sink, None).await
+    }
+
+    async fn read(
+        &mut self,
+        sql: &str,
+        limit: Option<u64>,
+        sink: &mut dyn RowSink,
+        heavy: Option<HeavyLimits>,
+    ) -> Result<Outcome, DbError> {
         let started = Instant::now();
-        let result = self.run_in_transaction(sql, limit, sink).await;
+        let result = self.run_in_transaction(sql, limit, sink, heavy).await;
         // Whatever happened, leave nothing behind for the next read.
         let reset = self.reset().await;
         let outcome = result?;
@@ -304,13 +363,56 @@ impl Session {
         sql: &str,
         limit: Option<u64>,
         sink: &mut dyn RowSink,
+        heavy: Option<HeavyLimits>,
     ) -> Result<Outcome, DbError> {
         let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
-        // Parse and describe the statement alone: the server refuses two statements here.
-        let statement = tx.prepare(sql).await.map_err(DbError::from_pg)?;
-        let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
         let first = guard::first_keyword(sql).unwrap_or_default();
-        let outcome = if !columns.is_empty() && FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str()) {
+        let copies = FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str());
+        // The planner's estimate of the read as it will run (row limit included), asked in the
+        // same round trip as the statement's own Parse/Describe.
+        let explain = match heavy.filter(|_| copies) {
+            Some(_) => {
+                let body = guard::without_terminator(sql);
+                let as_run = match limit {
+                    Some(n) => format!("SELECT * FROM (\n{body}\n) AS warroom_read LIMIT {}", n + 1),
+                    None => body.to_string(),
+                };
+                Some(format!("EXPLAIN (VERBOSE, FORMAT JSON) {as_run}"))
+            }
+            None => None,
+        };
+        // Parse and describe the statement alone: the server refuses two statements here.
+        let (statement, plan) = match &explain {
+            Some(e) => {
+                let (s, p) = tokio::join!(tx.prepare(sql), tx.query_typed(e.as_str(), &[]));
+                (s, Some(p))
+            }
+            None => (tx.prepare(sql).await, None),
+        };
+        let statement = statement.map_err(DbError::from_pg)?;
+        if let (Some(plan), Some(limits)) = (plan, heavy) {
+            let rows = plan.map_err(DbError::from_pg)?;
+            let text: &[u8] = rows.first().map_or(b"null", |r| r.get::<_, Raw>(0).0);
+            let plan: serde_json::Value = serde_json::from_slice(text)
+                .map_err(|e| DbError::Decode(format!("the planner's estimate is not JSON: {e}")))?;
+            let missing: Vec<(String, String)> =
+                heavy::seq_scanned(&plan).into_iter().filter(|t| !self.table_sizes.contains_key(t)).collect();
+            if !missing.is_empty() {
+                let want = serde_json::to_string(&missing).unwrap_or_default();
+                let rows = tx.query_typed(TABLE_SIZES, &[(&want, Type::TEXT)]).await.map_err(DbError::from_pg)?;
+                for r in rows {
+                    let rows: Option<f64> = r.get(2);
+                    let pages: f64 = r.get(3);
+                    self.table_sizes.insert((r.get(0), r.get(1)), TableSize { rows, pages });
+                }
+            }
+            let estimate = heavy::estimate(&plan, &self.table_sizes, limits);
+            if estimate.over() {
+                return Err(DbError::Heavy(Box::new(estimate)));
+            }
+        }
+        let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
+        let outcome = if !columns.is_empty() && copies {
             sink.columns(&columns).map_err(DbError::Output)?;
             copy_rows(&tx, sql, limit, sink).await?
         } else {

@@ -83,6 +83,8 @@ pub struct Relation {
     /// Rules other than a view's `_RETURN`.
     pub rules: Vec<String>,
     pub columns: Vec<String>,
+    /// The schema it is in (pg_catalog's views are the server's own, not user tables).
+    pub schema: String,
 }
 
 /// The facts for one session (search path and role), as far as they have been gathered.

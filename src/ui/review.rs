@@ -45,8 +45,23 @@ pub fn draw_review(frame: &mut Frame, area: Rect, state: &State) {
         );
         return;
     };
+    // A read held back as heavy: what the planner expects, above the labels.
+    let mut inner = inner;
+    if let Some(h) = state.held.as_ref().filter(|h| state.now < h.until) {
+        let para = Paragraph::new(held_line(h))
+            .style(Style::default().fg(t.warn).add_modifier(Modifier::BOLD))
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        let chars = unicode_width::UnicodeWidthStr::width(held_line(h).as_str()) as u16;
+        let height = chars.div_ceil(inner.width.max(1)).clamp(1, (inner.height / 2).max(1));
+        frame.render_widget(para, Rect { height, ..inner });
+        inner = Rect { y: inner.y + height, height: inner.height - height, ..inner };
+    }
     let lines: Vec<_> = a.lines.iter().skip(state.review_scroll).take(inner.height as usize).cloned().collect();
     let stale = !state.analysis_current();
     let para = Paragraph::new(lines);
     frame.render_widget(if stale { para.style(Style::default().add_modifier(Modifier::DIM)) } else { para }, inner);
+}
+
+fn held_line(h: &crate::app::Held) -> String {
+    format!("HELD #{}: {} — F5 within 10 s runs it anyway", h.index, h.said)
 }
