@@ -142,7 +142,7 @@ fn f5_after_a_paste_runs_only_its_reads() {
     send(&mut s, Msg::Paste(AGENT_ANSWER.into()));
     let fx = send(&mut s, key(KeyCode::F(5)));
     match &fx[..] {
-        [Effect::Run { id: 1, reads }] => {
+        [Effect::Run { id: 1, reads, anyway: false }] => {
             assert_eq!(reads.len(), 1);
             assert!(reads[0].1.starts_with("SELECT"), "{reads:?}");
         }

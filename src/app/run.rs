@@ -613,8 +613,8 @@ async fn db_task(
                             }
                         }
                         Err(e) => {
-                            if let DbError::Lost(m) = &e {
-                                lost = Some(m.clone());
+                            if e.connection_gone() {
+                                lost = Some(e.report(None).lines().next().unwrap_or_default().to_string());
                             }
                             if let DbError::Heavy(estimate) = &e {
                                 let _ = tx.send(Msg::Held { id, index, said: estimate.describe() });

@@ -142,6 +142,18 @@ impl DbError {
         }
     }
 
+    /// Whether the connection is gone with this error: lost, or the server ending the session
+    /// (shutdown, crash, not accepting connections: SQLSTATE 57P01-57P03, class 08).
+    pub fn connection_gone(&self) -> bool {
+        match self {
+            DbError::Lost(_) => true,
+            DbError::Server(s) => {
+                matches!(s.sqlstate.as_str(), "57P01" | "57P02" | "57P03") || s.sqlstate.starts_with("08")
+            }
+            _ => false,
+        }
+    }
+
     pub fn server(&self) -> Option<&ServerError> {
         match self {
             DbError::Server(s) => Some(s),
