@@ -48,7 +48,7 @@ ro = dsn
 sql = "SELECT * FROM million ORDER BY id"
 bench("warroom query --limit 500", [WARROOM, "query", "--dsn", ro, "--limit", "500", sql])
 bench("psql -c '... LIMIT 500'", [PSQL, "-X", ro, "-c", sql + " LIMIT 500"])
-bench("warroom query --csv --limit 0", [WARROOM, "query", "--dsn", ro, "--csv", "--limit", "0", "SELECT * FROM million"])
+bench("warroom query --csv --limit 0", [WARROOM, "query", "--dsn", ro, "--csv", "--limit", "0", "--heavy", "SELECT * FROM million"])
 bench("psql --csv -c", [PSQL, "-X", "--csv", ro, "-c", "SELECT * FROM million"])
 bench("psql -c '\\copy ... TO STDOUT (csv)' (floor)", [PSQL, "-X", ro, "-c", "\\copy (SELECT * FROM million) TO STDOUT WITH (FORMAT csv, HEADER)"])
 

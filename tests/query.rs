@@ -135,6 +135,7 @@ fn timeout_stops_a_long_read_in_about_that_time() {
         &common::dsn("reader"),
         "--timeout",
         "2s",
+        "--heavy",
         "SELECT count(*) FROM million a, million b",
     ]);
     let took = started.elapsed();
@@ -151,7 +152,7 @@ fn an_unlimited_export_runs_in_constant_memory() {
     // Peak memory of the child, read by the kernel's own accounting.
     let script = format!(
         "import resource, subprocess, sys\n\
-         r = subprocess.run([{exe:?}, 'query', '--dsn', {dsn:?}, '--csv', '--limit', '0', 'SELECT * FROM million'], stdout=subprocess.PIPE)\n\
+         r = subprocess.run([{exe:?}, 'query', '--dsn', {dsn:?}, '--csv', '--limit', '0', '--heavy', 'SELECT * FROM million'], stdout=subprocess.PIPE)\n\
          print(r.returncode, r.stdout.count(b'\\n'), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
         exe = env!("CARGO_BIN_EXE_warroom"),
         dsn = common::dsn("reader"),

@@ -149,7 +149,7 @@ impl RowSink for Count {
 async fn an_unlimited_read_streams_every_row() {
     let Some(mut s) = connect("reader").await else { return };
     let mut count = Count(0);
-    let outcome = s.run("SELECT * FROM million", None, &mut count).await.unwrap();
+    let outcome = s.run_anyway("SELECT * FROM million", None, &mut count).await.unwrap();
     assert_eq!((count.0, outcome.rows, outcome.more), (1_000_000, 1_000_000, false));
 }
 
@@ -163,7 +163,7 @@ async fn cancel_stops_a_running_read() {
         canceller.cancel().await.unwrap();
     };
     let mut set = ResultSet::default();
-    let (result, ()) = tokio::join!(s.run("SELECT count(*) FROM million a, million b", None, &mut set), cancel);
+    let (result, ()) = tokio::join!(s.run_anyway("SELECT count(*) FROM million a, million b", None, &mut set), cancel);
     let err = result.unwrap_err();
     assert_eq!(sqlstate(&err), "57014", "{err}");
     assert!(err.to_string().contains("user request"), "{err}");

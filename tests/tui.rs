@@ -276,8 +276,11 @@ fn a_demo_session_exports_as_a_postmortem_timeline() {
         format!("# Incident {id}: timeline"),
         "All times UTC, on ".into(),
         "| Time | Actor | What happened |".into(),
-        "Cockpit opened on demo server (local socket), database shop as warroom_ro (PRODUCTION)".into(),
-        "Connected to shop as warroom_ro: the read-only posture holds".into(),
+        // The session's start names the cluster read; a demo's cluster is new, so unpinned.
+        "Cockpit opened on demo server (local socket), database shop as warroom_ro (PRODUCTION, UNPINNED) (cluster "
+            .into(),
+        "Connected to shop as warroom_ro on cluster ".into(),
+        ", primary, PRODUCTION [UNPINNED — treated as PRODUCTION]: the read-only posture holds".into(),
         "Pasted 8 lines into the editor".into(),
         "Review of the paste: 2 statements, 1 READ, 1 WRITE (#2 delete)".into(),
         "F5 skipped 1 WRITE (#2 delete): writes never run".into(),
