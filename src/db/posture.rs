@@ -120,25 +120,71 @@ fn found(
     }
 }
 
-/// Runs every check over the session.
+/// What the checks ask the catalog, as one statement (one round trip): the role's
+/// attributes and settings, then what it owns, can write, can create, and can call.
+fn facts_sql() -> String {
+    let owned = format!(
+        "SELECT kind || ' ' || what FROM ( \
+           SELECT 'database' AS kind, datname::text AS what FROM pg_database \
+             WHERE datname = current_database() AND pg_has_role(datdba, 'MEMBER') \
+           UNION ALL SELECT 'schema', n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND pg_has_role(n.nspowner, 'MEMBER') \
+           UNION ALL SELECT 'table', format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND pg_has_role(c.relowner, 'MEMBER') \
+           UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE {USER_SCHEMAS} AND pg_has_role(p.proowner, 'MEMBER') \
+         ) o ORDER BY kind, what"
+    );
+    let writable = format!(
+        "SELECT format('%I.%I', n.nspname, c.relname) || ' (' || array_to_string(ARRAY( \
+           SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p \
+           WHERE CASE WHEN c.relkind = 'S' THEN p = 'UPDATE' AND has_sequence_privilege(c.oid, 'UPDATE') \
+                      ELSE has_table_privilege(c.oid, p) OR (p IN ('INSERT', 'UPDATE') AND has_any_column_privilege(c.oid, p)) END \
+         ), ', ') || ')' \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {USER_SCHEMAS} AND ( \
+           (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
+              OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))) \
+           OR (c.relkind = 'S' AND has_sequence_privilege(c.oid, 'UPDATE'))) \
+         ORDER BY 1"
+    );
+    let creatable = format!(
+        "SELECT 'schema ' || n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND has_schema_privilege(n.oid, 'CREATE') \
+         UNION ALL SELECT 'database ' || current_database() WHERE has_database_privilege(current_database(), 'CREATE') \
+         ORDER BY 1"
+    );
+    let names: Vec<String> = DANGEROUS.iter().map(|(n, _, _)| format!("'{n}'")).collect();
+    let callable = format!(
+        "SELECT p.proname::text || ' ' || p.oid::regprocedure::text FROM pg_proc p \
+         WHERE p.proname IN ({}) AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1",
+        names.join(", ")
+    );
+    let definers = format!(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE {USER_SCHEMAS} AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1"
+    );
+    format!(
+        "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, \
+         coalesce(array_to_string(r.rolconfig, ', '), ''), {}, {}, {} OR {}, \
+         coalesce((SELECT array_to_string(s.setconfig, ', ') FROM pg_db_role_setting s \
+           WHERE s.setrole = r.oid AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), ''), \
+         current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('lock_timeout'), \
+         ARRAY({owned}), ARRAY({writable}), ARRAY({creatable}), ARRAY({callable}), ARRAY({definers}) \
+         FROM pg_roles r WHERE r.rolname = current_user",
+        member_of("pg_write_all_data"),
+        member_of("pg_signal_backend"),
+        member_of("pg_write_server_files"),
+        member_of("pg_execute_server_program"),
+    )
+}
+
+/// Runs every check over the session: one round trip, more only to write the fix.
 pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let mut checks = Vec::new();
     let info = session.info.clone();
-    let role = session
-        .catalog(&format!(
-            "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, \
-             coalesce(array_to_string(r.rolconfig, ', '), ''), {}, {}, {} OR {}, \
-             coalesce((SELECT array_to_string(s.setconfig, ', ') FROM pg_db_role_setting s \
-               WHERE s.setrole = r.oid AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), ''), \
-             current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('lock_timeout') \
-             FROM pg_roles r WHERE r.rolname = current_user",
-            member_of("pg_write_all_data"),
-            member_of("pg_signal_backend"),
-            member_of("pg_write_server_files"),
-            member_of("pg_execute_server_program"),
-        ))
-        .await?;
-    let r = &role[0];
+    let role = session.catalog(&facts_sql()).await?;
+    let Some(r) = role.first() else {
+        return Err(DbError::Posture("the server has no pg_roles row for the current user".into()));
+    };
     let name: String = r.get(0);
     let (superuser, createrole, createdb, replication, bypassrls): (bool, bool, bool, bool, bool) =
         (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
@@ -146,6 +192,11 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let (write_all, signal, server_files): (bool, bool, bool) = (r.get(7), r.get(8), r.get(9));
     let db_role_settings: String = r.get(10);
     let (tx_read_only, statement_timeout, lock_timeout): (String, String, String) = (r.get(11), r.get(12), r.get(13));
+    let owned: Vec<String> = r.get(14);
+    let writable: Vec<String> = r.get(15);
+    let creatable: Vec<String> = r.get(16);
+    let callable: Vec<String> = r.get(17);
+    let definers: Vec<String> = r.get(18);
 
     checks.push(Check::new(
         if superuser { Level::Fail } else { Level::Pass },
@@ -184,17 +235,6 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         "none changes data, but each is more than looking needs",
     ));
 
-    let owned = texts(session, &format!(
-            "SELECT kind || ' ' || what FROM ( \
-               SELECT 'database' AS kind, datname::text AS what FROM pg_database \
-                 WHERE datname = current_database() AND pg_has_role(datdba, 'MEMBER') \
-               UNION ALL SELECT 'schema', n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND pg_has_role(n.nspowner, 'MEMBER') \
-               UNION ALL SELECT 'table', format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND pg_has_role(c.relowner, 'MEMBER') \
-               UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-                 WHERE {USER_SCHEMAS} AND pg_has_role(p.proowner, 'MEMBER') \
-             ) o ORDER BY kind, what"
-        )).await?;
     checks.push(found(
         Level::Fail,
         "ownership",
@@ -204,19 +244,6 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         "an owner can ALTER, DROP or TRUNCATE what it owns and grant itself any privilege on it",
     ));
 
-    let writable = texts(session, &format!(
-            "SELECT format('%I.%I', n.nspname, c.relname) || ' (' || array_to_string(ARRAY( \
-               SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p \
-               WHERE CASE WHEN c.relkind = 'S' THEN p = 'UPDATE' AND has_sequence_privilege(c.oid, 'UPDATE') \
-                          ELSE has_table_privilege(c.oid, p) OR (p IN ('INSERT', 'UPDATE') AND has_any_column_privilege(c.oid, p)) END \
-             ), ', ') || ')' \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {USER_SCHEMAS} AND ( \
-               (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
-                  OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))) \
-               OR (c.relkind = 'S' AND has_sequence_privilege(c.oid, 'UPDATE'))) \
-             ORDER BY 1"
-        )).await?;
     checks.push(found(
         Level::Fail,
         "write privileges",
@@ -226,11 +253,6 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         "with these, only the read-only transaction stands between a mistake and the data",
     ));
 
-    let creatable = texts(session, &format!(
-            "SELECT 'schema ' || n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND has_schema_privilege(n.oid, 'CREATE') \
-             UNION ALL SELECT 'database ' || current_database() WHERE has_database_privilege(current_database(), 'CREATE') \
-             ORDER BY 1"
-        )).await?;
     checks.push(found(
         Level::Fail,
         "CREATE privilege",
@@ -240,18 +262,10 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         "CREATE lets the role add schema objects, including functions that shadow built-ins",
     ));
 
-    let names: Vec<String> = DANGEROUS.iter().map(|(n, _, _)| format!("'{n}'")).collect();
-    let callable = session
-        .catalog(&format!(
-            "SELECT p.proname::text, p.oid::regprocedure::text FROM pg_proc p \
-             WHERE p.proname IN ({}) AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1, 2",
-            names.join(", ")
-        ))
-        .await?;
     let mut fail_fns = Vec::new();
     let mut warn_fns = Vec::new();
     for row in &callable {
-        let (proname, sig): (String, String) = (row.get(0), row.get(1));
+        let Some((proname, sig)) = row.split_once(' ') else { continue };
         if let Some((_, level, what)) = DANGEROUS.iter().find(|(n, _, _)| *n == proname) {
             let item = format!("{sig} ({what})");
             if *level == Level::Fail { fail_fns.push(item) } else { warn_fns.push(item) }
@@ -266,14 +280,6 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         "these act outside the read-only transaction or on the server itself",
     ));
 
-    let definers = texts(
-        session,
-        &format!(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-             WHERE {USER_SCHEMAS} AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1"
-        ),
-    )
-    .await?;
     checks.push(found(
         Level::Warn,
         "security definer functions",

@@ -358,6 +358,9 @@ impl Session {
         Ok(Outcome { elapsed: started.elapsed(), ..outcome })
     }
 
+    /// The read in its own READ ONLY transaction. Reads that return rows travel as COPY: the
+    /// transaction's start, the statement's Parse/Describe (and the planner's estimate) go in
+    /// one round trip, the COPY in a second, and the reset after it in a third.
     async fn run_in_transaction(
         &mut self,
         sql: &str,
@@ -365,59 +368,86 @@ impl Session {
         sink: &mut dyn RowSink,
         heavy: Option<HeavyLimits>,
     ) -> Result<Outcome, DbError> {
-        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
         let first = guard::first_keyword(sql).unwrap_or_default();
-        let copies = FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str());
-        // The planner's estimate of the read as it will run (row limit included), asked in the
-        // same round trip as the statement's own Parse/Describe.
-        let explain = match heavy.filter(|_| copies) {
-            Some(_) => {
-                let body = guard::without_terminator(sql);
-                let as_run = match limit {
-                    Some(n) => format!("SELECT * FROM (\n{body}\n) AS warroom_read LIMIT {}", n + 1),
-                    None => body.to_string(),
-                };
-                Some(format!("EXPLAIN (VERBOSE, FORMAT JSON) {as_run}"))
+        if !FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str()) {
+            return self.run_through_portal(sql, limit, sink).await;
+        }
+        // The planner's estimate of the read as it will run (row limit included).
+        let explain = heavy.map(|_| {
+            let body = guard::without_terminator(sql);
+            match limit {
+                Some(n) => {
+                    format!("EXPLAIN (VERBOSE, FORMAT JSON) SELECT * FROM (\n{body}\n) AS warroom_read LIMIT {}", n + 1)
+                }
+                None => format!("EXPLAIN (VERBOSE, FORMAT JSON) {body}"),
             }
-            None => None,
-        };
+        });
+        let client = &self.client;
+        let start = client.batch_execute("START TRANSACTION READ ONLY");
         // Parse and describe the statement alone: the server refuses two statements here.
-        let (statement, plan) = match &explain {
+        let prepare = client.prepare(sql);
+        let (started, statement, plan) = match &explain {
             Some(e) => {
-                let (s, p) = tokio::join!(tx.prepare(sql), tx.query_typed(e.as_str(), &[]));
-                (s, Some(p))
+                let (a, b, c) = tokio::join!(start, prepare, client.query_typed(e.as_str(), &[]));
+                (a, b, Some(c))
             }
-            None => (tx.prepare(sql).await, None),
+            None => {
+                let (a, b) = tokio::join!(start, prepare);
+                (a, b, None)
+            }
         };
+        started.map_err(DbError::from_pg)?;
         let statement = statement.map_err(DbError::from_pg)?;
         if let (Some(plan), Some(limits)) = (plan, heavy) {
-            let rows = plan.map_err(DbError::from_pg)?;
-            let text: &[u8] = rows.first().map_or(b"null", |r| r.get::<_, Raw>(0).0);
-            let plan: serde_json::Value = serde_json::from_slice(text)
-                .map_err(|e| DbError::Decode(format!("the planner's estimate is not JSON: {e}")))?;
-            let missing: Vec<(String, String)> =
-                heavy::seq_scanned(&plan).into_iter().filter(|t| !self.table_sizes.contains_key(t)).collect();
-            if !missing.is_empty() {
-                let want = serde_json::to_string(&missing).unwrap_or_default();
-                let rows = tx.query_typed(TABLE_SIZES, &[(&want, Type::TEXT)]).await.map_err(DbError::from_pg)?;
-                for r in rows {
-                    let rows: Option<f64> = r.get(2);
-                    let pages: f64 = r.get(3);
-                    self.table_sizes.insert((r.get(0), r.get(1)), TableSize { rows, pages });
-                }
-            }
-            let estimate = heavy::estimate(&plan, &self.table_sizes, limits);
+            let estimate = self.estimate(plan.map_err(DbError::from_pg)?, limits).await?;
             if estimate.over() {
                 return Err(DbError::Heavy(Box::new(estimate)));
             }
         }
         let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
-        let outcome = if !columns.is_empty() && copies {
+        drop(statement);
+        if !columns.is_empty() {
             sink.columns(&columns).map_err(DbError::Output)?;
-            copy_rows(&tx, sql, limit, sink).await?
-        } else {
-            portal_rows(&tx, &statement, &columns, limit, sink).await?
-        };
+        }
+        // The transaction ends with the reset that follows (its ROLLBACK comes first).
+        copy_rows(&self.client, sql, limit, sink, columns.is_empty()).await
+    }
+
+    /// The planner's estimate from EXPLAIN's JSON, with the sizes of the tables it scans
+    /// sequentially (read once per connection).
+    async fn estimate(
+        &mut self,
+        rows: Vec<tokio_postgres::Row>,
+        limits: HeavyLimits,
+    ) -> Result<heavy::Estimate, DbError> {
+        let text: &[u8] = rows.first().map_or(b"null", |r| r.get::<_, Raw>(0).0);
+        let plan: serde_json::Value = serde_json::from_slice(text)
+            .map_err(|e| DbError::Decode(format!("the planner's estimate is not JSON: {e}")))?;
+        let missing: Vec<(String, String)> =
+            heavy::seq_scanned(&plan).into_iter().filter(|t| !self.table_sizes.contains_key(t)).collect();
+        if !missing.is_empty() {
+            let want = serde_json::to_string(&missing).unwrap_or_default();
+            let rows = self.client.query_typed(TABLE_SIZES, &[(&want, Type::TEXT)]).await.map_err(DbError::from_pg)?;
+            for r in rows {
+                let rows: Option<f64> = r.get(2);
+                let pages: f64 = r.get(3);
+                self.table_sizes.insert((r.get(0), r.get(1)), TableSize { rows, pages });
+            }
+        }
+        Ok(heavy::estimate(&plan, &self.table_sizes, limits))
+    }
+
+    /// Statements whose rows COPY cannot carry (SHOW, EXPLAIN) or that return none.
+    async fn run_through_portal(
+        &mut self,
+        sql: &str,
+        limit: Option<u64>,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, DbError> {
+        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
+        let statement = tx.prepare(sql).await.map_err(DbError::from_pg)?;
+        let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
+        let outcome = portal_rows(&tx, &statement, &columns, limit, sink).await?;
         drop(statement);
         tx.rollback().await.map_err(DbError::from_pg)?;
         Ok(outcome)
@@ -429,19 +459,16 @@ impl Session {
         if self.client.is_closed() {
             return Ok(());
         }
-        self.client
-            .batch_execute(
+        // Sent together: the reset, then the question whether SQL-level prepared statements remain.
+        let (reset, prepared) = tokio::join!(
+            self.client.batch_execute(
                 "ROLLBACK; CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
                  RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION",
-            )
-            .await
-            .map_err(DbError::from_pg)?;
-        let prepared = self
-            .client
-            .query("SELECT name FROM pg_prepared_statements WHERE from_sql", &[])
-            .await
-            .map_err(DbError::from_pg)?;
-        for row in prepared {
+            ),
+            self.client.query_typed("SELECT name FROM pg_prepared_statements WHERE from_sql", &[]),
+        );
+        reset.map_err(DbError::from_pg)?;
+        for row in prepared.map_err(DbError::from_pg)? {
             let name: String = row.get(0);
             self.client
                 .batch_execute(&format!("DEALLOCATE \"{}\"", name.replace('"', "\"\"")))
@@ -476,22 +503,19 @@ impl Session {
     }
 
     /// Runs one of warroom's own fixed catalog queries (never user SQL) with text
-    /// parameters, in a read-only transaction; every column must be text.
+    /// parameters; every column must be text. One round trip (see [`Session::catalog`]).
     pub async fn facts(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
-        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
-        let rows = tx.query(sql, &params).await.map_err(DbError::from_pg)?;
-        tx.rollback().await.map_err(DbError::from_pg)?;
+        let params: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> =
+            params.iter().map(|p| (p as &(dyn tokio_postgres::types::ToSql + Sync), Type::TEXT)).collect();
+        let rows = self.client.query_typed(sql, &params).await.map_err(DbError::from_pg)?;
         Ok(rows.iter().map(|r| (0..r.len()).map(|i| r.get::<_, Option<String>>(i)).collect()).collect())
     }
 
-    /// Runs one of warroom's own catalog queries (never user SQL) in a read-only transaction.
-    pub(crate) async fn catalog(&mut self, sql: &str) -> Result<Vec<tokio_postgres::Row>, DbError> {
-        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
-        let rows = tx.query(sql, &[]).await.map_err(DbError::from_pg)?;
-        tx.rollback().await.map_err(DbError::from_pg)?;
-        Ok(rows)
+    /// Runs one of warroom's own catalog queries (never user SQL) in one round trip: Parse,
+    /// Bind and Execute sent together, in the implicit transaction that the session's
+    /// default_transaction_read_only makes read-only.
+    pub(crate) async fn catalog(&self, sql: &str) -> Result<Vec<tokio_postgres::Row>, DbError> {
+        self.client.query_typed(sql, &[]).await.map_err(DbError::from_pg)
     }
 }
 
@@ -513,10 +537,11 @@ fn column(name: &str, ty: &Type) -> Column {
 
 /// Rows in the server's own text rendering (what psql shows), streamed through COPY.
 async fn copy_rows(
-    tx: &tokio_postgres::Transaction<'_>,
+    client: &Client,
     sql: &str,
     limit: Option<u64>,
     sink: &mut dyn RowSink,
+    no_columns: bool,
 ) -> Result<Outcome, DbError> {
     let body = guard::without_terminator(sql);
     let (prefix, suffix) = match limit {
@@ -524,7 +549,7 @@ async fn copy_rows(
         None => ("COPY (\n".to_string(), "\n) TO STDOUT".to_string()),
     };
     let copy = format!("{prefix}{body}{suffix}");
-    let stream = tx.copy_out(copy.as_str()).await.map_err(|e| DbError::from_pg(e).shift(prefix.chars().count()))?;
+    let stream = client.copy_out(copy.as_str()).await.map_err(|e| DbError::from_pg(e).shift(prefix.chars().count()))?;
     pin_mut!(stream);
     let mut pending: Vec<u8> = Vec::new();
     let mut decoder = CopyDecoder::default();
@@ -541,8 +566,12 @@ async fn copy_rows(
                 more = true;
                 continue;
             }
-            let values = decoder.decode(line)?;
-            sink.row(&values).map_err(DbError::Output)?;
+            if no_columns {
+                sink.row(&[]).map_err(DbError::Output)?;
+            } else {
+                let values = decoder.decode(line)?;
+                sink.row(&values).map_err(DbError::Output)?;
+            }
             rows += 1;
         }
         pending.drain(..start);
