@@ -223,7 +223,7 @@ fn the_draft_is_saved_within_a_second_and_at_quit() {
     let s = State::new(setup, (120, 40));
     assert_eq!(s.text(), "SELECT 1;\nDELETE FROM users;");
     let fx = s.startup_effects();
-    assert!(matches!(&fx[..], [Effect::Connect, Effect::Analyze { .. }]), "{fx:?}");
+    assert!(matches!(&fx[..], [Effect::Analyze { .. }]), "{fx:?}");
     assert!(s.status.as_ref().unwrap().0.contains("Restored this incident's draft"));
 }
 

@@ -102,6 +102,11 @@ async fn nothing_a_read_leaves_survives_into_the_next() {
     let Some(mut s) = connect("reader").await else { return };
     // Called directly, past the guard, which would refuse all of these.
     forced(&mut s, "SELECT pg_advisory_lock(4242)", None).await.unwrap();
+    // Seen from another session, before this one runs anything else: the reset came after the read.
+    assert_eq!(admin("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").trim(), "0");
+    // The rows were read inside the read's own transaction (begun before the statement).
+    let inside = rows(&mut s, "SELECT now() < statement_timestamp() AS in_its_transaction", None).await.unwrap();
+    assert_eq!(cell(&inside, 0, 0), Some("t"));
     let locks =
         rows(&mut s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()", None)
             .await

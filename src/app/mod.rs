@@ -329,6 +329,9 @@ pub enum Msg {
     Frozen(Option<crate::freeze::Freeze>),
     /// Time to save the editor's text as the incident's draft.
     DraftDue,
+    /// Messages that belong to one moment (a run's last result and its end), taken in order
+    /// before the next frame.
+    Batch(Vec<Msg>),
     /// The draft could not be saved (said once until a save works again).
     DraftFailed(String),
 }
@@ -479,9 +482,10 @@ impl State {
         s
     }
 
-    /// What the loop does first: connect, and label a restored draft.
+    /// What the loop does first (besides connecting, which the database task starts at once):
+    /// label a restored draft.
     pub fn startup_effects(&self) -> Vec<Effect> {
-        let mut fx = vec![Effect::Connect];
+        let mut fx = vec![];
         if self.revision > 0 {
             fx.push(Effect::Analyze { revision: self.revision, text: self.text() });
         }
@@ -701,6 +705,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.frozen = freeze;
             fx
         }
+        Msg::Batch(msgs) => msgs.into_iter().flat_map(|m| update(state, m)).collect(),
         Msg::DraftDue => match state.draft_due.take() {
             Some(_) => vec![Effect::SaveDraft(state.text())],
             None => vec![],

@@ -118,7 +118,6 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let facts: Facts = Arc::default();
     let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone(), facts.clone());
     let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
-    let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
     let plan_tx = spawn_plan_writer(&incident, msg_tx.clone());
     spawn_watcher(&incident, launch.setup.freeze_file.clone(), msg_tx.clone());
@@ -126,15 +125,16 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         spawn_journal(journal_of(&launch.setup), launch.setup.incident.clone(), msg_tx.clone());
     let (draft_tx, draft_thread) = spawn_draft_writer(msg_tx.clone());
     let opened = Instant::now();
-    tokio::task::spawn_local(db_task(
+    let db_tx = spawn_db(
         incident,
         launch.target,
         launch.limits,
         launch.setup.row_limit,
-        db_rx,
         msg_tx.clone(),
         (canceller.clone(), facts),
-    ));
+    )?;
+    // At once: the server works on the connection and the posture while the first frame is drawn.
+    let _ = db_tx.send(DbCmd::Connect);
 
     let size = terminal::size()?;
     let mut state = State::new(launch.setup, size);
@@ -352,6 +352,9 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
     });
 }
 
+/// How long the analyzer waits before loading the syntax sets, unless text comes sooner.
+const WARM_UP_AFTER: Duration = Duration::from_millis(150);
+
 /// Above this many bytes the labels are sent before the colours.
 const BIG_TEXT: usize = 16 * 1024;
 
@@ -359,8 +362,17 @@ const BIG_TEXT: usize = 16 * 1024;
 fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme, facts: Facts) -> mpsc::Sender<(u64, String)> {
     let (in_tx, in_rx) = mpsc::channel::<(u64, String)>();
     std::thread::spawn(move || {
+        // Syntax sets load after the connection has had the CPU for its posture check
+        // (two cores: this, the server's backend); text that comes first loads them itself.
+        let first = match in_rx.recv_timeout(WARM_UP_AFTER) {
+            Ok(job) => Some(job),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         crate::highlight::warm_up();
-        while let Ok(mut job) = in_rx.recv() {
+        let jobs = first.into_iter().map(Ok).chain(std::iter::repeat_with(|| in_rx.recv()));
+        for job in jobs {
+            let Ok(mut job) = job else { break };
             while let Ok(newer) = in_rx.try_recv() {
                 job = newer;
             }
@@ -468,6 +480,25 @@ fn spawn_plan_writer(incident: &Incident, tx: UnboundedSender<Msg>) -> mpsc::Sen
     jobs
 }
 
+/// The database task on a thread of its own (its own runtime: the session's futures stay
+/// on it), so that connecting, reading and gathering evidence never wait for the screen.
+fn spawn_db(
+    incident: Incident,
+    target: Target,
+    limits: Limits,
+    row_limit: u64,
+    tx: UnboundedSender<Msg>,
+    shared: (Arc<Mutex<Option<Canceller>>>, Facts),
+) -> io::Result<UnboundedSender<DbCmd>> {
+    let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    std::thread::Builder::new().name("warroom-db".into()).spawn(move || {
+        let local = tokio::task::LocalSet::new();
+        runtime.block_on(local.run_until(db_task(incident, target, limits, row_limit, db_rx, tx, shared)));
+    })?;
+    Ok(db_tx)
+}
+
 /// The only user of the session: connects, checks the posture, runs reads one at a time,
 /// gathers evidence for staged writes, reads catalog facts for the labels; what it shares
 /// with the loop and the analyzer is the running read's canceller and those facts.
@@ -528,12 +559,7 @@ async fn db_task(
                 publish(None);
                 *canceller.lock().expect("canceller lock") = None;
                 // The posture is checked again on every connection, before anything runs.
-                let connected = async {
-                    let mut s = Session::connect(&target, limits).await?;
-                    let p = posture::check(&mut s).await?;
-                    Ok::<_, DbError>((s, p))
-                }
-                .await;
+                let connected = posture::connect(&target, limits).await;
                 let msg = match connected {
                     Ok((s, p)) => {
                         *canceller.lock().expect("canceller lock") = Some(s.canceller());
@@ -574,6 +600,7 @@ async fn db_task(
                 let _ = tx.send(Msg::PlanStored { plan, said, record });
             }
             DbCmd::Run { id, reads, anyway } => {
+                let mut pending: Option<Msg> = None;
                 let mut lost = None;
                 for (index, sql) in reads {
                     let Some(s) = session.as_mut() else {
@@ -603,15 +630,8 @@ async fn db_task(
                         }
                     };
                     let entry = match result {
-                        // Measuring a big result takes milliseconds: not on the UI's thread.
-                        Ok(outcome) => {
-                            match tokio::task::spawn_blocking(move || ResultEntry::rows(index, sql, set, &outcome))
-                                .await
-                            {
-                                Ok(entry) => entry,
-                                Err(e) => std::panic::resume_unwind(e.into_panic()),
-                            }
-                        }
+                        // Measuring a big result takes milliseconds: here, not on the UI's thread.
+                        Ok(outcome) => ResultEntry::rows(index, sql, set, &outcome),
                         Err(e) => {
                             if e.connection_gone() {
                                 lost = Some(e.report(None).lines().next().unwrap_or_default().to_string());
@@ -623,7 +643,10 @@ async fn db_task(
                         }
                     };
                     let failed = matches!(entry.body, super::Body::Error { .. });
-                    let _ = tx.send(Msg::Result { id, entry });
+                    // The last result goes with the run's end, so both reach the screen in one frame.
+                    if let Some(earlier) = pending.replace(Msg::Result { id, entry }) {
+                        let _ = tx.send(earlier);
+                    }
                     if failed {
                         break;
                     }
@@ -636,7 +659,7 @@ async fn db_task(
                     lost_at = Some(Instant::now());
                     retry = Some((tokio::time::Instant::now() + FIRST_RETRY, FIRST_RETRY, 1));
                 }
-                let _ = tx.send(Msg::RunFinished { id, lost });
+                let _ = tx.send(Msg::Batch(pending.into_iter().chain([Msg::RunFinished { id, lost }]).collect()));
             }
         }
     }

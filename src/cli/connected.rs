@@ -304,8 +304,7 @@ fn broken_pipe_or(e: std::io::Error) -> Result<u8, CliError> {
 pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
     let checked = runtime()?.block_on(async {
-        let mut session = Session::connect(&resolved.target, resolved.limits).await?;
-        let posture = posture::check(&mut session).await?;
+        let (session, posture) = posture::connect(&resolved.target, resolved.limits).await?;
         Ok::<_, DbError>((posture, session.info.identity.clone()))
     });
     let (posture, identity) = checked.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;

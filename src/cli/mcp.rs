@@ -7,7 +7,7 @@ use super::connected::{describe_db_error, resolve, runtime};
 use super::{CliError, McpArgs, exit};
 use crate::agent::mcp::{self, Gate, Warroom};
 use crate::config::AgentPolicy;
-use crate::db::{Session, posture};
+use crate::db::posture;
 use crate::runbook;
 
 pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
@@ -36,11 +36,9 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
     // The session's futures stay on this thread (rmcp's `local` mode): a LocalSet runs them.
     let local = tokio::task::LocalSet::new();
     rt.block_on(local.run_until(async {
-        let mut session = Session::connect(&resolved.target, resolved.limits)
+        let (session, checked) = posture::connect(&resolved.target, resolved.limits)
             .await
             .map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
-        let checked =
-            posture::check(&mut session).await.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
         let failed: Vec<&str> = checked.failures().map(|c| c.name).collect();
         if !failed.is_empty() {
             eprintln!(

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{DbError, Session};
+use super::{DbError, Limits, Session, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -143,7 +143,8 @@ fn facts_sql() -> String {
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE {USER_SCHEMAS} AND ( \
            (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
-              OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))) \
+              OR (c.oid IN (SELECT attrelid FROM pg_attribute WHERE attacl IS NOT NULL) \
+                  AND has_any_column_privilege(c.oid, 'INSERT, UPDATE')))) \
            OR (c.relkind = 'S' AND has_sequence_privilege(c.oid, 'UPDATE'))) \
          ORDER BY 1"
     );
@@ -177,11 +178,23 @@ fn facts_sql() -> String {
     )
 }
 
-/// Runs every check over the session: one round trip, more only to write the fix.
+/// Connects with the posture's question sent in the same round trip as the connection's
+/// first, and checks the posture: the session and what it may do, before anything runs.
+pub async fn connect(target: &Target, limits: Limits) -> Result<(Session, Posture), DbError> {
+    let mut session = Session::connect_prefetching(target, limits, Some(&facts_sql())).await?;
+    let posture = check(&mut session).await?;
+    Ok((session, posture))
+}
+
+/// Runs every check over the session: one round trip (none after [`connect`]), more only
+/// to write the fix.
 pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let mut checks = Vec::new();
     let info = session.info.clone();
-    let role = session.catalog(&facts_sql()).await?;
+    let role = match session.take_prefetched() {
+        Some(rows) => rows,
+        None => session.catalog(&facts_sql()).await?,
+    };
     let Some(r) = role.first() else {
         return Err(DbError::Posture("the server has no pg_roles row for the current user".into()));
     };

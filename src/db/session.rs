@@ -110,6 +110,8 @@ pub struct Session {
     closed: tokio::sync::watch::Receiver<Option<String>>,
     /// The sizes of tables the planner's estimates scanned, kept for the connection.
     table_sizes: HashMap<(String, String), TableSize>,
+    /// The rows of the query sent with the connection's first question, until taken.
+    prefetched: Option<Vec<tokio_postgres::Row>>,
 }
 
 /// Waits for a session's connection to end; it can outlive the session.
@@ -144,13 +146,24 @@ impl Session {
     /// Connects to the first host that suits `target_session_attrs` (each host in turn, as
     /// libpq does), with the read-only settings, and reads who and where we are.
     pub async fn connect(target: &Target, limits: Limits) -> Result<Session, DbError> {
+        Session::connect_prefetching(target, limits, None).await
+    }
+
+    /// [`Session::connect`], sending `prefetch` (one of warroom's own catalog queries) in the
+    /// same round trip as the first question to the server; its rows wait in the session
+    /// ([`Session::take_prefetched`]).
+    pub async fn connect_prefetching(
+        target: &Target,
+        limits: Limits,
+        prefetch: Option<&str>,
+    ) -> Result<Session, DbError> {
         let tls = tls::connector(target).map_err(|e| DbError::Connect(e.to_string()))?;
         let attrs = target.session_attrs();
         let mut tried: Vec<String> = Vec::new();
         let mut fallback: Option<Session> = None;
         for host in &target.hosts {
             let label = format!("{}:{}", host.host, host.port);
-            let session = match Session::connect_host(target, host, limits, &tls).await {
+            let session = match Session::connect_host(target, host, limits, &tls, prefetch).await {
                 Ok(s) => s,
                 // Only one host: its own error says it best.
                 Err(e) if target.hosts.len() == 1 => return Err(e),
@@ -193,6 +206,7 @@ impl Session {
         host: &Host,
         limits: Limits,
         tls: &MakeRustlsConnect,
+        prefetch: Option<&str>,
     ) -> Result<Session, DbError> {
         let mut config = tokio_postgres::Config::new();
         config.host(&host.host);
@@ -238,19 +252,25 @@ impl Session {
         });
         // The server's own settings and identity, in one round trip; pg_control_system() only
         // where this role may call it.
-        let row = client
-            .query_typed_one(
-                "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
+        let info = client.query_typed_one(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
                  current_user::text, current_database()::text, pg_is_in_recovery(), \
                  current_setting('default_transaction_read_only') = 'on', current_setting('statement_timeout'), \
                  CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') \
                    THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END, \
                  current_setting('cluster_name'), host(inet_server_addr()), \
                  coalesce(inet_server_port(), current_setting('port')::int4)",
-                &[],
-            )
-            .await
-            .map_err(DbError::from_pg)?;
+            &[],
+        );
+        let (row, prefetched) = match prefetch {
+            Some(sql) => {
+                let (info, rows) = tokio::join!(info, client.query_typed(sql, &[]));
+                (info, Some(rows))
+            }
+            None => (info.await, None),
+        };
+        let row = row.map_err(DbError::from_pg)?;
+        let prefetched = prefetched.transpose().map_err(DbError::from_pg)?;
         let address: Option<String> = row.get(9);
         let port: i32 = row.get(10);
         let identity = Identity {
@@ -285,7 +305,13 @@ impl Session {
             catalog_reads: 0,
             closed,
             table_sizes: HashMap::new(),
+            prefetched,
         })
+    }
+
+    /// The rows of the query given to [`Session::connect_prefetching`], once.
+    pub(crate) fn take_prefetched(&mut self) -> Option<Vec<tokio_postgres::Row>> {
+        self.prefetched.take()
     }
 
     /// Resolves when the connection is gone (the server stopped, the network dropped), with why.
@@ -303,8 +329,8 @@ impl Session {
     /// A read the planner expects to be heavier than the session's limits is held back
     /// ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
-        self.check(sql).await?;
-        let heavy = self.reads_user_tables(sql).then_some(self.limits.heavy).filter(|h| !h.off());
+        let wanted = self.checked(sql).await?;
+        let heavy = self.reads_user_tables(&wanted).then_some(self.limits.heavy).filter(|h| !h.off());
         self.read(sql, limit, sink, heavy).await
     }
 
@@ -320,10 +346,9 @@ impl Session {
         self.read(sql, limit, sink, None).await
     }
 
-    /// Whether `sql` may read a table of the user's (anything but the server's own
-    /// pg_catalog and information_schema, or a name the catalog could not resolve).
-    fn reads_user_tables(&self, sql: &str) -> bool {
-        let wanted = guard::mentions(&guard::review(sql));
+    /// Whether a read naming `wanted` may read a table of the user's (anything but the server's
+    /// own pg_catalog and information_schema, or a name the catalog could not resolve).
+    fn reads_user_tables(&self, wanted: &guard::Mentions) -> bool {
         wanted.relations.iter().any(|r| match self.catalog.relations.get(r) {
             Some(Some(rel)) => !matches!(rel.schema.as_str(), "pg_catalog" | "information_schema"),
             _ => true,
@@ -350,9 +375,10 @@ impl Session {
         heavy: Option<HeavyLimits>,
     ) -> Result<Outcome, DbError> {
         let started = Instant::now();
-        let result = self.run_in_transaction(sql, limit, sink, heavy).await;
+        let mut reset_sent = false;
+        let result = self.run_in_transaction(sql, limit, sink, heavy, &mut reset_sent).await;
         // Whatever happened, leave nothing behind for the next read.
-        let reset = self.reset().await;
+        let reset = if reset_sent { Ok(()) } else { self.reset().await };
         let outcome = result?;
         reset?;
         Ok(Outcome { elapsed: started.elapsed(), ..outcome })
@@ -360,13 +386,15 @@ impl Session {
 
     /// The read in its own READ ONLY transaction. Reads that return rows travel as COPY: the
     /// transaction's start, the statement's Parse/Describe (and the planner's estimate) go in
-    /// one round trip, the COPY in a second, and the reset after it in a third.
+    /// one round trip; the COPY and the reset after it (its ROLLBACK first) in a second.
+    /// `reset_sent` says whether the reset went with the COPY (and its outcome is in the result).
     async fn run_in_transaction(
         &mut self,
         sql: &str,
         limit: Option<u64>,
         sink: &mut dyn RowSink,
         heavy: Option<HeavyLimits>,
+        reset_sent: &mut bool,
     ) -> Result<Outcome, DbError> {
         let first = guard::first_keyword(sql).unwrap_or_default();
         if !FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str()) {
@@ -383,21 +411,25 @@ impl Session {
             }
         });
         let client = &self.client;
+        let (copy_sql, prefix_chars) = copy_of(sql, limit);
         let start = client.batch_execute("START TRANSACTION READ ONLY");
         // Parse and describe the statement alone: the server refuses two statements here.
         let prepare = client.prepare(sql);
-        let (started, statement, plan) = match &explain {
+        // The COPY is prepared now, so that later its Bind/Execute go out ahead of the reset.
+        let prepare_copy = client.prepare(&copy_sql);
+        let (started, statement, copy, plan) = match &explain {
             Some(e) => {
-                let (a, b, c) = tokio::join!(start, prepare, client.query_typed(e.as_str(), &[]));
-                (a, b, Some(c))
+                let (a, b, c, d) = tokio::join!(start, prepare, prepare_copy, client.query_typed(e.as_str(), &[]));
+                (a, b, c, Some(d))
             }
             None => {
-                let (a, b) = tokio::join!(start, prepare);
-                (a, b, None)
+                let (a, b, c) = tokio::join!(start, prepare, prepare_copy);
+                (a, b, c, None)
             }
         };
         started.map_err(DbError::from_pg)?;
         let statement = statement.map_err(DbError::from_pg)?;
+        let copy = copy.map_err(|e| DbError::from_pg(e).shift(prefix_chars))?;
         if let (Some(plan), Some(limits)) = (plan, heavy) {
             let estimate = self.estimate(plan.map_err(DbError::from_pg)?, limits).await?;
             if estimate.over() {
@@ -409,8 +441,13 @@ impl Session {
         if !columns.is_empty() {
             sink.columns(&columns).map_err(DbError::Output)?;
         }
-        // The transaction ends with the reset that follows (its ROLLBACK comes first).
-        copy_rows(&self.client, sql, limit, sink, columns.is_empty()).await
+        // The reset is sent right behind the COPY; the server runs it as soon as the rows are out.
+        *reset_sent = true;
+        let (outcome, reset) =
+            tokio::join!(copy_rows(&self.client, &copy, prefix_chars, limit, sink, columns.is_empty()), self.reset());
+        let outcome = outcome?;
+        reset?;
+        Ok(outcome)
     }
 
     /// The planner's estimate from EXPLAIN's JSON, with the sizes of the tables it scans
@@ -482,6 +519,11 @@ impl Session {
     /// views, policies and rules its names resolve to), read as far as needed. Refused when
     /// it is not a read, or when the facts cannot be read: never the text-only proof alone.
     pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
+        self.checked(sql).await.map(|_| ())
+    }
+
+    /// [`Session::check`], and the names the statement uses.
+    async fn checked(&mut self, sql: &str) -> Result<guard::Mentions, DbError> {
         let wanted = guard::mentions(&guard::review(sql));
         let mut catalog = std::mem::take(&mut self.catalog);
         let gathered = super::catalog::gather(self, &mut catalog, &wanted).await;
@@ -497,7 +539,7 @@ impl Session {
         }
         let review = guard::review_with(sql, &self.catalog);
         if review.verdict() == guard::Class::Read {
-            return Ok(());
+            return Ok(wanted);
         }
         Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
     }
@@ -536,27 +578,35 @@ fn column(name: &str, ty: &Type) -> Column {
 }
 
 /// Rows in the server's own text rendering (what psql shows), streamed through COPY.
-async fn copy_rows(
-    client: &Client,
-    sql: &str,
-    limit: Option<u64>,
-    sink: &mut dyn RowSink,
-    no_columns: bool,
-) -> Result<Outcome, DbError> {
+/// The COPY that carries a read's rows (the row limit as `LIMIT n+1`), and how many
+/// characters it puts before the read's own text.
+fn copy_of(sql: &str, limit: Option<u64>) -> (String, usize) {
     let body = guard::without_terminator(sql);
     let (prefix, suffix) = match limit {
         Some(n) => ("COPY (SELECT * FROM (\n".to_string(), format!("\n) AS warroom_read LIMIT {}) TO STDOUT", n + 1)),
         None => ("COPY (\n".to_string(), "\n) TO STDOUT".to_string()),
     };
-    let copy = format!("{prefix}{body}{suffix}");
-    let stream = client.copy_out(copy.as_str()).await.map_err(|e| DbError::from_pg(e).shift(prefix.chars().count()))?;
+    (format!("{prefix}{body}{suffix}"), prefix.chars().count())
+}
+
+/// Rows in the server's own text rendering (what psql shows), streamed through the prepared
+/// COPY: its Bind and Execute are sent on the first poll, before anything queued after it.
+async fn copy_rows(
+    client: &Client,
+    copy: &Statement,
+    prefix_chars: usize,
+    limit: Option<u64>,
+    sink: &mut dyn RowSink,
+    no_columns: bool,
+) -> Result<Outcome, DbError> {
+    let stream = client.copy_out(copy).await.map_err(|e| DbError::from_pg(e).shift(prefix_chars))?;
     pin_mut!(stream);
     let mut pending: Vec<u8> = Vec::new();
     let mut decoder = CopyDecoder::default();
     let mut rows = 0u64;
     let mut more = false;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| DbError::from_pg(e).shift(prefix.chars().count()))?;
+        let chunk = chunk.map_err(|e| DbError::from_pg(e).shift(prefix_chars))?;
         pending.extend_from_slice(&chunk);
         let mut start = 0;
         while let Some(nl) = pending[start..].iter().position(|b| *b == b'\n') {

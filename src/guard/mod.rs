@@ -197,17 +197,15 @@ pub(crate) fn review_at(text: &str, cx: Cx) -> Review {
 }
 
 fn review_on_stack(text: &str, catalog: Option<&Catalog>) -> Review {
-    let worker = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("warroom-guard".into())
-            .stack_size(ANALYSIS_STACK)
-            .spawn_scoped(scope, || review_inline(text, Cx { catalog, depth: 0 }))
-            .map(|h| h.join())
-    });
+    // A stack of its own for the parser's recursion, switched to on this thread (a thread
+    // for every review cost more than the review of a short statement).
+    let worker = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stacker::grow(ANALYSIS_STACK, || review_inline(text, Cx { catalog, depth: 0 }))
+    }));
     match worker {
-        Ok(Ok(review)) => review,
-        // The thread could not start or the analysis panicked: fail closed.
-        _ => refuse_all(text, "the guard could not analyse this input, so it cannot be proven read-only"),
+        Ok(review) => review,
+        // The analysis panicked: fail closed.
+        Err(_) => refuse_all(text, "the guard could not analyse this input, so it cannot be proven read-only"),
     }
 }
 
