@@ -203,3 +203,33 @@ fn the_policy_and_the_kill_switch_hold_for_agents() {
     let (_, md, _) = bin::warroom(state.path(), &["timeline", "export", "--incident", "inc-policy"]);
     assert!(md.contains("FROZEN by") && md.contains("failover in progress") && md.contains("Thawed by"), "{md}");
 }
+
+/// The cluster's pin, not the profile's label, says whose policy an agent gets: a profile
+/// that says staging on a cluster that is production (or unpinned, so treated as one) gets
+/// production's stricter policy.
+#[test]
+fn the_stricter_environments_policy_applies() {
+    let Some(python) = python() else { return };
+    let Some(cluster) = demo() else { return };
+    let state = tempfile::tempdir().unwrap();
+    let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
+    let config = state.path().join("warroom.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.staging]\nenvironment = \"staging\"\ndsn = \"{dsn}\"\n\
+             [profiles.prod]\nenvironment = \"production\"\ndsn = \"{dsn}\"\n[profiles.prod.policy]\nagent = \"review\"\n"
+        ),
+    )
+    .unwrap();
+    let calls = json!([{ "tool": "run_read", "arguments": { "sql": "SELECT 1" } }]);
+    let args = ["mcp", "--config", config.to_str().unwrap(), "--profile", "staging", "--incident", "inc-env"];
+    let out = drive(&python, state.path(), &calls, &args);
+    assert_eq!(out["calls"][0]["is_error"], true, "unpinned is production: {}", out["calls"][0]);
+    assert!(out["calls"][0]["text"].as_str().unwrap().contains("agent = \"review\""), "{}", out["calls"][0]);
+
+    let (code, _, err) = bin::warroom(state.path(), &["pin", &dsn, "staging"]);
+    assert_eq!(code, 0, "{err}");
+    let out = drive(&python, state.path(), &calls, &args);
+    assert_eq!(out["calls"][0]["is_error"], false, "pinned as staging: {}", out["calls"][0]);
+}

@@ -14,7 +14,7 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
     // A freeze does not stop the server: every tool refuses, naming it, so the agent knows why.
     let mut resolved = resolve(&args.conn, args.target.as_deref(), None)?;
     let profile = resolved.profile.as_ref().map(|(_, p)| p.clone());
-    let policy = profile.as_ref().map(|p| p.policy.clone()).unwrap_or_default();
+    let mut policy = profile.as_ref().map(|p| p.policy.clone()).unwrap_or_default();
     let where_ = resolved.profile.as_ref().map_or("this connection".to_string(), |(n, _)| format!("profile {n}"));
     if policy.agent == AgentPolicy::Off {
         return Err(CliError::Refused(format!(
@@ -39,6 +39,28 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
         let (session, checked) = posture::connect(&resolved.target, resolved.limits)
             .await
             .map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
+        // The cluster's pin decides the environment; the stricter environment's policy applies.
+        let pinned = crate::environment::pinned(&crate::environment::path(), &session.info.identity)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let labelled = profile.as_ref().and_then(|p| p.environment.clone());
+        let verdict = crate::environment::decide(labelled.as_deref(), pinned.as_ref().map(|p| p.environment.as_str()));
+        if labelled.as_deref().is_none_or(|l| !l.eq_ignore_ascii_case(&verdict.environment))
+            && let Some(stricter) = resolved.config.policy_for(&verdict.environment)
+        {
+            policy = policy.stricter(&stricter);
+            eprintln!(
+                "warroom mcp: {}: the {} policy applies (agent = \"{}\")",
+                verdict.note.as_deref().unwrap_or("this cluster's environment"),
+                verdict.environment,
+                policy.agent.name()
+            );
+            if policy.agent == AgentPolicy::Off {
+                return Err(CliError::Refused(format!(
+                    "refused: this cluster is {} and that environment's policy is agent = \"off\"",
+                    verdict.environment.to_uppercase()
+                )));
+            }
+        }
         let failed: Vec<&str> = checked.failures().map(|c| c.name).collect();
         if !failed.is_empty() {
             eprintln!(
@@ -47,6 +69,7 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
             );
         }
         eprintln!("warroom mcp: serving on stdio; the agent's work goes to incident {}.", chosen.id);
+        let row_limit = policy.row_limit.map_or(row_limit, |n| n.min(row_limit));
         let server =
             Warroom::new(session, chosen, runbook, row_limit, Gate { agent: policy.agent, freeze_file, where_ });
         mcp::serve(server).await.map_err(CliError::Usage)?;

@@ -81,13 +81,47 @@ pub struct Policy {
 
 /// What `warroom mcp` and the hook allow an agent: nothing; reviewing SQL and staging writes
 /// for a person; or reads too (the default: reads through the guard, writes only staged).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentPolicy {
     Off,
     Review,
     #[default]
     Read,
+}
+
+impl Policy {
+    /// The stricter of two policies, setting by setting (the lower limit, the tighter agent).
+    pub fn stricter(&self, other: &Policy) -> Policy {
+        let min_dur = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(x), Some(y)) => {
+                let (dx, dy) = (parse_duration(x).ok(), parse_duration(y).ok());
+                if dy < dx { Some(y.clone()) } else { Some(x.clone()) }
+            }
+            (x, y) => x.clone().or_else(|| y.clone()),
+        };
+        Policy {
+            agent: self.agent.min(other.agent),
+            row_limit: match (self.row_limit, other.row_limit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            statement_timeout: min_dur(&self.statement_timeout, &other.statement_timeout),
+            freeze_file: self.freeze_file.clone().or_else(|| other.freeze_file.clone()),
+        }
+    }
+}
+
+impl Config {
+    /// The policy for an environment: the stricter of the policies of every profile that
+    /// names it (None when no profile does).
+    pub fn policy_for(&self, environment: &str) -> Option<Policy> {
+        self.profiles
+            .values()
+            .filter(|p| p.environment.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(environment)))
+            .map(|p| p.policy.clone())
+            .reduce(|a, b| a.stricter(&b))
+    }
 }
 
 impl AgentPolicy {
@@ -226,6 +260,24 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn the_stricter_policy_setting_by_setting() {
+        let c = parse(
+            "[profiles.a]\nenvironment = \"production\"\n[profiles.a.policy]\nagent = \"review\"\nrow_limit = 50\n\
+             [profiles.b]\nenvironment = \"Production\"\n[profiles.b.policy]\nrow_limit = 10\nstatement_timeout = \"2s\"\n\
+             [profiles.c]\nenvironment = \"staging\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let p = c.policy_for("production").unwrap();
+        assert_eq!((p.agent, p.row_limit, p.statement_timeout.as_deref()), (AgentPolicy::Review, Some(10), Some("2s")));
+        assert_eq!(c.policy_for("staging").unwrap().agent, AgentPolicy::Read);
+        assert!(c.policy_for("development").is_none());
+        let off = Policy { agent: AgentPolicy::Off, statement_timeout: Some("500ms".into()), ..Default::default() };
+        let s = p.stricter(&off);
+        assert_eq!((s.agent, s.statement_timeout.as_deref()), (AgentPolicy::Off, Some("500ms")));
     }
 
     #[test]
