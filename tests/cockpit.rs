@@ -617,6 +617,42 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     send(&mut s, key(KeyCode::F(7)));
     send(&mut s, key(KeyCode::Up));
     out.push(("timeline", s));
+
+    // Unpinned: production, said in the banner; Ctrl-P asks for the environment's name.
+    let mut setup = setup();
+    setup.profile_environment = Some("staging".into());
+    let mut s = State::new(setup, (w, h));
+    send(&mut s, Msg::Connected { info: info(), posture: posture(false), pinned: Ok(None), reconnected_after: None });
+    send(&mut s, ctrl('p'));
+    typed(&mut s, "staging");
+    out.push(("pin", s));
+
+    // A heavy read held back: the status line and the review say what it would do.
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste("SELECT * FROM orders WHERE customer_id = 42;".into()));
+    send(&mut s, key(KeyCode::F(5)));
+    let said =
+        "seq scan of public.orders (~3.0M rows), ~3.0M rows scanned, est. cost 55.2k (limits: 1.0M rows, cost 1.0M)";
+    send(&mut s, Msg::Held { id: 1, index: 1, said: said.into() });
+    send(&mut s, Msg::RunFinished { id: 1, lost: None });
+    out.push(("held", s));
+
+    // Back after a failover, as a standby: said first, in the banner.
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Lost("terminating connection due to administrator command".into()));
+    let mut standby = info();
+    standby.in_recovery = true;
+    standby.identity.standby = true;
+    send(
+        &mut s,
+        Msg::Connected {
+            info: standby,
+            posture: posture(false),
+            pinned: Ok(Some("production".into())),
+            reconnected_after: Some(Duration::from_secs(12)),
+        },
+    );
+    out.push(("failover", s));
     out
 }
 

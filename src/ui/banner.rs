@@ -58,7 +58,13 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
 
     let mut first = vec![Span::styled(s.environment.to_uppercase(), env_style), Span::raw("  ")];
     // Why this environment: unpinned, or a profile that disagrees with the pin.
-    if let Some(note) = state.env.as_ref().and_then(|v| v.note.as_ref()) {
+    if let Some(v) = state.env.as_ref().filter(|v| v.note.is_some()) {
+        // Narrow: the word that matters; the whole sentence is on the status line and in doctor.
+        let note = match (short, v.unpinned()) {
+            (false, _) => v.note.clone().unwrap_or_default(),
+            (true, true) => "UNPINNED".to_string(),
+            (true, false) => format!("profile says {}", v.profile.as_deref().unwrap_or("?")),
+        };
         first.push(Span::styled(format!(" {note} "), bad.add_modifier(Modifier::REVERSED)));
         first.push(Span::raw("  "));
     }

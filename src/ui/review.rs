@@ -47,7 +47,7 @@ pub fn draw_review(frame: &mut Frame, area: Rect, state: &State) {
     };
     // A read held back as heavy: what the planner expects, above the labels.
     let mut inner = inner;
-    if let Some(h) = state.held.as_ref().filter(|h| state.now < h.until) {
+    if let Some(h) = state.held.as_ref().filter(|h| state.now < h.until && inner.height >= 2) {
         let para = Paragraph::new(held_line(h))
             .style(Style::default().fg(t.warn).add_modifier(Modifier::BOLD))
             .wrap(ratatui::widgets::Wrap { trim: true });
