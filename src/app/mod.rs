@@ -11,15 +11,18 @@ use crate::config::keymap::{Context, Key};
 use crate::config::{Action, Keymap, Theme};
 use crate::db::ServerInfo;
 use crate::db::posture::{Posture, plural};
-use crate::guard::{self, Class, Kind, Mentions};
-use crate::plan::{CHECKLIST, Plan};
-use crate::runbook::{self, Runbook};
-use crate::timeline::{self, Entry, Event, Kind as EventKind};
+use crate::guard::{self, Class, Mentions};
+use crate::plan::Plan;
+use crate::runbook::Runbook;
+use crate::timeline::{Entry, Event, Kind as EventKind};
 
 pub mod analysis;
 mod banner;
+mod plan;
 pub mod results;
 pub mod run;
+mod runbook;
+mod timeline;
 
 pub use analysis::Analysis;
 
@@ -153,7 +156,7 @@ pub struct PlanView {
 /// The runbook pane: its layout for the current width, scroll and selection.
 #[derive(Debug, Clone, Default)]
 pub struct RunbookPane {
-    pub view: runbook::View,
+    pub view: crate::runbook::View,
     pub scroll: usize,
     pub block: Option<usize>,
     pub search: String,
@@ -965,7 +968,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 vec![]
             }
         },
-        Action::Stage => stage(state),
+        Action::Stage => plan::stage(state),
         Action::Plan => {
             if state.plan.is_none() {
                 state.say(
@@ -1013,7 +1016,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::SearchNext | Action::SearchPrev => {
-            search(state, action == Action::SearchNext, false);
+            runbook::search(state, action == Action::SearchNext, false);
             vec![]
         }
         Action::Toc => {
@@ -1053,7 +1056,11 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             let sql = state.setup.runbook.sql_blocks[b].clone();
             let record = Entry::new(
                 EventKind::RunbookBlock,
-                format!("Runbook block #{} sent to the editor (not run): {}", b + 1, timeline::one_line(&sql, 60)),
+                format!(
+                    "Runbook block #{} sent to the editor (not run): {}",
+                    b + 1,
+                    crate::timeline::one_line(&sql, 60)
+                ),
                 serde_json::json!({ "runbook": state.setup.runbook.name, "block": b + 1, "sql": sql }),
             );
             let mut fx = vec![Effect::Record(record)];
@@ -1195,161 +1202,12 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
     fx
 }
 
-/// Ctrl-S: the writes among the statements F5 would mean go into the plan, with evidence.
 /// Says why nothing happens while the kill switch is pulled; true when it is.
 fn refused_while_frozen(state: &mut State) -> bool {
     let Some(f) = &state.frozen else { return false };
     let said = format!("Refused: {}.", f.describe());
     state.say(said, Tone::Bad);
     true
-}
-
-fn stage(state: &mut State) -> Vec<Effect> {
-    if refused_while_frozen(state) {
-        return vec![];
-    }
-    if state.staging {
-        state.say("Still gathering evidence for the last stage…", Tone::Warn);
-        return vec![];
-    }
-    if state.setup.incident_dir.is_none() {
-        state.say("No incident folder, so nothing can be staged.", Tone::Bad);
-        return vec![];
-    }
-    let review = guard::review(&state.text());
-    let writes: Vec<String> = targets(state, &review, false)
-        .into_iter()
-        .map(|i| &review.statements[i])
-        .filter(|s| s.class == Class::Write && s.kind != Kind::Transaction)
-        .map(|s| s.text.clone())
-        .collect();
-    if writes.is_empty() {
-        state.say("Nothing to stage: put the cursor on a write, or select the writes.", Tone::Info);
-        return vec![];
-    }
-    state.staging = true;
-    state.plan_saves += 1;
-    let how = if matches!(state.conn, Conn::Connected { .. }) {
-        "gathering evidence over the read-only session"
-    } else {
-        "NOT connected: it will be staged without evidence"
-    };
-    state.say(format!("Staging {} ({how})… nothing runs.", plural(writes.len(), "write")), Tone::Info);
-    vec![Effect::Stage { writes }]
-}
-
-fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(plan) = state.plan.clone() else {
-        state.popup = None;
-        return vec![];
-    };
-    let n = plan.steps.len();
-    let view = &mut state.plan_view;
-    match key.code {
-        KeyCode::Esc | KeyCode::F(6) | KeyCode::Char('q') => state.popup = None,
-        KeyCode::Right | KeyCode::Char(']') | KeyCode::Tab => {
-            view.step = (view.step + 1).min(n.saturating_sub(1));
-            view.scroll = 0;
-        }
-        KeyCode::Left | KeyCode::Char('[') | KeyCode::BackTab => {
-            view.step = view.step.saturating_sub(1);
-            view.scroll = 0;
-        }
-        KeyCode::Char(c @ '1'..='9') => {
-            let item = c as usize - '1' as usize;
-            if item < CHECKLIST.len() && view.step < n {
-                let mut changed = plan.clone();
-                let on = !changed.steps[view.step].checklist[item];
-                changed.tick(view.step, item, on);
-                let what =
-                    format!("Step {}: {} {}.", view.step + 1, CHECKLIST[item], if on { "ticked" } else { "unticked" });
-                state.plan = Some(changed.clone());
-                state.plan_saves += 1;
-                state.say(what, Tone::Info);
-                return vec![Effect::SavePlan { expected: Some(Box::new(plan)), plan: Box::new(changed) }];
-            }
-        }
-        KeyCode::Char('m') => {
-            let blockers = plan.blockers();
-            if blockers.is_empty() {
-                state.popup = Some(Popup::Confirm { step: 0, typed: String::new(), answers: vec![] });
-            } else {
-                state.say(format!("Not yet: {}.", blockers.join("; ")), Tone::Warn);
-            }
-        }
-        code => view.scroll = scroll(view.scroll as usize, code, 2000, 10) as u16,
-    }
-    vec![]
-}
-
-fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc | KeyCode::F(7) | KeyCode::Char('q') => state.popup = None,
-        KeyCode::Char('e') => {
-            if state.setup.journal_dir.is_none() {
-                state.say("No incident folder, so there is nothing to export.", Tone::Bad);
-                return vec![];
-            }
-            state.say("Exporting the timeline…", Tone::Info);
-            return vec![Effect::ExportTimeline];
-        }
-        KeyCode::Char('j') => {
-            state.timeline_selected = scroll(state.timeline_selected, KeyCode::Down, state.timeline.len(), 10)
-        }
-        KeyCode::Char('k') => {
-            state.timeline_selected = scroll(state.timeline_selected, KeyCode::Up, state.timeline.len(), 10)
-        }
-        code => state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10),
-    }
-    vec![]
-}
-
-fn on_confirm_key(
-    state: &mut State,
-    step: usize,
-    mut typed: String,
-    mut answers: Vec<String>,
-    key: KeyEvent,
-) -> Vec<Effect> {
-    let Some(plan) = state.plan.clone() else {
-        state.popup = None;
-        return vec![];
-    };
-    match key.code {
-        KeyCode::Esc => {
-            state.popup = Some(Popup::Plan);
-            state.say("Not marked reviewed.", Tone::Info);
-            return vec![];
-        }
-        KeyCode::Backspace => {
-            typed.pop();
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => typed.push(c),
-        KeyCode::Enter => {
-            let Some(s) = plan.steps.get(step) else { return vec![] };
-            if !s.confirms(&typed) {
-                state.say(
-                    format!("That is not step {}'s table and row count; read its evidence and type them again.", s.n),
-                    Tone::Bad,
-                );
-                typed.clear();
-            } else {
-                answers.push(std::mem::take(&mut typed));
-                if step + 1 < plan.steps.len() {
-                    state.plan_view = PlanView { step: step + 1, scroll: 0 };
-                    state.popup = Some(Popup::Confirm { step: step + 1, typed, answers });
-                    return vec![];
-                }
-                state.popup = Some(Popup::Plan);
-                state.say("Marking the plan reviewed…", Tone::Info);
-                state.plan_saves += 1;
-                return vec![Effect::MarkReviewed { expected: Box::new(plan), typed: answers }];
-            }
-        }
-        _ => {}
-    }
-    state.popup = Some(Popup::Confirm { step, typed, answers });
-    vec![]
 }
 
 fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
@@ -1359,7 +1217,7 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         return act(state, Action::Quit);
     }
     match popup {
-        Popup::Timeline => return on_timeline_key(state, key),
+        Popup::Timeline => return timeline::on_timeline_key(state, key),
         Popup::Pin { typed } => return banner::on_pin_key(state, typed, key),
         Popup::Note { mut text } => match key.code {
             KeyCode::Esc => {
@@ -1417,8 +1275,8 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
                 _ => state.popup = Some(Popup::KillSwitch { typed }),
             }
         }
-        Popup::Plan => return on_plan_key(state, key),
-        Popup::Confirm { step, typed, answers } => return on_confirm_key(state, step, typed, answers, key),
+        Popup::Plan => return plan::on_plan_key(state, key),
+        Popup::Confirm { step, typed, answers } => return plan::on_confirm_key(state, step, typed, answers, key),
         Popup::Help { scroll: s } => {
             state.popup = match key.code {
                 KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => None,
@@ -1445,7 +1303,7 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
                 state.popup = None;
                 state.runbook.search = query;
                 state.runbook.find();
-                search(state, true, true);
+                runbook::search(state, true, true);
             }
             KeyCode::Backspace => {
                 query.pop();
@@ -1459,29 +1317,4 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
         },
     }
     vec![]
-}
-
-/// Moves the runbook to the next (or previous) line that holds the search text.
-fn search(state: &mut State, forward: bool, from_here: bool) {
-    if state.runbook.search.is_empty() {
-        state.say("Search the runbook with /.", Tone::Info);
-        return;
-    }
-    let matches = &state.runbook.matches;
-    let at = state.runbook.scroll;
-    let hit = if forward {
-        let start = if from_here { at } else { at + 1 };
-        matches.iter().find(|&&i| i >= start).or(matches.first())
-    } else {
-        matches.iter().rev().find(|&&i| i < at).or(matches.last())
-    };
-    match hit.copied() {
-        Some(i) => {
-            state.runbook.scroll = i;
-            let count = plural(matches.len(), "matching line");
-            state.say(format!("\"{}\": {count} (n next, N previous).", state.runbook.search), Tone::Info);
-        }
-        None => state.say(format!("\"{}\" is not in the runbook.", state.runbook.search), Tone::Warn),
-    }
-    state.set_focus(Focus::Runbook);
 }

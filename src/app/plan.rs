@@ -1,0 +1,135 @@
+//! The rollback plan's keys: Ctrl-S stages, F6's view (steps, checklist), the typed review.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll, targets};
+use crate::db::posture::plural;
+use crate::guard::{self, Class, Kind};
+use crate::plan::CHECKLIST;
+
+/// Ctrl-S: the writes among the statements F5 would mean go into the plan, with evidence.
+pub(super) fn stage(state: &mut State) -> Vec<Effect> {
+    if refused_while_frozen(state) {
+        return vec![];
+    }
+    if state.staging {
+        state.say("Still gathering evidence for the last stage…", Tone::Warn);
+        return vec![];
+    }
+    if state.setup.incident_dir.is_none() {
+        state.say("No incident folder, so nothing can be staged.", Tone::Bad);
+        return vec![];
+    }
+    let review = guard::review(&state.text());
+    let writes: Vec<String> = targets(state, &review, false)
+        .into_iter()
+        .map(|i| &review.statements[i])
+        .filter(|s| s.class == Class::Write && s.kind != Kind::Transaction)
+        .map(|s| s.text.clone())
+        .collect();
+    if writes.is_empty() {
+        state.say("Nothing to stage: put the cursor on a write, or select the writes.", Tone::Info);
+        return vec![];
+    }
+    state.staging = true;
+    state.plan_saves += 1;
+    let how = if matches!(state.conn, Conn::Connected { .. }) {
+        "gathering evidence over the read-only session"
+    } else {
+        "NOT connected: it will be staged without evidence"
+    };
+    state.say(format!("Staging {} ({how})… nothing runs.", plural(writes.len(), "write")), Tone::Info);
+    vec![Effect::Stage { writes }]
+}
+
+pub(super) fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(plan) = state.plan.clone() else {
+        state.popup = None;
+        return vec![];
+    };
+    let n = plan.steps.len();
+    let view = &mut state.plan_view;
+    match key.code {
+        KeyCode::Esc | KeyCode::F(6) | KeyCode::Char('q') => state.popup = None,
+        KeyCode::Right | KeyCode::Char(']') | KeyCode::Tab => {
+            view.step = (view.step + 1).min(n.saturating_sub(1));
+            view.scroll = 0;
+        }
+        KeyCode::Left | KeyCode::Char('[') | KeyCode::BackTab => {
+            view.step = view.step.saturating_sub(1);
+            view.scroll = 0;
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            let item = c as usize - '1' as usize;
+            if item < CHECKLIST.len() && view.step < n {
+                let mut changed = plan.clone();
+                let on = !changed.steps[view.step].checklist[item];
+                changed.tick(view.step, item, on);
+                let what =
+                    format!("Step {}: {} {}.", view.step + 1, CHECKLIST[item], if on { "ticked" } else { "unticked" });
+                state.plan = Some(changed.clone());
+                state.plan_saves += 1;
+                state.say(what, Tone::Info);
+                return vec![Effect::SavePlan { expected: Some(Box::new(plan)), plan: Box::new(changed) }];
+            }
+        }
+        KeyCode::Char('m') => {
+            let blockers = plan.blockers();
+            if blockers.is_empty() {
+                state.popup = Some(Popup::Confirm { step: 0, typed: String::new(), answers: vec![] });
+            } else {
+                state.say(format!("Not yet: {}.", blockers.join("; ")), Tone::Warn);
+            }
+        }
+        code => view.scroll = scroll(view.scroll as usize, code, 2000, 10) as u16,
+    }
+    vec![]
+}
+
+pub(super) fn on_confirm_key(
+    state: &mut State,
+    step: usize,
+    mut typed: String,
+    mut answers: Vec<String>,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    let Some(plan) = state.plan.clone() else {
+        state.popup = None;
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            state.popup = Some(Popup::Plan);
+            state.say("Not marked reviewed.", Tone::Info);
+            return vec![];
+        }
+        KeyCode::Backspace => {
+            typed.pop();
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => typed.push(c),
+        KeyCode::Enter => {
+            let Some(s) = plan.steps.get(step) else { return vec![] };
+            if !s.confirms(&typed) {
+                state.say(
+                    format!("That is not step {}'s table and row count; read its evidence and type them again.", s.n),
+                    Tone::Bad,
+                );
+                typed.clear();
+            } else {
+                answers.push(std::mem::take(&mut typed));
+                if step + 1 < plan.steps.len() {
+                    state.plan_view = PlanView { step: step + 1, scroll: 0 };
+                    state.popup = Some(Popup::Confirm { step: step + 1, typed, answers });
+                    return vec![];
+                }
+                state.popup = Some(Popup::Plan);
+                state.say("Marking the plan reviewed…", Tone::Info);
+                state.plan_saves += 1;
+                return vec![Effect::MarkReviewed { expected: Box::new(plan), typed: answers }];
+            }
+        }
+        _ => {}
+    }
+    state.popup = Some(Popup::Confirm { step, typed, answers });
+    vec![]
+}
