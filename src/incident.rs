@@ -147,6 +147,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_draft_is_kept_per_incident_with_secrets_masked() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("inc-a"), root.path().join("inc-b"));
+        save_draft(&a, "SELECT 1;\n-- postgres://app:hunter2@db/app\n").unwrap();
+        let kept = load_draft(&a).unwrap();
+        assert!(kept.starts_with("SELECT 1;\n") && !kept.contains("hunter2"), "{kept}");
+        assert_eq!(load_draft(&b), None, "another incident has no draft");
+        save_draft(&a, "  \n").unwrap();
+        assert_eq!(load_draft(&a), None, "an emptied editor restores nothing");
+    }
+
+    #[test]
     fn ids_are_plain_folder_names() {
         for ok in ["INC-42", "2026-11-21.db", "a_b"] {
             assert!(validate(ok).is_ok(), "{ok}");
