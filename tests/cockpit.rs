@@ -19,7 +19,7 @@ use warroom::timeline::Entry;
 
 #[path = "support/cockpit.rs"]
 mod support;
-use support::{connected, info, posture, setup};
+use support::{connected, connected_msg, info, posture, setup, standby};
 
 const AGENT_ANSWER: &str = "Here is what I would run:\r\n\r\n```sql\r\nSELECT id, email FROM users WHERE email IS NULL ORDER BY id LIMIT 3;\r\nDELETE FROM users WHERE email IS NULL;\r\n```\r\n\r\nThe DELETE cleans up.\r\n";
 
@@ -274,15 +274,7 @@ fn a_profile_that_disagrees_with_the_pin_loses_to_the_stricter() {
     let mut setup = setup();
     setup.profile_environment = Some("staging".into());
     let mut s = State::new(setup, (80, 24));
-    send(
-        &mut s,
-        Msg::Connected {
-            info: info(),
-            posture: posture(false),
-            pinned: Ok(Some("production".into())),
-            reconnected_after: None,
-        },
-    );
+    send(&mut s, connected_msg(info(), Some("production"), None));
     assert_eq!(s.setup.environment, "production");
     assert!(draw(&s).contains("PRODUCTION"));
     assert_eq!(
@@ -306,18 +298,7 @@ fn a_lost_connection_reconnects_and_a_failover_is_loud() {
         },
     );
     assert!(draw(&s).contains("attempt 2 failed, next in 2.0 s (connection refused)"), "{}", draw(&s));
-    let mut standby = info();
-    standby.in_recovery = true;
-    standby.identity.standby = true;
-    send(
-        &mut s,
-        Msg::Connected {
-            info: standby,
-            posture: posture(false),
-            pinned: Ok(Some("production".into())),
-            reconnected_after: Some(std::time::Duration::from_secs(12)),
-        },
-    );
+    send(&mut s, connected_msg(standby(), Some("production"), Some(Duration::from_secs(12))));
     let screen = draw(&s);
     assert!(screen.contains("reconnected after 12 s: came back as a STANDBY (was the primary)"), "{screen}");
     assert!(s.status.as_ref().unwrap().0.contains("STANDBY"));
@@ -640,18 +621,7 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     // Back after a failover, as a standby: said first, in the banner.
     let mut s = connected(w, h);
     send(&mut s, Msg::Lost("terminating connection due to administrator command".into()));
-    let mut standby = info();
-    standby.in_recovery = true;
-    standby.identity.standby = true;
-    send(
-        &mut s,
-        Msg::Connected {
-            info: standby,
-            posture: posture(false),
-            pinned: Ok(Some("production".into())),
-            reconnected_after: Some(Duration::from_secs(12)),
-        },
-    );
+    send(&mut s, connected_msg(standby(), Some("production"), Some(Duration::from_secs(12))));
     out.push(("failover", s));
     out
 }

@@ -61,18 +61,24 @@ pub fn posture(fail: bool) -> Box<Posture> {
     Box::new(Posture { role: "warroom_ro".into(), database: "shop".into(), checks, fix: None })
 }
 
+/// The same server come back as a standby.
+pub fn standby() -> Box<ServerInfo> {
+    let mut s = info();
+    s.in_recovery = true;
+    s.identity.standby = true;
+    s
+}
+
+/// What the database task says on connecting: a read-only posture, the cluster pinned as
+/// `pinned`, and how long after a loss.
+pub fn connected_msg(info: Box<ServerInfo>, pinned: Option<&str>, after: Option<std::time::Duration>) -> Msg {
+    Msg::Connected { info, posture: posture(false), pinned: Ok(pinned.map(str::to_string)), reconnected_after: after }
+}
+
 /// A cockpit of this size, connected with a read-only posture.
 pub fn connected(w: u16, h: u16) -> State {
     let mut s = State::new(setup(), (w, h));
-    let fx = update(
-        &mut s,
-        Msg::Connected {
-            info: info(),
-            posture: posture(false),
-            pinned: Ok(Some("production".into())),
-            reconnected_after: None,
-        },
-    );
+    let fx = update(&mut s, connected_msg(info(), Some("production"), None));
     assert!(matches!(&fx[..], [warroom::app::Effect::Record(_), warroom::app::Effect::Record(_)]), "{fx:?}");
     s
 }
