@@ -140,6 +140,17 @@ pub enum Command {
     /// Claude Code's PreToolUse hook, and installing it.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    ///
+    /// bash: `warroom completions bash > ~/.local/share/bash-completion/completions/warroom`;
+    /// zsh: `warroom completions zsh > "${fpath[1]}/_warroom"`; fish:
+    /// `warroom completions fish > ~/.config/fish/completions/warroom.fish`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `warroom man > ~/.local/share/man/man1/warroom.1`.
+    Man,
     /// Pin this cluster's identity to an environment (production, staging, …), like ssh's known_hosts.
     ///
     /// warroom reads the cluster's system_identifier (the same on a primary and its standbys)
@@ -423,6 +434,8 @@ pub fn main() -> ExitCode {
         Some(Command::Hook(HookCommand::Claude(args))) => hook::claude(args),
         Some(Command::Hook(HookCommand::Install(args))) => hook::install(args),
         Some(Command::Pin(args)) => pin::pin(args),
+        Some(Command::Completions { shell }) => shell_help(Some(shell)),
+        Some(Command::Man) => shell_help(None),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -430,6 +443,23 @@ pub fn main() -> ExitCode {
             eprintln!("warroom: {e}");
             ExitCode::from(e.status())
         }
+    }
+}
+
+/// A completion script for `shell`, else the manual page, from the same clap definitions.
+fn shell_help(shell: Option<clap_complete::Shell>) -> Result<u8, CliError> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    let written = match shell {
+        Some(shell) => {
+            clap_complete::generate(shell, &mut Cli::command(), "warroom", &mut out);
+            Ok(())
+        }
+        None => clap_mangen::Man::new(Cli::command()).render(&mut out),
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Usage(format!("cannot write: {e}"))),
+        _ => Ok(exit::DONE),
     }
 }
 

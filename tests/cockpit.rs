@@ -100,6 +100,16 @@ fn rows_entry() -> ResultEntry {
     ResultEntry::rows(1, "SELECT id, email FROM users WHERE email IS NULL ORDER BY id LIMIT 3;".into(), set, &outcome)
 }
 
+/// Twenty reads, a DELETE, then more reads: 40 lines.
+fn forty_lines_with_a_write() -> String {
+    let mut text = String::new();
+    for i in 1..=19 {
+        text.push_str(&format!("SELECT count(*)\n  FROM orders WHERE customer_id = {i};\n"));
+    }
+    text.push_str("DELETE FROM users WHERE email IS NULL;\nSELECT 1;\n");
+    text
+}
+
 fn draw(state: &State) -> String {
     let mut t = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
     t.draw(|f| warroom::ui::draw(f, state)).unwrap();
@@ -281,6 +291,28 @@ fn a_profile_that_disagrees_with_the_pin_loses_to_the_stricter() {
         s.env.as_ref().unwrap().note.as_deref(),
         Some("profile says staging, this cluster is pinned as production")
     );
+}
+
+#[test]
+fn every_write_stays_in_sight_and_the_review_follows_the_cursor() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut s = connected(w, h);
+        send(&mut s, Msg::Paste(forty_lines_with_a_write()));
+        let screen = draw(&s);
+        assert!(screen.contains("#20 delete · line 39:"), "{w}x{h}:\n{screen}");
+        assert!(screen.contains("DELETE FROM users removes rows"), "{w}x{h}:\n{screen}");
+    }
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste(forty_lines_with_a_write()));
+    for _ in 0..45 {
+        send(&mut s, key(KeyCode::Up));
+    }
+    assert_eq!(s.review_scroll, 0, "the first statement: the summary on top");
+    for _ in 0..10 {
+        send(&mut s, key(KeyCode::Down));
+    }
+    let heads = s.analysis.as_ref().unwrap().heads.clone();
+    assert_eq!(s.review_scroll, heads[5], "line 11 is statement #6");
 }
 
 #[test]
@@ -617,6 +649,11 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     send(&mut s, Msg::Held { id: 1, index: 1, said: said.into() });
     send(&mut s, Msg::RunFinished { id: 1, lost: None });
     out.push(("held", s));
+
+    // A 40-line paste with one WRITE in the middle: the WRITE, its line and why, on top.
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste(forty_lines_with_a_write()));
+    out.push(("review_write_on_top", s));
 
     // Back after a failover, as a standby: said first, in the banner.
     let mut s = connected(w, h);

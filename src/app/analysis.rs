@@ -18,6 +18,10 @@ pub struct Analysis {
     /// Connected: names the server's catalog has not been asked about yet. Until it has, the
     /// labels are the text-only ones.
     pub facts_wanted: Option<Mentions>,
+    /// One line per WRITE (which, where, the first reason), kept at the top of the pane.
+    pub pinned: Vec<Line<'static>>,
+    /// Where in `lines` each statement's head is, in statement order.
+    pub heads: Vec<usize>,
 }
 
 impl Analysis {
@@ -96,9 +100,11 @@ pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, c
     }
     // Statements first (what matters at a glance), then the prose that was set aside.
     let items = review.statements.iter().map(Item::Stmt).chain(review.ignored.iter().map(Item::Ignored));
+    let mut heads = Vec::new();
     for item in items {
         match item {
             Item::Stmt(s) => {
+                heads.push(lines.len());
                 let mut head = vec![badge(s.class, theme), Span::raw(" ")];
                 if s.destructive {
                     head.push(Span::styled(
@@ -143,5 +149,14 @@ pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, c
             }
         }
     }
-    Analysis { revision, review, lines, facts_wanted }
+    let pinned = review
+        .writes()
+        .map(|s| {
+            let mut spans = vec![badge(Class::Write, theme), Span::raw(" ")];
+            spans.push(Span::styled(format!("#{} {} · {}: ", s.index, s.kind.name(), s.span.lines()), plain));
+            spans.push(Span::styled(s.reasons.first().cloned().unwrap_or_default(), dim));
+            Line::from(spans)
+        })
+        .collect();
+    Analysis { revision, review, lines, facts_wanted, pinned, heads }
 }

@@ -559,6 +559,18 @@ impl State {
         vec![Effect::Analyze { revision: self.revision, text: self.text() }]
     }
 
+    /// The review shows the statement under the editor's cursor (or the one before it).
+    fn follow_cursor(&mut self) {
+        let Some(a) = self.analysis.as_ref().filter(|a| a.revision == self.revision) else { return };
+        let at = self.cursor_offset();
+        let stmts = &a.review.statements;
+        let here = stmts.iter().rposition(|s| s.span.start <= at).unwrap_or(0);
+        if let Some(&line) = a.heads.get(here) {
+            // The first statement's view starts with the summary above it.
+            self.review_scroll = if here == 0 { 0 } else { line };
+        }
+    }
+
     /// The cursor as a byte offset into `text()`.
     fn cursor_offset(&self) -> usize {
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
@@ -657,6 +669,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     fx.push(Effect::Record(verdict_entry(&a.review, state.fresh, source)));
                 }
                 state.analysis = Some(a);
+                if state.focus == Focus::Editor {
+                    state.follow_cursor();
+                }
             }
             fx
         }
@@ -880,6 +895,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let modified = state.editor.input(key);
             if modified || state.editor.cursor() != cursor {
                 state.fresh = None;
+                state.follow_cursor();
             }
             if modified { state.changed() } else { vec![] }
         }

@@ -254,14 +254,17 @@ impl Runbook {
                         None => "┌─ ".to_string(),
                     };
                     push(&mut v, Line::from(Span::styled(label, Style::default().fg(theme.dim))));
+                    // A line wider than the pane goes on below, after a continuation mark, never cut.
                     for l in code.split('\n') {
-                        push(
-                            &mut v,
-                            Line::from(vec![
-                                Span::styled("│ ", Style::default().fg(theme.dim)),
-                                Span::styled(l.replace('\t', "    "), Style::default().fg(theme.code)),
-                            ]),
-                        );
+                        for (n, piece) in split_width(&l.replace('\t', "    "), width - 2).into_iter().enumerate() {
+                            push(
+                                &mut v,
+                                Line::from(vec![
+                                    Span::styled(if n == 0 { "│ " } else { "│↪" }, Style::default().fg(theme.dim)),
+                                    Span::styled(piece, Style::default().fg(theme.code)),
+                                ]),
+                            );
+                        }
                     }
                     push(&mut v, Line::from(Span::styled("└─", Style::default().fg(theme.dim))));
                     if sql.is_some() {
@@ -275,6 +278,22 @@ impl Runbook {
         }
         v
     }
+}
+
+/// `line` in pieces at most `width` columns wide (one piece, maybe empty, when it fits).
+fn split_width(line: &str, width: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut used = 0;
+    for c in line.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width && used > 0 {
+            pieces.push(String::new());
+            used = 0;
+        }
+        pieces.last_mut().expect("one piece at least").push(c);
+        used += w;
+    }
+    pieces
 }
 
 fn inline_style(k: Inline, text: Style, theme: &Theme) -> Style {
@@ -326,6 +345,20 @@ mod tests {
     use super::*;
 
     const MD: &str = "# Triage\n\nSome *prose* with `code` and **bold** words that go on and on past the edge.\n\n- one\n- two\n\n## Locks\n\n```sql\nSELECT 1;\n```\n\n```text\nnot sql\n```\n";
+
+    #[test]
+    fn long_code_lines_wrap_with_a_mark_and_lose_nothing() {
+        let md = "```sql\nSELECT pid, usename, application_name, state, now() - xact_start AS age FROM pg_stat_activity;\n```\n";
+        let r = Runbook::parse("t.md", md);
+        let v = r.layout(30, &Theme::default());
+        let (a, b) = v.sql_lines[0];
+        let body: Vec<&String> = v.plain[a + 1..b].iter().collect();
+        assert!(body.len() > 2, "{body:#?}");
+        assert!(body[0].starts_with("│ SELECT") && body[1..].iter().all(|l| l.starts_with("│↪")), "{body:#?}");
+        assert!(v.plain.iter().all(|l| l.width() <= 30), "{:#?}", v.plain);
+        let joined: String = body.iter().map(|l| l.chars().skip(2).collect::<String>()).collect();
+        assert_eq!(joined, r.sql_blocks[0], "every character is still there");
+    }
 
     #[test]
     fn headings_blocks_and_wrapping() {

@@ -56,6 +56,28 @@ pub fn draw_review(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(para, Rect { height, ..inner });
         inner = Rect { y: inner.y + height, height: inner.height - height, ..inner };
     }
+    // Every WRITE, which and why, stays in sight above the scrolling labels (a third of the
+    // pane at most; the rest counted).
+    if !a.pinned.is_empty() && inner.height >= 4 {
+        let room = (inner.height as usize / 3).max(1);
+        let mut top: Vec<ratatui::text::Line> = a.pinned.iter().take(room).cloned().collect();
+        if a.pinned.len() > room {
+            let more = a.pinned.len() - room + 1;
+            top.truncate(room - 1);
+            top.push(ratatui::text::Line::from(Span::styled(
+                format!("… and {more} more WRITEs below"),
+                Style::default().fg(t.write).add_modifier(Modifier::BOLD),
+            )));
+        }
+        let height = top.len() as u16;
+        frame.render_widget(Paragraph::new(top), Rect { height, ..inner });
+        let rule = "─".repeat(inner.width as usize);
+        frame.render_widget(
+            Paragraph::new(Span::styled(rule, Style::default().fg(t.dim))),
+            Rect { y: inner.y + height, height: 1, ..inner },
+        );
+        inner = Rect { y: inner.y + height + 1, height: inner.height - height - 1, ..inner };
+    }
     let lines: Vec<_> = a.lines.iter().skip(state.review_scroll).take(inner.height as usize).cloned().collect();
     let stale = !state.analysis_current();
     let para = Paragraph::new(lines);
