@@ -82,6 +82,44 @@ fn server_error(sqlstate: &str, message: &str, hint: Option<&str>, position: Opt
     }))
 }
 
+const LOCKED: &str = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock';";
+
+/// `count` = `n`, as the database task reports it.
+fn count_entry(n: &str) -> ResultEntry {
+    let set = ResultSet {
+        columns: vec![Column { name: "count".into(), type_name: "int8".into(), kind: ValueKind::Number }],
+        rows: vec![vec![Some(Box::<str>::from(n))]],
+    };
+    let outcome = Outcome { rows: 1, more: false, elapsed: Duration::from_micros(800) };
+    ResultEntry::rows(1, LOCKED.into(), set, &outcome)
+}
+
+/// A cockpit that ran LOCKED (0), then watches it: runs 2 (0) and 3 (`then`), the third
+/// still to come in `every`.
+fn watching(w: u16, h: u16, then: &str) -> State {
+    let mut s = connected(w, h);
+    send(&mut s, Msg::Paste(LOCKED.into()));
+    send(&mut s, key(KeyCode::F(5)));
+    send(
+        &mut s,
+        Msg::Batch(vec![Msg::Result { id: 1, entry: count_entry("0") }, Msg::RunFinished { id: 1, lost: None }]),
+    );
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char('w')));
+    send(
+        &mut s,
+        Msg::Batch(vec![Msg::Result { id: 2, entry: count_entry("0") }, Msg::RunFinished { id: 2, lost: None }]),
+    );
+    s.now += Duration::from_secs(2);
+    send(&mut s, Msg::WatchTick);
+    send(
+        &mut s,
+        Msg::Batch(vec![Msg::Result { id: 3, entry: count_entry(then) }, Msg::RunFinished { id: 3, lost: None }]),
+    );
+    s.now += Duration::from_millis(700);
+    s
+}
+
 fn rows_entry() -> ResultEntry {
     let text = |v: &str| Some(Box::<str>::from(v));
     let set = ResultSet {
@@ -313,6 +351,61 @@ fn every_write_stays_in_sight_and_the_review_follows_the_cursor() {
     }
     let heads = s.analysis.as_ref().unwrap().heads.clone();
     assert_eq!(s.review_scroll, heads[5], "line 11 is statement #6");
+}
+
+#[test]
+fn a_watch_reruns_marks_changes_and_is_one_timeline_entry() {
+    recorded();
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::Paste(LOCKED.into()));
+    send(&mut s, key(KeyCode::F(5)));
+    send(
+        &mut s,
+        Msg::Batch(vec![Msg::Result { id: 1, entry: count_entry("0") }, Msg::RunFinished { id: 1, lost: None }]),
+    );
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    recorded();
+    // w: the first run at once, the same read, through the same Run effect (guard, session).
+    let fx = send(&mut s, key(KeyCode::Char('w')));
+    assert!(
+        matches!(&fx[..], [Effect::Run { id: 2, reads, anyway: false }] if reads[0].1 == LOCKED.trim_end_matches(';')),
+        "{fx:?}"
+    );
+    send(
+        &mut s,
+        Msg::Batch(vec![Msg::Result { id: 2, entry: count_entry("0") }, Msg::RunFinished { id: 2, lost: None }]),
+    );
+    assert!(send(&mut s, Msg::WatchTick).is_empty(), "not due yet");
+    s.now += Duration::from_secs(2);
+    assert!(matches!(&send(&mut s, Msg::WatchTick)[..], [Effect::Run { id: 3, .. }]));
+    send(
+        &mut s,
+        Msg::Batch(vec![Msg::Result { id: 3, entry: count_entry("1") }, Msg::RunFinished { id: 3, lost: None }]),
+    );
+    let Body::Rows(t) = &s.results.entries.last().unwrap().body else { panic!() };
+    assert_eq!(t.changed, vec![(0, 0)], "the count changed");
+    assert_eq!(s.watch.as_ref().unwrap().history, vec![0.0, 1.0]);
+    assert!(recorded().is_empty(), "no timeline entry per run");
+    let screen = draw(&s);
+    assert!(screen.contains("WATCHING every 2 s"), "{screen}");
+    assert!(screen.contains("1 (min 0 max 1)"), "the sparkline's label:\n{screen}");
+    // + makes it less often; Esc stops it, and the timeline gets one entry with the runs.
+    send(&mut s, key(KeyCode::Char('+')));
+    assert_eq!(s.watch.as_ref().unwrap().every, Duration::from_secs(5));
+    send(&mut s, key(KeyCode::Esc));
+    assert!(s.watch.is_none());
+    let r = recorded();
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].kind.name(), "watch");
+    assert_eq!(r[0].details["runs"], 2);
+    assert!(r[0].summary.contains("every 5 s: 2 runs"), "{}", r[0].summary);
+    // Another F5 stops a watch too.
+    let mut s = watching(120, 40, "3");
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT)));
+    recorded();
+    send(&mut s, key(KeyCode::F(5)));
+    assert!(s.watch.is_none());
+    assert_eq!(recorded()[0].kind.name(), "watch");
 }
 
 #[test]
@@ -654,6 +747,9 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     let mut s = connected(w, h);
     send(&mut s, Msg::Paste(forty_lines_with_a_write()));
     out.push(("review_write_on_top", s));
+
+    // A watch of one number: the countdown, the changed cell, the sparkline.
+    out.push(("watch", watching(w, h, "2")));
 
     // Back after a failover, as a standby: said first, in the banner.
     let mut s = connected(w, h);

@@ -397,3 +397,78 @@ fn a_freeze_from_another_shell_stops_the_cockpit() {
     let (_, md, _) = warroom(&state, &["timeline", "export"]);
     assert!(md.contains("FROZEN by") && md.contains("Thawed by"), "{md}");
 }
+
+/// psql as the demo's superuser, in the background: the child, to wait for or kill.
+fn psql_bg(folder: &Path, sql: &str) -> std::process::Child {
+    let psql = warroom::demo::find_bin_dir().expect("psql").join("psql");
+    Command::new(psql)
+        .args(["-X", "-q", "-h", &folder.to_string_lossy(), "-U", "postgres", "-d", "shop", "-c", sql])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The sparkline's label in the results footer: (last, min, max).
+fn spark(s: &str) -> Option<(i64, i64, i64)> {
+    let at = s.find(" (min ")?;
+    let last = s[..at].rsplit(' ').next()?.parse().ok()?;
+    let rest = &s[at + 6..];
+    let (min, rest) = rest.split_once(" max ")?;
+    let max = rest.split(')').next()?;
+    Some((last, min.parse().ok()?, max.parse().ok()?))
+}
+
+/// Watching the blocked sessions while a lock comes and goes: the number moves and the
+/// sparkline with it; Esc stops; the timeline holds one watch entry with its runs.
+#[test]
+fn watching_the_blocked_sessions_move() {
+    let Some(t) = start(120, 40) else { return };
+    t.wait_for("a connection", Duration::from_secs(60), |s| s.contains("connected") && !s.contains("connecting"));
+    let folder = demo_folder(t.dir.path()).expect("the demo's server folder");
+    t.paste("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock';\n");
+    t.keys(&["C-End", "Up", "F5"]);
+    t.wait_for("the count", Duration::from_secs(10), |s| s.contains("1 read done: 1 row"));
+    t.keys(&["M-4", "w"]);
+    let s = t.wait_for("the watch's second run", Duration::from_secs(10), |s| {
+        s.contains("WATCHING every 2 s") && s.contains("run 2 ")
+    });
+    let (before, _, _) = spark(&s).expect("the sparkline's label");
+
+    // A session holds a lock and another waits for it: one more blocked session.
+    let mut holder = psql_bg(&folder, "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60);");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut waiter = psql_bg(&folder, "SELECT count(*) FROM users;");
+    let s = t.wait_for("the number going up", Duration::from_secs(15), |s| {
+        spark(s).is_some_and(|(last, _, max)| last > before && max == last)
+    });
+    assert!(s.contains('█') || s.contains('▄') || s.contains('▆'), "the sparkline moved:\n{s}");
+
+    // The lock goes: the waiter finishes, the number comes back down.
+    let admin = warroom::demo::find_bin_dir().unwrap().join("psql");
+    let ended = Command::new(admin)
+        .args(["-X", "-q", "-h", &folder.to_string_lossy(), "-U", "postgres", "-d", "shop", "-c"])
+        .arg("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()")
+        .output()
+        .unwrap();
+    assert!(ended.status.success());
+    let _ = waiter.wait();
+    let _ = holder.wait();
+    t.wait_for("the number coming back", Duration::from_secs(15), |s| {
+        spark(s).is_some_and(|(last, min, max)| last == before && min == before && max > before)
+    });
+
+    t.keys(&["Escape"]);
+    t.wait_for("the watch stopped", Duration::from_secs(5), |s| {
+        s.contains("Stopped watching.") && !s.contains("WATCHING")
+    });
+    t.keys(&["C-q"]);
+    t.wait_for("the exit", Duration::from_secs(20), |s| s.contains("EXIT=0"));
+    let (_, json, _) = warroom(&t.dir.path().join("state"), &["timeline", "export", "--format", "json"]);
+    let events: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let watches: Vec<&serde_json::Value> = events.as_array().unwrap().iter().filter(|e| e["kind"] == "watch").collect();
+    assert_eq!(watches.len(), 1, "{json}");
+    assert!(watches[0]["details"]["runs"].as_u64().unwrap() >= 4, "{}", watches[0]);
+    let reads = events.as_array().unwrap().iter().filter(|e| e["kind"] == "read").count();
+    assert_eq!(reads, 1, "the F5 is a read; the watch's runs are not one event each");
+}

@@ -23,6 +23,7 @@ pub mod results;
 pub mod run;
 mod runbook;
 mod timeline;
+pub mod watch;
 
 pub use analysis::Analysis;
 
@@ -258,6 +259,9 @@ pub struct State {
     pub notice: Option<(String, Tone)>,
     /// Reads held back as heavy, until when F5 runs them anyway, and what they would do.
     pub held: Option<Held>,
+    /// The reads that ran last (what `w` watches), and the watch in progress.
+    pub last_reads: Vec<(usize, String)>,
+    pub watch: Option<watch::Watch>,
     /// The session's start is in the timeline (it waits for the first connection attempt,
     /// so that it says which cluster was read).
     pub started: bool,
@@ -332,6 +336,8 @@ pub enum Msg {
     Frozen(Option<crate::freeze::Freeze>),
     /// Time to save the editor's text as the incident's draft.
     DraftDue,
+    /// Time for the watch's next run.
+    WatchTick,
     /// Messages that belong to one moment (a run's last result and its end), taken in order
     /// before the next frame.
     Batch(Vec<Msg>),
@@ -470,6 +476,8 @@ impl State {
             notice: None,
             started: false,
             held: None,
+            last_reads: Vec::new(),
+            watch: None,
         };
         if let Some(draft) = s.setup.draft.clone() {
             s.editor.insert_str(&draft);
@@ -724,6 +732,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             fx
         }
         Msg::Batch(msgs) => msgs.into_iter().flat_map(|m| update(state, m)).collect(),
+        Msg::WatchTick => watch::tick(state),
         Msg::DraftDue => match state.draft_due.take() {
             Some(_) => vec![Effect::SaveDraft(state.text())],
             None => vec![],
@@ -763,10 +772,26 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 Body::Rows(t) => Ok((t.rows, t.more, t.elapsed)),
                 Body::Error { sqlstate, report } => Err((sqlstate.clone(), report.clone())),
             };
-            let record = Entry::read("cockpit", entry.index, &entry.sql, result);
+            let mut entry = entry;
+            let watched = state.watch.as_mut().filter(|w| w.run_id == Some(id));
+            let fx = match watched {
+                // A watch is one timeline entry when it stops, not one per run.
+                Some(w) => {
+                    if let Body::Rows(t) = &mut entry.body {
+                        watch::arrived(w, t);
+                    }
+                    vec![]
+                }
+                None => vec![Effect::Record(Entry::read("cockpit", entry.index, &entry.sql, result))],
+            };
+            // Under watch, the view stays where the person put it.
+            let keep = (state.results.row, state.results.col, state.results.top, state.results.left);
             state.results.entries.push(entry);
             state.results.show(state.results.entries.len() - 1);
-            vec![Effect::Record(record)]
+            if state.watch.is_some() {
+                (state.results.row, state.results.col, state.results.top, state.results.left) = keep;
+            }
+            fx
         }
         Msg::PlanStored { plan, said, record } => {
             let mut fx: Vec<Effect> = record.map(Effect::Record).into_iter().collect();
@@ -815,6 +840,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 return vec![];
             }
             let run = state.running.take().expect("checked above");
+            if let Some(w) = state.watch.as_mut().filter(|w| w.run_id == Some(id)) {
+                w.run_id = None;
+                let failed = state.results.entries.iter().any(|e| matches!(e.body, Body::Error { .. }));
+                if lost.is_some() || failed || run.cancelling {
+                    let mut fx = watch::stop(state, "Stopped watching: a run failed.");
+                    if let Some(e) = lost {
+                        fx.extend(banner::lost(state, e, true));
+                    }
+                    return fx;
+                }
+                return vec![];
+            }
             let errors = state.results.entries.iter().filter(|e| matches!(e.body, Body::Error { .. })).count();
             let mut fx = vec![];
             if let Some(e) = lost {
@@ -940,6 +977,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => {
             state.quit = true;
             let mut fx: Vec<Effect> = banner::start_entry(state).into_iter().map(Effect::Record).collect();
+            fx.extend(watch::stop(state, "Stopped watching."));
             fx.extend(state.running.as_ref().map(|r| Effect::Cancel { id: r.id }));
             if state.draft_due.take().is_some() {
                 fx.push(Effect::SaveDraft(state.text()));
@@ -963,6 +1001,12 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FocusReview => focus(state, Focus::Review),
         Action::FocusResults => focus(state, Focus::Results),
         Action::Run | Action::RunAll => run(state, action == Action::RunAll),
+        Action::Cancel if state.watch.is_some() => watch::stop(state, "Stopped watching."),
+        Action::Watch => watch::start(state),
+        Action::WatchSlower | Action::WatchFaster => {
+            watch::step(state, action == Action::WatchSlower);
+            vec![]
+        }
         Action::Cancel => match &mut state.running {
             Some(r) if !r.cancelling => {
                 r.cancelling = true;
@@ -1114,6 +1158,16 @@ fn focus(state: &mut State, f: Focus) -> Vec<Effect> {
 
 /// F5: classify the text as it is now (never a cached verdict), then run only its reads.
 fn run(state: &mut State, all: bool) -> Vec<Effect> {
+    // Any other run ends a watch; while its last run is being cancelled, nothing else starts.
+    let mut stopped = watch::stop(state, "Stopped watching.");
+    if !stopped.is_empty() && state.running.is_some() {
+        return stopped;
+    }
+    stopped.extend(run_now(state, all));
+    stopped
+}
+
+fn run_now(state: &mut State, all: bool) -> Vec<Effect> {
     if refused_while_frozen(state) {
         return vec![];
     }
@@ -1214,6 +1268,7 @@ fn run(state: &mut State, all: bool) -> Vec<Effect> {
             if writes.is_empty() { Tone::Info } else { Tone::Warn },
         );
     }
+    state.last_reads = reads.clone();
     fx.push(Effect::Run { id, reads, anyway });
     fx
 }

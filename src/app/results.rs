@@ -21,6 +21,10 @@ pub struct Table {
     pub rows: u64,
     pub more: bool,
     pub elapsed: Duration,
+    /// Under watch: the cells (row, column) that differ from the run before.
+    pub changed: Vec<(usize, usize)>,
+    /// Under watch: how the row count changed since the run before.
+    pub row_delta: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +58,15 @@ impl ResultEntry {
         ResultEntry {
             index,
             sql,
-            body: Body::Rows(Table { set, widths, rows: outcome.rows, more: outcome.more, elapsed: outcome.elapsed }),
+            body: Body::Rows(Table {
+                set,
+                widths,
+                rows: outcome.rows,
+                more: outcome.more,
+                elapsed: outcome.elapsed,
+                changed: Vec::new(),
+                row_delta: None,
+            }),
         }
     }
 

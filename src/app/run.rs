@@ -279,13 +279,18 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         }
         terminal.draw(|f| crate::ui::draw(f, &state))?;
 
+        let watch_at = state.watch.as_ref().map_or_else(
+            || tokio::time::Instant::now() + Duration::from_secs(3600),
+            |w| tokio::time::Instant::from_std(w.next_at),
+        );
         let draft_at = state
             .draft_due
             .map_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600), tokio::time::Instant::from_std);
         let first = tokio::select! {
             m = msg_rx.recv() => m,
             _ = tokio::time::sleep_until(draft_at), if state.draft_due.is_some() => Some(Msg::DraftDue),
-            _ = tick.tick(), if state.running.is_some() => Some(Msg::Tick),
+            _ = tokio::time::sleep_until(watch_at), if state.watch.is_some() && state.running.is_none() => Some(Msg::WatchTick),
+            _ = tick.tick(), if state.running.is_some() || state.watch.is_some() => Some(Msg::Tick),
             _ = term.recv() => break,
             _ = hup.recv() => break,
         };

@@ -46,6 +46,9 @@ pub enum Action {
     CopyAll,
     NextResult,
     PrevResult,
+    Watch,
+    WatchSlower,
+    WatchFaster,
 }
 
 impl Action {
@@ -83,6 +86,9 @@ impl Action {
             Action::CopyAll => "copy the whole result as TSV",
             Action::NextResult => "next result",
             Action::PrevResult => "previous result",
+            Action::Watch => "watch: run the last read again every 2 s, changes marked (w again or Esc stops)",
+            Action::WatchSlower => "watch less often",
+            Action::WatchFaster => "watch more often",
         }
     }
 

@@ -44,6 +44,8 @@ pub enum Kind {
     Pinned,
     /// A read was held back: the planner expects it to be heavy.
     Held,
+    /// A watch: the same reads every few seconds (one event when it stops).
+    Watch,
 }
 
 impl Kind {
@@ -68,6 +70,7 @@ impl Kind {
             Kind::Thaw => "thaw",
             Kind::Pinned => "pinned",
             Kind::Held => "held",
+            Kind::Watch => "watch",
         }
     }
 }

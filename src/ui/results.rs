@@ -18,8 +18,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let t = &state.setup.theme;
     let p = &state.results;
     let dim = Style::default().fg(t.dim);
-    let extra = match p.entries.get(p.current) {
-        Some(e) => {
+    let extra = match (p.entries.get(p.current), &state.watch) {
+        (_, Some(w)) => {
+            let next = if state.running.is_some() {
+                "running".to_string()
+            } else {
+                format!("next in {:.1} s", w.next_in(state.now).as_secs_f64())
+            };
+            Span::styled(
+                format!(
+                    "WATCHING every {} · {next} · run {} · + - interval · w or Esc stops",
+                    crate::app::watch::seconds(w.every),
+                    w.runs
+                ),
+                Style::default().fg(t.warn).add_modifier(Modifier::BOLD),
+            )
+        }
+        (Some(e), None) => {
             let of = if p.entries.len() > 1 {
                 format!(" ({} of {}, ] [ switch)", p.current + 1, p.entries.len())
             } else {
@@ -27,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             };
             Span::styled(format!("statement #{}{of}", e.index), dim)
         }
-        None => Span::styled("nothing run yet", dim),
+        (None, None) => Span::styled("nothing run yet", dim),
     };
     let block = super::pane(state, Focus::Results, "Results", Some(extra));
     let inner = block.inner(area);
@@ -103,6 +118,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                     if r == p.row && c == p.col && state.focus == Focus::Results {
                         style = style.add_modifier(Modifier::REVERSED);
                     }
+                    // Changed since the watch's run before: coloured, and underlined for NO_COLOR.
+                    if table.changed.contains(&(r, c)) {
+                        style = style.fg(t.warn).add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+                    }
                     let pad = (w as usize).saturating_sub(text.width());
                     let cell_x = if cols[c].kind == ValueKind::Number { cx + pad as u16 } else { cx };
                     buf.set_stringn(inner.x + cell_x, y, &text, w as usize, style);
@@ -116,9 +135,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             let hidden = cols.len().saturating_sub(shown.len());
             let cols_note =
                 if hidden > 0 { format!(" · {} →", plural(hidden, "more column")) } else { String::new() };
+            let delta = match table.row_delta {
+                Some(d) if d != 0 => format!(" ({d:+})"),
+                _ => String::new(),
+            };
             let footer = Line::from(vec![
                 Span::styled(
-                    plural(table.rows as usize, "row"),
+                    format!("{}{delta}", plural(table.rows as usize, "row")),
                     Style::default().fg(t.text).add_modifier(Modifier::BOLD),
                 ),
                 Span::styled(
@@ -127,7 +150,34 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 ),
                 Span::styled("  y cell · Y row · a all (TSV)", dim),
             ]);
-            frame.render_widget(Paragraph::new(footer), Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1));
+            let footer_area = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+            // Watching a single number: how it moved, at the footer's right.
+            let history = state.watch.as_ref().map(|w| w.history.as_slice()).filter(|h| !h.is_empty());
+            match history {
+                Some(h) if inner.width >= 40 => {
+                    let width = (h.len() as u16).clamp(8, inner.width / 3);
+                    let last = h.last().copied().unwrap_or_default();
+                    let (lo, hi) = h.iter().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+                    let label = format!(" {last} (min {lo} max {hi})");
+                    let label_w = label.width() as u16;
+                    let spark_x = inner.x + inner.width.saturating_sub(width + label_w);
+                    frame.render_widget(Paragraph::new(footer), Rect { width: spark_x - inner.x, ..footer_area });
+                    // Values shifted to start at zero, so small moves of a big number show.
+                    let data: Vec<u64> = h
+                        .iter()
+                        .skip(h.len().saturating_sub(width as usize))
+                        .map(|v| ((v - lo) * 1000.0 / (hi - lo).max(1.0)) as u64 + 1)
+                        .collect();
+                    let spark =
+                        ratatui::widgets::Sparkline::default().data(&data).max(1001).style(Style::default().fg(t.warn));
+                    frame.render_widget(spark, Rect::new(spark_x, footer_area.y, width, 1));
+                    frame.render_widget(
+                        Paragraph::new(Span::styled(label, Style::default().fg(t.text))),
+                        Rect::new(spark_x + width, footer_area.y, label_w, 1),
+                    );
+                }
+                _ => frame.render_widget(Paragraph::new(footer), footer_area),
+            }
         }
     }
 }
