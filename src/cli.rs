@@ -363,6 +363,10 @@ pub struct QueryArgs {
     /// Record each read (or the refusal) in this incident's timeline; nothing is recorded without it.
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
+    /// Run the statements again every DUR (2s, 500ms, 1min) until Ctrl-C, as psql's \watch;
+    /// the timeline (with --incident) gets one entry with the number of runs.
+    #[arg(long, value_name = "DUR")]
+    pub watch: Option<String>,
     /// Run reads the planner expects to be heavy (over the profile's max_rows_scanned or
     /// max_cost; by default a million rows or a cost of a million); without it they are refused.
     #[arg(long)]

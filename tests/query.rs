@@ -268,3 +268,48 @@ fn demo_serves_the_incident_and_cleans_up_on_ctrl_c_and_on_kill() {
     child.wait().unwrap();
     assert!(gone_within(&folder, Duration::from_secs(10)), "SIGKILL leaves {}", folder.display());
 }
+
+#[test]
+fn watch_reruns_until_ctrl_c_and_is_one_timeline_entry() {
+    if common::cluster().is_none() {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["query", "--dsn", &common::dsn("reader"), "--watch", "300ms", "--incident", "inc-watch"])
+        .arg("SELECT count(*) AS n FROM t")
+        .env("XDG_STATE_HOME", state.path())
+        .env("WARROOM_CONFIG", "/dev/null")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut headers = 0;
+    let mut counts = 0;
+    while headers < 3 {
+        let line = lines.next().expect("more output").unwrap();
+        if line.starts_with("Every 0.3 s: SELECT count(*) AS n FROM t") {
+            assert!(line.contains(&format!("run {}", headers + 1)), "{line}");
+            headers += 1;
+        }
+        if line.trim() == "10" {
+            counts += 1;
+        }
+    }
+    assert!(counts >= 2, "each run prints the table");
+    // Ctrl-C ends it: exit 0, and one watch entry with its runs.
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["timeline", "export", "--incident", "inc-watch", "--format", "json"])
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    let events: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["watch"], "{events}");
+    assert!(events[0]["details"]["runs"].as_u64().unwrap() >= 3);
+    let bad = warroom(&["query", "--watch", "soon", "SELECT 1"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

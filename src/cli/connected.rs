@@ -143,13 +143,17 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         0 => None,
         n => Some(n),
     };
-    runtime()?.block_on(run_reads(&resolved, &review.statements, (format, limit, args.heavy), &record))
+    let watch = match args.watch.as_deref() {
+        Some(d) => Some(config::parse_duration(d).map_err(|e| CliError::Usage(format!("--watch: {e}")))?),
+        None => None,
+    };
+    runtime()?.block_on(run_reads(&resolved, &review.statements, (format, limit, args.heavy, watch), &record))
 }
 
 async fn run_reads(
     resolved: &Resolved,
     statements: &[guard::Statement],
-    (format, limit, heavy): (Format, Option<u64>, bool),
+    (format, limit, heavy, watch): (Format, Option<u64>, bool, Option<Duration>),
     record: &dyn Fn(Entry) -> Result<(), CliError>,
 ) -> Result<u8, CliError> {
     let mut session = match Session::connect(&resolved.target, resolved.limits).await {
@@ -191,84 +195,134 @@ async fn run_reads(
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     // The server's statement_timeout stops a read; this stops one whose server went quiet.
     let backstop = resolved.limits.statement_timeout + Duration::from_secs(5);
-    for stmt in statements {
-        let mut sink = render::sink(format, &mut out);
-        let result = {
-            let run = async {
-                if heavy {
-                    session.run_anyway(&stmt.text, limit, sink.as_mut()).await
-                } else {
-                    session.run(&stmt.text, limit, sink.as_mut()).await
+    // With --watch, the statements run again every interval until Ctrl-C, as psql's \watch.
+    let (started_at, mut runs, mut interrupted) = (crate::incident::now_utc(), 0u32, false);
+    'watch: loop {
+        if let Some(every) = watch {
+            let first = statements.first().map_or(String::new(), |s| crate::timeline::one_line(&s.text, 60));
+            let now = jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC");
+            if writeln!(out, "Every {}: {first}  ({now}, run {})\n", crate::app::watch::seconds(every), runs + 1)
+                .is_err()
+            {
+                break 'watch;
+            }
+        }
+        for stmt in statements {
+            let mut sink = render::sink(format, &mut out);
+            let result = {
+                let run = async {
+                    if heavy {
+                        session.run_anyway(&stmt.text, limit, sink.as_mut()).await
+                    } else {
+                        session.run(&stmt.text, limit, sink.as_mut()).await
+                    }
+                };
+                tokio::pin!(run);
+                tokio::select! {
+                    r = &mut run => r,
+                    _ = tokio::signal::ctrl_c() => {
+                        interrupted = true;
+                        eprintln!("warroom: cancelling the read…");
+                        record(Entry::new(
+                            Kind::Cancel,
+                            format!("warroom query: read #{} cancelled (Ctrl-C)", stmt.index),
+                            serde_json::json!({ "source": "warroom query", "index": stmt.index }),
+                        ))?;
+                        let _ = canceller.cancel().await;
+                        run.await
+                    }
+                    _ = tokio::time::sleep(backstop) => {
+                        let _ = canceller.cancel().await;
+                        let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
+                        Err(DbError::TimedOut(backstop))
+                    }
                 }
             };
-            tokio::pin!(run);
-            tokio::select! {
-                r = &mut run => r,
-                _ = tokio::signal::ctrl_c() => {
-                    eprintln!("warroom: cancelling the read…");
-                    record(Entry::new(
-                        Kind::Cancel,
-                        format!("warroom query: read #{} cancelled (Ctrl-C)", stmt.index),
-                        serde_json::json!({ "source": "warroom query", "index": stmt.index }),
-                    ))?;
-                    let _ = canceller.cancel().await;
-                    run.await
-                }
-                _ = tokio::time::sleep(backstop) => {
-                    let _ = canceller.cancel().await;
-                    let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
-                    Err(DbError::TimedOut(backstop))
-                }
-            }
-        };
-        if let Err(DbError::Heavy(estimate)) = &result {
-            drop(sink);
-            let _ = out.flush();
-            record(Entry::new(
-                Kind::Held,
-                format!("warroom query held back read #{}: {}", stmt.index, estimate.describe()),
-                serde_json::json!({ "source": "warroom query", "index": stmt.index, "sql": stmt.text,
-                    "rows_scanned": estimate.rows_scanned, "cost": estimate.cost }),
-            ))?;
-            eprintln!("warroom: held back: statement #{} would be a heavy read: {}", stmt.index, estimate.describe());
-            eprintln!(
-                "warroom: nothing of it ran; narrow it (an indexed condition, a LIMIT), or add --heavy to run it anyway"
-            );
-            return Ok(exit::REFUSED);
-        }
-        let said = match &result {
-            Ok(o) => Ok((o.rows, o.more, o.elapsed)),
-            Err(DbError::Output(_)) => Ok((0, false, Duration::ZERO)),
-            Err(e) => Err((e.server().map(|s| s.sqlstate.clone()), describe_db_error(e, Some(&stmt.text)))),
-        };
-        if !matches!(result, Err(DbError::Output(_))) {
-            let mut entry = Entry::read("warroom query", stmt.index, &stmt.text, said);
-            if heavy {
-                entry.details["heavy_allowed"] = serde_json::json!(true);
-            }
-            record(entry)?;
-        }
-        match result {
-            Ok(outcome) => {
-                if let Err(e) = sink.finish(&outcome) {
-                    return broken_pipe_or(e);
-                }
-                if outcome.more {
-                    eprintln!(
-                        "warroom: statement #{}: showing the first {} rows; more exist (use --limit N for more, --limit 0 for all)",
-                        stmt.index, outcome.rows
-                    );
-                }
-            }
-            Err(DbError::Output(e)) => return broken_pipe_or(e),
-            Err(e) => {
+            if let Err(DbError::Heavy(estimate)) = &result {
                 drop(sink);
                 let _ = out.flush();
-                let which =
-                    if statements.len() > 1 { format!("statement #{} failed: ", stmt.index) } else { String::new() };
-                return Err(CliError::Database(format!("{which}{}", describe_db_error(&e, Some(&stmt.text)))));
+                record(Entry::new(
+                    Kind::Held,
+                    format!("warroom query held back read #{}: {}", stmt.index, estimate.describe()),
+                    serde_json::json!({ "source": "warroom query", "index": stmt.index, "sql": stmt.text,
+                    "rows_scanned": estimate.rows_scanned, "cost": estimate.cost }),
+                ))?;
+                eprintln!(
+                    "warroom: held back: statement #{} would be a heavy read: {}",
+                    stmt.index,
+                    estimate.describe()
+                );
+                eprintln!(
+                    "warroom: nothing of it ran; narrow it (an indexed condition, a LIMIT), or add --heavy to run it anyway"
+                );
+                return Ok(exit::REFUSED);
+            }
+            if interrupted && watch.is_some() {
+                break 'watch;
+            }
+            let said = match &result {
+                Ok(o) => Ok((o.rows, o.more, o.elapsed)),
+                Err(DbError::Output(_)) => Ok((0, false, Duration::ZERO)),
+                Err(e) => Err((e.server().map(|s| s.sqlstate.clone()), describe_db_error(e, Some(&stmt.text)))),
+            };
+            // A watch is one timeline entry when it ends, not one per run.
+            if !matches!(result, Err(DbError::Output(_))) && watch.is_none() {
+                let mut entry = Entry::read("warroom query", stmt.index, &stmt.text, said);
+                if heavy {
+                    entry.details["heavy_allowed"] = serde_json::json!(true);
+                }
+                record(entry)?;
+            }
+            match result {
+                Ok(outcome) => {
+                    if let Err(e) = sink.finish(&outcome) {
+                        return broken_pipe_or(e);
+                    }
+                    if outcome.more {
+                        eprintln!(
+                            "warroom: statement #{}: showing the first {} rows; more exist (use --limit N for more, --limit 0 for all)",
+                            stmt.index, outcome.rows
+                        );
+                    }
+                }
+                Err(DbError::Output(e)) => return broken_pipe_or(e),
+                Err(e) => {
+                    drop(sink);
+                    let _ = out.flush();
+                    let which = if statements.len() > 1 {
+                        format!("statement #{} failed: ", stmt.index)
+                    } else {
+                        String::new()
+                    };
+                    return Err(CliError::Database(format!("{which}{}", describe_db_error(&e, Some(&stmt.text)))));
+                }
             }
         }
+        runs += 1;
+        let Some(every) = watch else { break };
+        if writeln!(out).and_then(|_| out.flush()).is_err() {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    if let Some(every) = watch {
+        let what: Vec<String> =
+            statements.iter().map(|s| format!("#{} {}", s.index, crate::timeline::one_line(&s.text, 60))).collect();
+        record(Entry::new(
+            Kind::Watch,
+            format!(
+                "warroom query watched {} every {}: {}",
+                what.join(", "),
+                crate::app::watch::seconds(every),
+                plural(runs as usize, "run")
+            ),
+            serde_json::json!({ "source": "warroom query", "every_ms": every.as_millis() as u64, "runs": runs,
+                "started_at": started_at, "stopped_at": crate::incident::now_utc(),
+                "statements": statements.iter().map(|s| serde_json::json!({ "index": s.index, "sql": s.text })).collect::<Vec<_>>() }),
+        ))?;
     }
     out.flush().or_else(|e| broken_pipe_or(e).map(|_| ()))?;
     Ok(exit::DONE)
