@@ -1,5 +1,6 @@
-//! The cockpit's frame budget (16 ms): a full frame with a 100,000-row result, the review
-//! of a 2,000-line paste (classify + highlight), and a frame with that review on screen.
+//! The cockpit's frame budget (16 ms): a full frame with a 100,000-row result, with a chart
+//! of 10,000 points, a watch tick against a normal result's arrival, the review of a
+//! 2,000-line paste (classify + highlight), and a frame with that review on screen.
 //! Whole-process numbers against psql are `benches/launch.py`.
 
 use std::hint::black_box;
@@ -75,6 +76,86 @@ fn bench(c: &mut Criterion) {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         c.bench_function(&format!("full frame {w}x{h}, 100k-row result"), |b| b.iter(|| draw(&mut t, &s)));
     }
+
+    // A chart of 10,000 points (c in the results), and a watch run arriving.
+    let series = ResultSet {
+        columns: vec![
+            Column { name: "at".into(), type_name: "timestamptz".into(), kind: ValueKind::Text },
+            Column { name: "errors".into(), type_name: "int8".into(), kind: ValueKind::Number },
+        ],
+        rows: (0..10_000)
+            .map(|i| {
+                vec![
+                    Some(format!("2026-11-21 {:02}:{:02}:00+00", i / 60 % 24, i % 60).into()),
+                    Some(((i * 7) % 23).to_string().into()),
+                ]
+            })
+            .collect(),
+    };
+    let series_outcome = Outcome { rows: 10_000, more: false, elapsed: Duration::from_millis(9) };
+    let mut s = connected(120, 40);
+    s.setup.row_limit = 10_000;
+    update(&mut s, Msg::Paste("SELECT at, errors FROM error_rate;".into()));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+    let entry = ResultEntry::rows(1, "SELECT at, errors FROM error_rate;".into(), series.clone(), &series_outcome);
+    update(&mut s, Msg::Result { id: 1, entry });
+    update(&mut s, Msg::RunFinished { id: 1, lost: None });
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    c.bench_function("full frame 120x40, chart of 10,000 points", |b| b.iter(|| draw(&mut t, &s)));
+
+    // A watch tick's work on the UI thread: the run's result arrives (diff, history), then a frame.
+    let mut s = connected(120, 40);
+    update(&mut s, Msg::Paste("SELECT count(*) FROM pg_stat_activity;".into()));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+    let one = |n: u64| {
+        let set = ResultSet {
+            columns: vec![Column { name: "count".into(), type_name: "int8".into(), kind: ValueKind::Number }],
+            rows: vec![vec![Some(n.to_string().into())]],
+        };
+        ResultEntry::rows(
+            1,
+            "SELECT count(*) FROM pg_stat_activity".into(),
+            set,
+            &Outcome { rows: 1, more: false, elapsed: Duration::from_micros(500) },
+        )
+    };
+    update(&mut s, Msg::Batch(vec![Msg::Result { id: 1, entry: one(3) }, Msg::RunFinished { id: 1, lost: None }]));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE)));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut n = 0u64;
+    let mut id = 2;
+    c.bench_function("watch tick: result arrives + frame, 120x40", |b| {
+        b.iter(|| {
+            n += 1;
+            update(
+                &mut s,
+                Msg::Batch(vec![Msg::Result { id, entry: one(n % 7) }, Msg::RunFinished { id, lost: None }]),
+            );
+            s.now += Duration::from_secs(3);
+            update(&mut s, Msg::WatchTick);
+            id += 1;
+            draw(&mut t, &s)
+        })
+    });
+    let mut s = connected(120, 40);
+    update(&mut s, Msg::Paste("SELECT count(*) FROM pg_stat_activity;".into()));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+    let mut id = 1;
+    c.bench_function("a normal result arrives + frame, 120x40 (for comparison)", |b| {
+        b.iter(|| {
+            n += 1;
+            update(
+                &mut s,
+                Msg::Batch(vec![Msg::Result { id, entry: one(n % 7) }, Msg::RunFinished { id, lost: None }]),
+            );
+            id += 1;
+            update(&mut s, Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
+            draw(&mut t, &s)
+        })
+    });
 
     let paste = big_paste();
     let theme = Theme::default();

@@ -363,6 +363,11 @@ pub struct QueryArgs {
     /// Record each read (or the refusal) in this incident's timeline; nothing is recorded without it.
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
+    /// Draw each result as a chart in text (a time or number column against the numeric
+    /// columns after it), to paste into the incident channel; 100 columns wide unless
+    /// standard output is a wider terminal.
+    #[arg(long, conflicts_with_all = ["json", "csv"])]
+    pub chart: bool,
     /// Run the statements again every DUR (2s, 500ms, 1min) until Ctrl-C, as psql's \watch;
     /// the timeline (with --incident) gets one entry with the number of runs.
     #[arg(long, value_name = "DUR")]

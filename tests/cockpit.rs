@@ -120,6 +120,26 @@ fn watching(w: u16, h: u16, then: &str) -> State {
     s
 }
 
+/// Errors a minute over an hour, as a time series.
+fn series_entry() -> ResultEntry {
+    let set = ResultSet {
+        columns: vec![
+            Column { name: "minute".into(), type_name: "timestamptz".into(), kind: ValueKind::Text },
+            Column { name: "errors".into(), type_name: "int8".into(), kind: ValueKind::Number },
+        ],
+        rows: (0..60)
+            .map(|m| {
+                vec![
+                    Some(Box::<str>::from(format!("2026-11-21 14:{m:02}:00+00"))),
+                    Some(Box::from(((m * 7) % 23).to_string())),
+                ]
+            })
+            .collect(),
+    };
+    let outcome = Outcome { rows: 60, more: false, elapsed: Duration::from_micros(2100) };
+    ResultEntry::rows(1, "SELECT minute, errors FROM error_rate ORDER BY 1;".into(), set, &outcome)
+}
+
 fn rows_entry() -> ResultEntry {
     let text = |v: &str| Some(Box::<str>::from(v));
     let set = ResultSet {
@@ -747,6 +767,13 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     let mut s = connected(w, h);
     send(&mut s, Msg::Paste(forty_lines_with_a_write()));
     out.push(("review_write_on_top", s));
+
+    // A time series as a chart (c in the results).
+    let mut s = ran(w, h, "SELECT minute, errors FROM error_rate ORDER BY 1;", series_entry());
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(s.popup, Some(Popup::Chart));
+    out.push(("chart", s));
 
     // A watch of one number: the countdown, the changed cell, the sparkline.
     out.push(("watch", watching(w, h, "2")));

@@ -313,3 +313,28 @@ fn watch_reruns_until_ctrl_c_and_is_one_timeline_entry() {
     let bad = warroom(&["query", "--watch", "soon", "SELECT 1"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn chart_draws_a_series_as_text() {
+    if common::cluster().is_none() {
+        return;
+    }
+    let sql = "SELECT timestamptz '2026-11-21 14:00:00+00' + g * interval '1 minute' AS at, (g * 7) % 23 AS errors, g AS total \
+               FROM generate_series(0, 59) g ORDER BY 1";
+    let out = warroom(&["query", "--dsn", &common::dsn("reader"), "--chart", sql]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let chart = text(&out.stdout);
+    assert!(chart.contains("errors, total by at"), "{chart}");
+    assert!(
+        chart.contains("2026-11-21 14:00:00+00") && chart.contains("2026-11-21 14:59:00+00"),
+        "x labelled with times:\n{chart}"
+    );
+    assert!(chart.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)), "lines drawn:\n{chart}");
+    assert!(chart.contains("errors") && chart.contains("total"), "a legend names the series");
+    assert!(chart.lines().all(|l| l.chars().count() <= 100), "{chart}");
+    // Nothing to chart: the rows, and why.
+    let out = warroom(&["query", "--dsn", &common::dsn("reader"), "--chart", "SELECT 'a' AS x, 'b' AS y"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("no chart"), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(" a | b"), "{}", text(&out.stdout));
+}

@@ -145,6 +145,8 @@ pub enum Popup {
     Pin {
         typed: String,
     },
+    /// The result (or the watched number) as a chart.
+    Chart,
 }
 
 /// Which step of the plan is shown, and how far its details are scrolled.
@@ -565,6 +567,15 @@ impl State {
             self.draft_due = Some(self.now + DRAFT_DELAY);
         }
         vec![Effect::Analyze { revision: self.revision, text: self.text() }]
+    }
+
+    /// What `c` charts: the watched number, else the result on screen, if either makes one.
+    pub fn chart(&self) -> Option<crate::ui::chart::ChartData> {
+        let watched = self.watch.as_ref().filter(|w| w.history.len() >= 2).and_then(|w| {
+            let name = self.results.table().and_then(|t| t.set.columns.first()).map_or("value", |c| c.name.as_str());
+            crate::ui::chart::from_history(name, &w.history, w.every.as_secs_f64())
+        });
+        watched.or_else(|| self.results.table().and_then(crate::ui::chart::from_table))
     }
 
     /// The review shows the statement under the editor's cursor (or the one before it).
@@ -1003,6 +1014,17 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Run | Action::RunAll => run(state, action == Action::RunAll),
         Action::Cancel if state.watch.is_some() => watch::stop(state, "Stopped watching."),
         Action::Watch => watch::start(state),
+        Action::Chart => {
+            if state.chart().is_some() {
+                state.popup = Some(Popup::Chart);
+            } else {
+                state.say(
+                    "No chart here: it takes a time or number column followed by numeric columns, or a watched number (w).",
+                    Tone::Info,
+                );
+            }
+            vec![]
+        }
         Action::WatchSlower | Action::WatchFaster => {
             watch::step(state, action == Action::WatchSlower);
             vec![]
@@ -1290,6 +1312,11 @@ fn on_popup_key(state: &mut State, popup: Popup, key: KeyEvent) -> Vec<Effect> {
     match popup {
         Popup::Timeline => return timeline::on_timeline_key(state, key),
         Popup::Pin { typed } => return banner::on_pin_key(state, typed, key),
+        Popup::Chart => {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('c') | KeyCode::Char('q') | KeyCode::Enter) {
+                state.popup = None;
+            }
+        }
         Popup::Note { mut text } => match key.code {
             KeyCode::Esc => {
                 state.popup = None;

@@ -147,13 +147,14 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
         Some(d) => Some(config::parse_duration(d).map_err(|e| CliError::Usage(format!("--watch: {e}")))?),
         None => None,
     };
+    let format = if args.chart { None } else { Some(format) };
     runtime()?.block_on(run_reads(&resolved, &review.statements, (format, limit, args.heavy, watch), &record))
 }
 
 async fn run_reads(
     resolved: &Resolved,
     statements: &[guard::Statement],
-    (format, limit, heavy, watch): (Format, Option<u64>, bool, Option<Duration>),
+    (format, limit, heavy, watch): (Option<Format>, Option<u64>, bool, Option<Duration>),
     record: &dyn Fn(Entry) -> Result<(), CliError>,
 ) -> Result<u8, CliError> {
     let mut session = match Session::connect(&resolved.target, resolved.limits).await {
@@ -208,7 +209,10 @@ async fn run_reads(
             }
         }
         for stmt in statements {
-            let mut sink = render::sink(format, &mut out);
+            let mut sink: Box<dyn render::OutputSink> = match format {
+                Some(format) => render::sink(format, &mut out),
+                None => Box::new(ChartSink { set: render::ResultSet::default(), out: &mut out, stmt }),
+            };
             let result = {
                 let run = async {
                     if heavy {
@@ -326,6 +330,47 @@ async fn run_reads(
     }
     out.flush().or_else(|e| broken_pipe_or(e).map(|_| ()))?;
     Ok(exit::DONE)
+}
+
+/// `--chart`: the rows are kept, then drawn as a chart in text when the read ends (or, when
+/// they make none, shown as a table with a note).
+struct ChartSink<'a, W: Write> {
+    set: render::ResultSet,
+    out: &'a mut W,
+    stmt: &'a guard::Statement,
+}
+
+impl<W: Write> crate::db::RowSink for ChartSink<'_, W> {
+    fn columns(&mut self, columns: &[crate::db::Column]) -> std::io::Result<()> {
+        self.set.columns(columns)
+    }
+    fn row(&mut self, values: &[Option<&str>]) -> std::io::Result<()> {
+        self.set.row(values)
+    }
+}
+
+impl<W: Write> render::OutputSink for ChartSink<'_, W> {
+    fn finish(&mut self, outcome: &crate::db::Outcome) -> std::io::Result<()> {
+        let set = std::mem::take(&mut self.set);
+        let entry = crate::app::ResultEntry::rows(self.stmt.index, self.stmt.text.clone(), set, outcome);
+        let crate::app::Body::Rows(table) = &entry.body else { return Ok(()) };
+        match crate::ui::chart::from_table(table) {
+            Some(data) => {
+                let width = crossterm::terminal::size()
+                    .ok()
+                    .filter(|_| std::io::stdout().is_terminal())
+                    .map_or(100, |s| s.0.max(40));
+                self.out.write_all(crate::ui::chart::to_text(&data, width, 20).as_bytes())
+            }
+            None => {
+                eprintln!(
+                    "warroom: statement #{}: no chart (it takes a time or number column followed by numeric columns); the rows:",
+                    self.stmt.index
+                );
+                render::write_table(self.out, &table.set, true)
+            }
+        }
+    }
 }
 
 /// Each refused statement and its reasons on stderr, then what that means.

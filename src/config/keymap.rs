@@ -49,6 +49,7 @@ pub enum Action {
     Watch,
     WatchSlower,
     WatchFaster,
+    Chart,
 }
 
 impl Action {
@@ -89,6 +90,7 @@ impl Action {
             Action::Watch => "watch: run the last read again every 2 s, changes marked (w again or Esc stops)",
             Action::WatchSlower => "watch less often",
             Action::WatchFaster => "watch more often",
+            Action::Chart => "chart: a time or number column against the numeric ones, or the watched number",
         }
     }
 

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 use crate::app::{Focus, State};
 
 mod banner;
+pub mod chart;
 mod plan;
 mod popup;
 mod results;

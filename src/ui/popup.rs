@@ -156,6 +156,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
             let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
             frame.render_widget(para.block(frame_block("Pin this cluster")), r);
         }
+        Popup::Chart => {
+            if let Some(data) = state.chart() {
+                let r = centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2).max(8));
+                frame.render_widget(Clear, r);
+                super::chart::render(&data, &state.setup.theme, r, frame.buffer_mut());
+            }
+        }
         Popup::Plan => super::plan::draw(frame, area, state),
         Popup::Confirm { step, typed, .. } => {
             super::plan::draw(frame, area, state);
