@@ -314,3 +314,48 @@ fn warroom_stage_writes_the_plan_and_says_what_it_did() {
     let (code, _, err) = warroom_stage(state.path(), &["--incident", "../x", &dsn, "DELETE FROM accounts"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// The demo's DELETE of the users without email: the evidence counts the orders it cascades
+/// to (and, a level further, their items), exactly as a count by the test finds them.
+#[test]
+fn a_delete_counts_what_it_cascades_to() {
+    let c = match warroom::demo::start_incident() {
+        Ok(c) => c,
+        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => return,
+        Err(e) => panic!("{e}"),
+    };
+    let db = warroom::demo::DEMO_DB;
+    c.psql(
+        ADMIN,
+        db,
+        // The demo's stuck migration holds a lock on orders; a foreign key to it needs one too.
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'deploy-migration';
+         SET lock_timeout = '10s';
+         CREATE TABLE order_items (id serial PRIMARY KEY, order_id bigint REFERENCES orders(id) ON DELETE CASCADE, sku text);
+         INSERT INTO order_items (order_id, sku) SELECT o.id, 'sku-' || g FROM orders o, generate_series(1, 3) g;
+         GRANT SELECT ON order_items TO warroom_ro;",
+    )
+    .unwrap();
+    let count = |sql: &str| c.psql(ADMIN, db, sql).unwrap().trim().parse::<u64>().unwrap();
+    let orders = count("SELECT count(*) FROM orders WHERE user_id IN (SELECT id FROM users WHERE email IS NULL)");
+    let items = count(
+        "SELECT count(*) FROM order_items WHERE order_id IN \
+         (SELECT id FROM orders WHERE user_id IN (SELECT id FROM users WHERE email IS NULL))",
+    );
+    assert!(orders > 0 && items > 0, "the demo has orders to lose: {orders}, {items}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let steps = rt.block_on(async {
+        let target = conn::resolve(Some(&c.dsn(warroom::demo::READ_ONLY_ROLE, db)), &conn::ProcessEnv).unwrap();
+        let mut session = Session::connect(&target, Limits::default()).await.unwrap();
+        let writes = vec!["DELETE FROM users WHERE email IS NULL".to_string()];
+        plan::stage_writes(Some(&mut session), dir.path(), "inc-cascade", &writes).await.unwrap()
+    });
+    let e = steps[0].evidence.as_ref().unwrap();
+    let got: Vec<(&str, u64, u32)> = e.cascade_rows.iter().map(|c| (c.table.as_str(), c.rows, c.depth)).collect();
+    assert_eq!(got, [("orders", orders, 1), ("order_items", items, 2)], "{:?}", e.gaps);
+    let said = format!("cascades to {orders} rows in orders (deleted)");
+    assert!(steps[0].irreversible.as_deref().unwrap_or("").contains(&said), "{:?}", steps[0].irreversible);
+    assert!(read(dir.path(), store::PLAN).contains(&said), "plan.sql says how much");
+}

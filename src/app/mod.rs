@@ -18,6 +18,7 @@ use crate::timeline::{Entry, Event, Kind as EventKind};
 
 pub mod analysis;
 mod banner;
+pub mod chart;
 mod plan;
 pub mod results;
 pub mod run;
@@ -570,12 +571,12 @@ impl State {
     }
 
     /// What `c` charts: the watched number, else the result on screen, if either makes one.
-    pub fn chart(&self) -> Option<crate::ui::chart::ChartData> {
+    pub fn chart(&self) -> Option<chart::ChartData> {
         let watched = self.watch.as_ref().filter(|w| w.history.len() >= 2).and_then(|w| {
             let name = self.results.table().and_then(|t| t.set.columns.first()).map_or("value", |c| c.name.as_str());
-            crate::ui::chart::from_history(name, &w.history, w.every.as_secs_f64())
+            chart::from_history(name, &w.history, w.every.as_secs_f64())
         });
-        watched.or_else(|| self.results.table().and_then(crate::ui::chart::from_table))
+        watched.or_else(|| self.results.table().and_then(|t| t.chart.clone()))
     }
 
     /// The review shows the statement under the editor's cursor (or the one before it).

@@ -14,7 +14,7 @@ use crate::db::{DbError, Outcome};
 /// Widest a column gets on screen; the cell is cut with … beyond it.
 pub const MAX_COLUMN_WIDTH: u16 = 40;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     pub set: ResultSet,
     pub widths: Vec<u16>,
@@ -25,9 +25,11 @@ pub struct Table {
     pub changed: Vec<(usize, usize)>,
     /// Under watch: how the row count changed since the run before.
     pub row_delta: Option<i64>,
+    /// What `c` draws, when the result makes a chart (worked out once, as it arrives).
+    pub chart: Option<super::chart::ChartData>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Rows(Table),
     /// psql's report: message (SQLSTATE), LINE n: and caret, DETAIL, HINT.
@@ -38,7 +40,7 @@ pub enum Body {
 }
 
 /// One statement's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResultEntry {
     pub index: usize,
     pub sql: String,
@@ -55,19 +57,18 @@ impl ResultEntry {
             }
         }
         let widths = widths.into_iter().map(|w| w.clamp(1, MAX_COLUMN_WIDTH)).collect();
-        ResultEntry {
-            index,
-            sql,
-            body: Body::Rows(Table {
-                set,
-                widths,
-                rows: outcome.rows,
-                more: outcome.more,
-                elapsed: outcome.elapsed,
-                changed: Vec::new(),
-                row_delta: None,
-            }),
-        }
+        let mut table = Table {
+            set,
+            widths,
+            rows: outcome.rows,
+            more: outcome.more,
+            elapsed: outcome.elapsed,
+            changed: Vec::new(),
+            row_delta: None,
+            chart: None,
+        };
+        table.chart = super::chart::from_table(&table);
+        ResultEntry { index, sql, body: Body::Rows(table) }
     }
 
     pub fn error(index: usize, sql: String, e: &DbError) -> ResultEntry {

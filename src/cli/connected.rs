@@ -354,13 +354,13 @@ impl<W: Write> render::OutputSink for ChartSink<'_, W> {
         let set = std::mem::take(&mut self.set);
         let entry = crate::app::ResultEntry::rows(self.stmt.index, self.stmt.text.clone(), set, outcome);
         let crate::app::Body::Rows(table) = &entry.body else { return Ok(()) };
-        match crate::ui::chart::from_table(table) {
+        match &table.chart {
             Some(data) => {
                 let width = crossterm::terminal::size()
                     .ok()
                     .filter(|_| std::io::stdout().is_terminal())
                     .map_or(100, |s| s.0.max(40));
-                self.out.write_all(crate::ui::chart::to_text(&data, width, 20).as_bytes())
+                self.out.write_all(crate::ui::chart::to_text(data, width, 20).as_bytes())
             }
             None => {
                 eprintln!(

@@ -34,12 +34,105 @@ pub struct Evidence {
     pub references: Vec<String>,
     /// Those of them that change other tables (CASCADE, SET NULL, SET DEFAULT).
     pub cascades: Vec<String>,
+    /// DELETE: the rows those foreign keys would delete or change in each table, counted
+    /// through the chain of cascades (a few levels deep).
+    #[serde(default)]
+    pub cascade_rows: Vec<CascadeCount>,
     pub table_size: Option<String>,
     pub backup_size: Option<String>,
     /// DROP INDEX: the definition, so the rollback can recreate it.
     pub index_def: Option<String>,
     /// What could not be found out, and why.
     pub gaps: Vec<String>,
+}
+
+/// Rows in another table that a DELETE would delete (CASCADE) or change (SET NULL, SET DEFAULT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CascadeCount {
+    pub table: String,
+    pub action: String,
+    pub rows: u64,
+    /// 1: references the target table itself; 2: references a table that cascades from it; …
+    pub depth: u32,
+}
+
+impl Evidence {
+    /// "cascades to 312 rows in orders (CASCADE), 1,040 in order_items (CASCADE)", when counted.
+    pub fn cascade_summary(&self) -> Option<String> {
+        if self.cascade_rows.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .cascade_rows
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let n = thousands(c.rows);
+                let rows = if i == 0 { format!("{n} {}", if c.rows == 1 { "row" } else { "rows" }) } else { n };
+                let how = if c.action == "CASCADE" { "deleted".to_string() } else { c.action.clone() };
+                format!("{rows} in {} ({how})", c.table)
+            })
+            .collect();
+        Some(format!("cascades to {}", parts.join(", ")))
+    }
+}
+
+/// 1040 → 1,040.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How far a chain of ON DELETE CASCADE is followed.
+const CASCADE_DEPTH: u32 = 3;
+
+/// The foreign keys into a table that change other rows on DELETE, with their columns.
+const CASCADING_KEYS: &str = "SELECT c.conrelid::regclass::text, c.confdeltype::text, \
+     (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) \
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n), \
+     (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i) \
+        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) \
+     FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::text::regclass AND c.confdeltype IN ('c', 'n', 'd') \
+     ORDER BY 1";
+
+/// Counts, table by table, what the cascades of deleting `rows` (a query of the target's
+/// rows) would delete or change, following CASCADE into the tables beyond.
+async fn cascade_counts(session: &mut Session, table: &str, rows: &str, e: &mut Evidence) {
+    let mut frontier = vec![(table.to_string(), rows.to_string(), 1u32)];
+    while let Some((parent, parent_rows, depth)) = frontier.pop() {
+        let what = format!("read the foreign keys into {parent}");
+        let Some(keys) = facts(session, CASCADING_KEYS, &parent, &what, &mut e.gaps).await else { return };
+        for k in keys {
+            let [Some(child), Some(code), Some(child_cols), Some(parent_cols)] = [&k[0], &k[1], &k[2], &k[3]] else {
+                continue;
+            };
+            let hit = format!(
+                "SELECT * FROM {child} WHERE ({child_cols}) IN (SELECT {parent_cols} FROM ({parent_rows}) AS warroom_parent)"
+            );
+            match read(session, &format!("SELECT count(*) FROM ({hit}) AS warroom_cascade"), 1).await {
+                Ok(set) => {
+                    let n = cell(&set, 0, 0).and_then(|n| n.parse().ok()).unwrap_or(0);
+                    e.cascade_rows.push(CascadeCount {
+                        table: child.clone(),
+                        action: action(code).into(),
+                        rows: n,
+                        depth,
+                    });
+                    if code == "c" && n > 0 && depth < CASCADE_DEPTH {
+                        frontier.push((child.clone(), hit, depth + 1));
+                    }
+                }
+                Err(err) => e.gaps.push(format!("cannot count the rows {child} would lose: {err}")),
+            }
+        }
+    }
 }
 
 /// Runs `sql` only if the guard proves it a single read, through the read-only session.
@@ -135,6 +228,13 @@ pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: 
         }
         if matches!(shape, Shape::Dml(_) | Shape::Insert(_)) {
             e.estimate = explain(session, statement, &rows, &mut e.gaps).await;
+        }
+        if let Shape::Dml(d) = shape
+            && d.kind == super::step::DmlKind::Delete
+            && !e.cascades.is_empty()
+        {
+            let table = e.table.clone().unwrap_or_else(|| d.table.clone());
+            cascade_counts(session, &table, &rows, &mut e).await;
         }
     }
     e

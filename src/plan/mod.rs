@@ -353,6 +353,9 @@ fn evidence_comment(e: &Evidence) -> String {
     };
     out.push_str(&list("triggers", &e.triggers));
     out.push_str(&list("foreign keys that change other tables", &e.cascades));
+    if let Some(s) = e.cascade_summary() {
+        out.push_str(&format!("--   the DELETE {s}\n"));
+    }
     out.push_str(&list("referenced by", &e.references));
     if !e.estimate.is_empty() {
         out.push_str(&list("planner estimate (EXPLAIN, not run)", &e.estimate));

@@ -485,8 +485,9 @@ pub fn build(n: usize, backup: &str, shape: &Shape, statement: &str, evidence: O
     let (rollback, mut irreversible) = rollback(shape, keys, &backup_table, e);
     let cascading = matches!(shape, Shape::Dml(_) | Shape::Ddl(Ddl::Truncate { .. } | Ddl::DropTable { .. }));
     if cascading && !e.cascades.is_empty() {
+        let how_many = e.cascade_summary().map(|s| format!(": {s}")).unwrap_or_default();
         let why = format!(
-            "foreign keys change rows in other tables too ({}); those rows are not in the backup, so the way back cannot restore them",
+            "foreign keys change rows in other tables too ({}){how_many}; those rows are not in the backup, so the way back cannot restore them",
             e.cascades.join("; ")
         );
         cautions.push(format!("Cascades: {why}."));
