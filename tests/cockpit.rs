@@ -591,6 +591,44 @@ fn staged_plan() -> Plan {
     p
 }
 
+#[test]
+fn the_plan_shows_a_wide_sample_as_records_and_counts_the_cascade() {
+    let mut p = Plan::new("INC-42", "alice", "2026-11-21T02:14:00Z");
+    let wide = format!(" 2051 | ∅     | {}", "x".repeat(150));
+    let e = Evidence {
+        gathered_at: "2026-11-21T02:14:00Z".into(),
+        role: "warroom_ro".into(),
+        table: Some("users".into()),
+        keys: vec!["id".into()],
+        rows: Some(1),
+        sample: vec!["  id  | email | bio".into(), "------+-------+-----".into(), wide.clone()],
+        sample_records: vec!["-[ RECORD 1 ]".into(), "id    | 2051".into(), "email | ∅".into(), "bio   | xxxx".into()],
+        cascades: vec!["orders (orders_user_id_fkey): ON DELETE CASCADE, ON UPDATE NO ACTION".into()],
+        cascade_rows: vec![warroom::plan::evidence::CascadeCount {
+            table: "orders".into(),
+            action: "CASCADE".into(),
+            rows: 312,
+            depth: 1,
+        }],
+        ..Evidence::default()
+    };
+    p.stage("DELETE FROM users WHERE id = 2051;", Some(e), "2026-11-21T02:14:00Z");
+    let mut s = connected(120, 40);
+    send(&mut s, Msg::PlanStored { plan: Some(Box::new(p)), said: Ok("Staged.".into()), record: None });
+    send(&mut s, key(KeyCode::F(6)));
+    for _ in 0..12 {
+        send(&mut s, key(KeyCode::Down));
+    }
+    let screen = draw(&s);
+    assert!(screen.contains("-[ RECORD 1 ]") && screen.contains("email | ∅"), "{screen}");
+    assert!(
+        !screen.contains("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+        "the wide row does not wrap into noise:\n{screen}"
+    );
+    let text = warroom::plan::render_step(&s.plan.as_ref().unwrap().steps[0], 1);
+    assert!(text.contains("cascades to 312 rows in orders (deleted)"), "{text}");
+}
+
 fn with_plan(w: u16, h: u16) -> State {
     let mut s = connected(w, h);
     send(&mut s, Msg::PlanStored { plan: Some(Box::new(staged_plan())), said: Ok("Staged.".into()), record: None });
@@ -767,6 +805,14 @@ fn scenes(w: u16, h: u16) -> Vec<(&'static str, State)> {
     let mut s = connected(w, h);
     send(&mut s, Msg::Paste(forty_lines_with_a_write()));
     out.push(("review_write_on_top", s));
+
+    // Expanded display (x in the results): a record at a time.
+    let mut s = ran(w, h, AGENT_ANSWER, rows_entry());
+    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    send(&mut s, key(KeyCode::Char('x')));
+    send(&mut s, key(KeyCode::Down));
+    assert!(s.results.expanded);
+    out.push(("records", s));
 
     // A time series as a chart (c in the results).
     let mut s = ran(w, h, "SELECT minute, errors FROM error_rate ORDER BY 1;", series_entry());

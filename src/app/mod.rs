@@ -190,6 +190,8 @@ pub struct ResultsPane {
     pub top: usize,
     pub left: usize,
     pub height: u16,
+    /// psql's `\x`: each row as a record, a column a line.
+    pub expanded: bool,
 }
 
 impl ResultsPane {
@@ -1015,6 +1017,13 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Run | Action::RunAll => run(state, action == Action::RunAll),
         Action::Cancel if state.watch.is_some() => watch::stop(state, "Stopped watching."),
         Action::Watch => watch::start(state),
+        Action::Expanded => {
+            state.results.expanded = !state.results.expanded;
+            state.results.top = state.results.row;
+            let how = if state.results.expanded { "on: a record at a time (x again for the table)" } else { "off" };
+            state.say(format!("Expanded display {how}."), Tone::Info);
+            vec![]
+        }
         Action::Chart => {
             if state.chart().is_some() {
                 state.popup = Some(Popup::Chart);

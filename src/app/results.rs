@@ -113,7 +113,10 @@ pub fn navigate(p: &mut ResultsPane, code: KeyCode) {
         KeyCode::Left | KeyCode::Char('h') => p.col = p.col.saturating_sub(1),
         _ => {}
     }
-    if p.row < p.top {
+    if p.expanded {
+        // A record at a time: the selected one on top.
+        p.top = p.row;
+    } else if p.row < p.top {
         p.top = p.row;
     } else if p.row >= p.top + page {
         p.top = p.row + 1 - page;

@@ -50,6 +50,7 @@ pub enum Action {
     WatchSlower,
     WatchFaster,
     Chart,
+    Expanded,
 }
 
 impl Action {
@@ -90,6 +91,7 @@ impl Action {
             Action::Watch => "watch: run the last read again every 2 s, changes marked (w again or Esc stops)",
             Action::WatchSlower => "watch less often",
             Action::WatchFaster => "watch more often",
+            Action::Expanded => "expanded display (psql's \\x): one record at a time, a column a line",
             Action::Chart => "chart: a time or number column against the numeric ones, or the watched number",
         }
     }

@@ -121,6 +121,19 @@ fn expand_tabs(line: &str) -> String {
 }
 
 /// Writes rows as psql's aligned format does, multi-line values continued with `+`.
+/// psql's expanded display (`\x`): `-[ RECORD n ]`, then `column | value` a line.
+pub fn write_records(out: &mut dyn Write, set: &ResultSet) -> io::Result<()> {
+    let name_w = set.columns.iter().map(|c| width(&c.name)).max().unwrap_or(0);
+    for (r, row) in set.rows.iter().enumerate() {
+        writeln!(out, "-[ RECORD {} ]", r + 1)?;
+        for (c, v) in set.columns.iter().zip(row) {
+            let value = v.as_deref().map_or_else(|| NULL_DISPLAY.to_string(), |s| s.replace('\n', "↵"));
+            writeln!(out, "{}{} | {value}", c.name, " ".repeat(name_w - width(&c.name)))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn write_table(out: &mut dyn Write, set: &ResultSet, header: bool) -> io::Result<()> {
     let cols = set.columns.len();
     let cell_lines = |v: &Option<Box<str>>| -> Vec<String> {

@@ -27,6 +27,9 @@ pub struct Evidence {
     pub key_hash: Option<String>,
     /// A few of those rows, as an aligned table.
     pub sample: Vec<String>,
+    /// The same rows as records (psql's `\x`), shown where the table is wider than the pane.
+    #[serde(default)]
+    pub sample_records: Vec<String>,
     /// Plain `EXPLAIN` (never ANALYZE).
     pub estimate: Vec<String>,
     pub triggers: Vec<String>,
@@ -216,7 +219,12 @@ pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: 
             }
         }
         match read(session, &format!("{rows} LIMIT {SAMPLE_ROWS}"), SAMPLE_ROWS).await {
-            Ok(set) => e.sample = table_lines(&set),
+            Ok(set) => {
+                e.sample = table_lines(&set);
+                let mut out = Vec::new();
+                let _ = crate::db::render::write_records(&mut out, &set);
+                e.sample_records = String::from_utf8_lossy(&out).lines().map(str::to_string).collect();
+            }
             Err(err) => e.gaps.push(format!("cannot show a sample: {err}")),
         }
         let size = format!(

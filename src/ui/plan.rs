@@ -19,7 +19,8 @@ fn status(plan: &Plan) -> String {
 }
 
 /// The selected step: its checklist, then its text in plan.sql, then its way back.
-pub fn detail_lines(state: &State, plan: &Plan, step: &Step) -> Vec<Line<'static>> {
+/// `width`: the pane's; a sample of rows wider than it is shown as records instead.
+pub fn detail_lines(state: &State, plan: &Plan, step: &Step, width: u16) -> Vec<Line<'static>> {
     let t = &state.setup.theme;
     let mut lines = vec![Line::from(Span::styled(
         format!("Checklist for step {} (press the number to tick):", step.n),
@@ -38,7 +39,16 @@ pub fn detail_lines(state: &State, plan: &Plan, step: &Step) -> Vec<Line<'static
         let loud = ["CAUTION", "IRREVERSIBLE", "EVIDENCE MISSING", "PARTIAL"].iter().any(|w| l.contains(w));
         Style::default().fg(if loud { t.warn } else { t.dim })
     };
-    let text = plan::render_step(step, plan.steps.len());
+    let mut text = plan::render_step(step, plan.steps.len());
+    if let Some(e) = step.evidence.as_ref().filter(|e| !e.sample_records.is_empty()) {
+        let indent = "--     ";
+        let wide =
+            e.sample.iter().any(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) + indent.len() > width as usize);
+        if wide {
+            let as_lines = |ls: &[String]| ls.iter().map(|l| format!("{indent}{l}\n")).collect::<String>();
+            text = text.replace(&as_lines(&e.sample), &as_lines(&e.sample_records));
+        }
+    }
     for l in text.lines().skip_while(|l| l.is_empty()) {
         let style = if l.trim_start().starts_with("--") { comment(l) } else { Style::default().fg(t.code) };
         lines.push(Line::from(Span::styled(l.to_string(), style)));
@@ -90,7 +100,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .collect();
     frame.render_widget(Paragraph::new(rows), list);
     if let Some(step) = plan.steps.get(selected) {
-        let para = Paragraph::new(detail_lines(state, plan, step))
+        let para = Paragraph::new(detail_lines(state, plan, step, details.width))
             .wrap(Wrap { trim: false })
             .scroll((state.plan_view.scroll, 0));
         frame.render_widget(para, details);

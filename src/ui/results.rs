@@ -62,6 +62,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             }
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         }
+        Body::Rows(table) if p.expanded => {
+            let lines = records(table, p.top, p.row, inner.width as usize, inner.height as usize, state);
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
         Body::Rows(table) => {
             if inner.height < 2 {
                 return;
@@ -180,4 +184,48 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             }
         }
     }
+}
+
+/// psql's expanded display: `-[ RECORD n ]`, then a column a line, from record `top` on.
+fn records(
+    table: &crate::app::Table,
+    top: usize,
+    selected: usize,
+    width: usize,
+    height: usize,
+    state: &State,
+) -> Vec<Line<'static>> {
+    let t = &state.setup.theme;
+    let names: Vec<&str> = table.set.columns.iter().map(|c| c.name.as_str()).collect();
+    let name_w = names.iter().map(|n| n.width()).max().unwrap_or(0).min(width / 2);
+    let mut lines = Vec::new();
+    for (r, row) in table.set.rows.iter().enumerate().skip(top) {
+        if lines.len() >= height {
+            break;
+        }
+        let head = format!("-[ RECORD {} ]", r + 1);
+        let fill = "-".repeat(width.saturating_sub(head.width()));
+        let mut style = Style::default().fg(t.heading).add_modifier(Modifier::BOLD);
+        if r == selected && state.focus == Focus::Results {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(Span::styled(format!("{head}{fill}"), style)));
+        for (c, name) in names.iter().enumerate() {
+            let value_w = width.saturating_sub(name_w + 3);
+            let (text, mut vstyle) = match row.get(c).and_then(|v| v.as_deref()) {
+                None => (NULL_DISPLAY.to_string(), Style::default().fg(t.null).add_modifier(Modifier::ITALIC)),
+                Some(v) => (crate::ui::fit(&display(v), value_w), Style::default().fg(t.text)),
+            };
+            if table.changed.contains(&(r, c)) {
+                vstyle = vstyle.fg(t.warn).add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+            }
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<name_w$}", crate::ui::fit(name, name_w)), Style::default().fg(t.heading)),
+                Span::styled(" │ ", Style::default().fg(t.dim)),
+                Span::styled(text, vstyle),
+            ]));
+        }
+    }
+    lines.truncate(height);
+    lines
 }
