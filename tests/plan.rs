@@ -333,7 +333,9 @@ fn a_delete_counts_what_it_cascades_to() {
          SET lock_timeout = '10s';
          CREATE TABLE order_items (id serial PRIMARY KEY, order_id bigint REFERENCES orders(id) ON DELETE CASCADE, sku text);
          INSERT INTO order_items (order_id, sku) SELECT o.id, 'sku-' || g FROM orders o, generate_series(1, 3) g;
-         GRANT SELECT ON order_items TO warroom_ro;",
+         CREATE TABLE user_tags (user_id bigint REFERENCES users(id) ON UPDATE CASCADE, tag text);
+         INSERT INTO user_tags SELECT id, 'vip' FROM users WHERE id % 3 = 0;
+         GRANT SELECT ON order_items, user_tags TO warroom_ro;",
     )
     .unwrap();
     let count = |sql: &str| c.psql(ADMIN, db, sql).unwrap().trim().parse::<u64>().unwrap();
@@ -358,4 +360,18 @@ fn a_delete_counts_what_it_cascades_to() {
     let said = format!("cascades to {orders} rows in orders (deleted)");
     assert!(steps[0].irreversible.as_deref().unwrap_or("").contains(&said), "{:?}", steps[0].irreversible);
     assert!(read(dir.path(), store::PLAN).contains(&said), "plan.sql says how much");
+
+    // A key UPDATE: only the foreign keys on the updated key that act ON UPDATE.
+    let tags = count("SELECT count(*) FROM user_tags WHERE user_id IN (SELECT id FROM users WHERE email IS NULL)");
+    let dir = tempfile::tempdir().unwrap();
+    let steps = rt.block_on(async {
+        let target = conn::resolve(Some(&c.dsn(warroom::demo::READ_ONLY_ROLE, db)), &conn::ProcessEnv).unwrap();
+        let mut session = Session::connect(&target, Limits::default()).await.unwrap();
+        let writes = vec!["UPDATE users SET id = id + 1000000 WHERE email IS NULL".to_string()];
+        plan::stage_writes(Some(&mut session), dir.path(), "inc-cascade-2", &writes).await.unwrap()
+    });
+    let e = steps[0].evidence.as_ref().unwrap();
+    let got: Vec<(&str, &str, u64)> =
+        e.cascade_rows.iter().map(|c| (c.table.as_str(), c.action.as_str(), c.rows)).collect();
+    assert_eq!(got, [("user_tags", "key updated, CASCADE", tags)], "{:?}", e.gaps);
 }

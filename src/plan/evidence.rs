@@ -96,39 +96,52 @@ fn thousands(n: u64) -> String {
 /// How far a chain of ON DELETE CASCADE is followed.
 const CASCADE_DEPTH: u32 = 3;
 
-/// The foreign keys into a table that change other rows on DELETE, with their columns.
-const CASCADING_KEYS: &str = "SELECT c.conrelid::regclass::text, c.confdeltype::text, \
+/// The foreign keys into a table that change other rows on DELETE ($2 = 'delete') or on an
+/// UPDATE of the columns they reference, with their columns.
+const CASCADING_KEYS: &str = "SELECT c.conrelid::regclass::text, \
+     (CASE WHEN $2 = 'delete' THEN c.confdeltype ELSE c.confupdtype END)::text, \
      (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) \
         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n), \
      (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i) \
         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) \
-     FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::text::regclass AND c.confdeltype IN ('c', 'n', 'd') \
+     FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::text::regclass \
+     AND (CASE WHEN $2 = 'delete' THEN c.confdeltype ELSE c.confupdtype END) IN ('c', 'n', 'd') \
      ORDER BY 1";
 
 /// Counts, table by table, what the cascades of deleting `rows` (a query of the target's
-/// rows) would delete or change, following CASCADE into the tables beyond.
-async fn cascade_counts(session: &mut Session, table: &str, rows: &str, e: &mut Evidence) {
+/// rows) would delete or change, following CASCADE into the tables beyond. With `updated`
+/// (an UPDATE's columns), only the foreign keys on those columns, one level.
+async fn cascade_counts(session: &mut Session, table: &str, rows: &str, updated: Option<&[String]>, e: &mut Evidence) {
     let mut frontier = vec![(table.to_string(), rows.to_string(), 1u32)];
+    let event = if updated.is_some() { "update" } else { "delete" };
     while let Some((parent, parent_rows, depth)) = frontier.pop() {
-        let what = format!("read the foreign keys into {parent}");
-        let Some(keys) = facts(session, CASCADING_KEYS, &parent, &what, &mut e.gaps).await else { return };
+        let keys = match session.facts(CASCADING_KEYS, &[&parent, event]).await {
+            Ok(k) => k,
+            Err(err) => {
+                e.gaps.push(format!("cannot read the foreign keys into {parent}: {}", one_line(&err.to_string())));
+                return;
+            }
+        };
         for k in keys {
             let [Some(child), Some(code), Some(child_cols), Some(parent_cols)] = [&k[0], &k[1], &k[2], &k[3]] else {
                 continue;
             };
+            let unquote = |c: &str| c.trim().trim_matches('"').to_lowercase();
+            if let Some(cols) = updated
+                && !parent_cols.split(',').any(|p| cols.iter().any(|c| unquote(c) == unquote(p)))
+            {
+                continue;
+            }
             let hit = format!(
                 "SELECT * FROM {child} WHERE ({child_cols}) IN (SELECT {parent_cols} FROM ({parent_rows}) AS warroom_parent)"
             );
             match read(session, &format!("SELECT count(*) FROM ({hit}) AS warroom_cascade"), 1).await {
                 Ok(set) => {
                     let n = cell(&set, 0, 0).and_then(|n| n.parse().ok()).unwrap_or(0);
-                    e.cascade_rows.push(CascadeCount {
-                        table: child.clone(),
-                        action: action(code).into(),
-                        rows: n,
-                        depth,
-                    });
-                    if code == "c" && n > 0 && depth < CASCADE_DEPTH {
+                    let what =
+                        if updated.is_some() { format!("key updated, {}", action(code)) } else { action(code).into() };
+                    e.cascade_rows.push(CascadeCount { table: child.clone(), action: what, rows: n, depth });
+                    if code == "c" && n > 0 && depth < CASCADE_DEPTH && updated.is_none() {
                         frontier.push((child.clone(), hit, depth + 1));
                     }
                 }
@@ -238,11 +251,14 @@ pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: 
             e.estimate = explain(session, statement, &rows, &mut e.gaps).await;
         }
         if let Shape::Dml(d) = shape
-            && d.kind == super::step::DmlKind::Delete
             && !e.cascades.is_empty()
         {
             let table = e.table.clone().unwrap_or_else(|| d.table.clone());
-            cascade_counts(session, &table, &rows, &mut e).await;
+            match &d.kind {
+                super::step::DmlKind::Delete => cascade_counts(session, &table, &rows, None, &mut e).await,
+                super::step::DmlKind::Update(cols) => cascade_counts(session, &table, &rows, Some(cols), &mut e).await,
+                super::step::DmlKind::Merge => {}
+            }
         }
     }
     e
