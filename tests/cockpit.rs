@@ -96,7 +96,8 @@ fn count_entry(n: &str) -> ResultEntry {
 
 /// A cockpit that ran LOCKED (0), then watches it: runs 2 (0) and 3 (`then`), the third
 /// still to come in `every`.
-fn watching(w: u16, h: u16, then: &str) -> State {
+/// LOCKED ran once (0), the results focused.
+fn ran_locked(w: u16, h: u16) -> State {
     let mut s = connected(w, h);
     send(&mut s, Msg::Paste(LOCKED.into()));
     send(&mut s, key(KeyCode::F(5)));
@@ -105,6 +106,11 @@ fn watching(w: u16, h: u16, then: &str) -> State {
         Msg::Batch(vec![Msg::Result { id: 1, entry: count_entry("0") }, Msg::RunFinished { id: 1, lost: None }]),
     );
     send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    s
+}
+
+fn watching(w: u16, h: u16, then: &str) -> State {
+    let mut s = ran_locked(w, h);
     send(&mut s, key(KeyCode::Char('w')));
     send(
         &mut s,
@@ -376,14 +382,7 @@ fn every_write_stays_in_sight_and_the_review_follows_the_cursor() {
 #[test]
 fn a_watch_reruns_marks_changes_and_is_one_timeline_entry() {
     recorded();
-    let mut s = connected(120, 40);
-    send(&mut s, Msg::Paste(LOCKED.into()));
-    send(&mut s, key(KeyCode::F(5)));
-    send(
-        &mut s,
-        Msg::Batch(vec![Msg::Result { id: 1, entry: count_entry("0") }, Msg::RunFinished { id: 1, lost: None }]),
-    );
-    send(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    let mut s = ran_locked(120, 40);
     recorded();
     // w: the first run at once, the same read, through the same Run effect (guard, session).
     let fx = send(&mut s, key(KeyCode::Char('w')));
