@@ -11,7 +11,7 @@ use crate::config::keymap::{Context, Key};
 use crate::config::{Action, Keymap, Theme};
 use crate::db::ServerInfo;
 use crate::db::posture::{Posture, plural};
-use crate::guard::{self, Class, Mentions};
+use crate::guard::Mentions;
 use crate::plan::Plan;
 use crate::runbook::Runbook;
 use crate::timeline::{Entry, Event, Kind as EventKind};
@@ -19,6 +19,7 @@ use crate::timeline::{Entry, Event, Kind as EventKind};
 pub mod analysis;
 mod banner;
 pub mod chart;
+mod editor;
 mod plan;
 pub mod results;
 pub mod run;
@@ -596,42 +597,8 @@ impl State {
     /// The cursor as a byte offset into `text()`.
     fn cursor_offset(&self) -> usize {
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
-        offset_of(self.editor.lines(), row, col)
+        editor::offset_of(self.editor.lines(), row, col)
     }
-}
-
-fn offset_of(lines: &[String], row: usize, col: usize) -> usize {
-    let before: usize = lines.iter().take(row).map(|l| l.len() + 1).sum();
-    let line = lines.get(row).map(String::as_str).unwrap_or("");
-    before + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
-}
-
-/// Whether a statement lies (partly) in the byte range `a..b` (an empty range: at `a`).
-fn overlaps(span: &guard::Span, (a, b): (usize, usize)) -> bool {
-    span.start < b.max(a + 1) && span.end > a
-}
-
-/// Which statements F5 means: a selection or fresh paste → every statement in it;
-/// otherwise the statement under the cursor (or, between statements, the one before it).
-fn targets(state: &State, review: &guard::Review, all: bool) -> Vec<usize> {
-    let stmts = &review.statements;
-    if all {
-        return (0..stmts.len()).collect();
-    }
-    let lines = state.editor.lines();
-    let range = state
-        .editor
-        .selection_range()
-        .map(|((r1, c1), (r2, c2))| (offset_of(lines, r1, c1), offset_of(lines, r2, c2)))
-        .or(state.fresh);
-    if let Some((a, b)) = range {
-        return (0..stmts.len()).filter(|&i| overlaps(&stmts[i].span, (a, b))).collect();
-    }
-    let at = state.cursor_offset();
-    let inside = (0..stmts.len()).rev().find(|&i| stmts[i].span.start <= at && at <= stmts[i].span.end);
-    let before = || (0..stmts.len()).rev().find(|&i| stmts[i].span.end <= at);
-    let after = || (0..stmts.len()).find(|&i| stmts[i].span.start >= at);
-    inside.or_else(before).or_else(after).into_iter().collect()
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -688,7 +655,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if a.revision == state.revision {
                 if let Some((_, source)) = state.verdict_for.filter(|(rev, _)| *rev <= a.revision) {
                     state.verdict_for = None;
-                    fx.push(Effect::Record(verdict_entry(&a.review, state.fresh, source)));
+                    fx.push(Effect::Record(editor::verdict_entry(&a.review, state.fresh, source)));
                 }
                 state.analysis = Some(a);
                 if state.focus == Focus::Editor {
@@ -901,29 +868,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
 }
 
-/// The guard's verdict on what just came in (the fresh range, else the whole text).
-fn verdict_entry(review: &guard::Review, fresh: Option<(usize, usize)>, source: &str) -> Entry {
-    let chosen: Vec<&guard::Statement> =
-        review.statements.iter().filter(|s| fresh.is_none_or(|range| overlaps(&s.span, range))).collect();
-    let reads = chosen.iter().filter(|s| s.class == Class::Read).count();
-    let writes: Vec<String> = chosen
-        .iter()
-        .filter(|s| s.class == Class::Write)
-        .map(|s| format!("#{} {}{}", s.index, s.kind.name(), if s.destructive { ", DESTRUCTIVE" } else { "" }))
-        .collect();
-    let mut summary =
-        format!("Review of the {source}: {}, {reads} READ, {} WRITE", plural(chosen.len(), "statement"), writes.len());
-    if !writes.is_empty() {
-        summary.push_str(&format!(" ({})", writes.join("; ")));
-    }
-    Entry::new(
-        EventKind::Review,
-        summary,
-        // Each statement as `warroom check --json` shows it.
-        serde_json::json!({ "source": source, "statements": chosen, "ignored": review.ignored.len() }),
-    )
-}
-
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(popup) = state.popup.clone() {
         return on_popup_key(state, popup, key);
@@ -1014,7 +958,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FocusEditor => focus(state, Focus::Editor),
         Action::FocusReview => focus(state, Focus::Review),
         Action::FocusResults => focus(state, Focus::Results),
-        Action::Run | Action::RunAll => run(state, action == Action::RunAll),
+        Action::Run | Action::RunAll => editor::run(state, action == Action::RunAll),
         Action::Cancel if state.watch.is_some() => watch::stop(state, "Stopped watching."),
         Action::Watch => watch::start(state),
         Action::Expanded => {
@@ -1186,123 +1130,6 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
 fn focus(state: &mut State, f: Focus) -> Vec<Effect> {
     state.set_focus(f);
     vec![]
-}
-
-/// F5: classify the text as it is now (never a cached verdict), then run only its reads.
-fn run(state: &mut State, all: bool) -> Vec<Effect> {
-    // Any other run ends a watch; while its last run is being cancelled, nothing else starts.
-    let mut stopped = watch::stop(state, "Stopped watching.");
-    if !stopped.is_empty() && state.running.is_some() {
-        return stopped;
-    }
-    stopped.extend(run_now(state, all));
-    stopped
-}
-
-fn run_now(state: &mut State, all: bool) -> Vec<Effect> {
-    if refused_while_frozen(state) {
-        return vec![];
-    }
-    if state.running.is_some() {
-        state.say("A read is already running; Esc cancels it.", Tone::Warn);
-        return vec![];
-    }
-    // Connected, what a catalog could still prove a read (an enum cast, a trusted
-    // extension's function) goes to the server's check too; it refuses what is not.
-    let mut review = if matches!(state.conn, Conn::Connected { .. }) {
-        guard::review_best_case(&state.text())
-    } else {
-        guard::review(&state.text())
-    };
-    if review.statements.is_empty() {
-        state.say("Nothing to run: the editor holds no SQL statement.", Tone::Info);
-        return vec![];
-    }
-    // What the catalog already showed to be a write (the labels of this very text) is skipped
-    // as one; a label can only hold a statement back here, never send one.
-    if let Some(a) = state.analysis.as_ref().filter(|a| a.revision == state.revision) {
-        for (st, labelled) in review.statements.iter_mut().zip(&a.review.statements) {
-            if labelled.class == Class::Write && st.class == Class::Read && st.span == labelled.span {
-                *st = labelled.clone();
-            }
-        }
-    }
-    let chosen = targets(state, &review, all);
-    let reads: Vec<(usize, String)> = chosen
-        .iter()
-        .map(|&i| &review.statements[i])
-        .filter(|s| s.class == Class::Read)
-        .map(|s| (s.index, s.text.clone()))
-        .collect();
-    let writes: Vec<String> = chosen
-        .iter()
-        .map(|&i| &review.statements[i])
-        .filter(|s| s.class == Class::Write)
-        .map(|s| format!("#{} {}", s.index, s.kind.name()))
-        .collect();
-    let skipped = if writes.is_empty() {
-        String::new()
-    } else {
-        format!("Skipped {} ({}): writes never run here. ", plural(writes.len(), "WRITE"), writes.join(", "))
-    };
-    let mut fx = vec![];
-    if !writes.is_empty() {
-        let statements: Vec<&guard::Statement> =
-            chosen.iter().map(|&i| &review.statements[i]).filter(|s| s.class == Class::Write).collect();
-        fx.push(Effect::Record(Entry::new(
-            EventKind::Refused,
-            format!("F5 skipped {} ({}): writes never run", plural(writes.len(), "WRITE"), writes.join(", ")),
-            serde_json::json!({ "source": "cockpit", "statements": statements }),
-        )));
-    }
-    if reads.is_empty() {
-        state.say(format!("{skipped}No read to run; Ctrl-S stages writes into a plan."), Tone::Warn);
-        return fx;
-    }
-    if !matches!(state.conn, Conn::Connected { .. }) {
-        if matches!(state.conn, Conn::Connecting) {
-            state.say(format!("{skipped}Still connecting, so nothing ran; F5 again once connected."), Tone::Warn);
-            return fx;
-        }
-        // Lost or failed: try again at once, without waiting for the next background attempt.
-        state.conn = Conn::Connecting;
-        state.say(
-            format!("{skipped}Not connected, so nothing ran: reconnecting now; F5 again once connected."),
-            Tone::Warn,
-        );
-        fx.push(Effect::Connect);
-        return fx;
-    }
-    // The same reads again within seconds of being held back: the person has seen the estimate.
-    let anyway = state.held.take().is_some_and(|h| h.reads == reads && state.now < h.until);
-    let id = state.next_id;
-    state.next_id += 1;
-    state.running = Some(Running {
-        id,
-        started: state.now,
-        total: reads.len(),
-        done: 0,
-        cancelling: false,
-        skipped: skipped.clone(),
-        reads: reads.clone(),
-    });
-    if anyway {
-        fx.push(Effect::Record(Entry::new(
-            EventKind::Held,
-            format!("F5 again: running {} the planner expects to be heavy, anyway", plural(reads.len(), "read")),
-            serde_json::json!({ "source": "cockpit", "run": id, "anyway": true,
-                "statements": reads.iter().map(|(i, _)| i).collect::<Vec<_>>() }),
-        )));
-        state.say(format!("{skipped}Running {} anyway (heavy)…", plural(reads.len(), "read")), Tone::Warn);
-    } else {
-        state.say(
-            format!("{skipped}Running {}…", plural(reads.len(), "read")),
-            if writes.is_empty() { Tone::Info } else { Tone::Warn },
-        );
-    }
-    state.last_reads = reads.clone();
-    fx.push(Effect::Run { id, reads, anyway });
-    fx
 }
 
 /// Says why nothing happens while the kill switch is pulled; true when it is.

@@ -2,7 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll, targets};
+use super::editor::targets;
+use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll};
 use crate::db::posture::plural;
 use crate::guard::{self, Class, Kind};
 use crate::plan::CHECKLIST;
