@@ -427,6 +427,63 @@ fn a_watch_reruns_marks_changes_and_is_one_timeline_entry() {
     assert_eq!(recorded()[0].kind.name(), "watch");
 }
 
+/// NO_COLOR: not one cell is coloured, and what colour said is still there in words and marks.
+#[test]
+fn without_colour_nothing_is_coloured_and_nothing_is_lost() {
+    use ratatui::style::{Color, Modifier};
+    let frame = |s: &State| {
+        let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).unwrap();
+        t.draw(|f| warroom::ui::draw(f, s)).unwrap();
+        t.backend().buffer().clone()
+    };
+    // As if the cockpit had opened with NO_COLOR: the runbook laid out and the text labelled again.
+    let mono = |mut s: State| {
+        s.setup.theme = Theme::monochrome();
+        let plain = ratatui::style::Style::default().fg(Color::Reset);
+        s.editor.set_style(plain);
+        s.editor.set_placeholder_style(plain);
+        s.editor.set_line_number_style(plain);
+        s.editor.set_selection_style(s.setup.theme.selected());
+        s.runbook.view.lines.clear();
+        let (w, h) = s.size;
+        send(&mut s, Msg::Resize(w, h));
+        let a = analyze(s.revision, &s.text(), &s.setup.theme);
+        send(&mut s, Msg::Analyzed(a));
+        s
+    };
+    // Opened with NO_COLOR from the start, as the cockpit is.
+    let mut plain = setup();
+    plain.theme = Theme::monochrome();
+    let mut opened = State::new(plain, (120, 40));
+    send(&mut opened, connected_msg(info(), Some("production"), None));
+    send(&mut opened, Msg::Paste(AGENT_ANSWER.into()));
+    let buf = frame(&opened);
+    assert!(buf.content().iter().all(|c| (c.fg, c.bg) == (Color::Reset, Color::Reset)), "{}", draw(&opened));
+    let mut scenes = vec![mono(ran(120, 40, AGENT_ANSWER, rows_entry())), mono(watching(120, 40, "2"))];
+    let mut chart = mono(ran(120, 40, "SELECT minute, errors FROM error_rate ORDER BY 1;", series_entry()));
+    send(&mut chart, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+    send(&mut chart, key(KeyCode::Char('c')));
+    scenes.push(chart);
+    for s in &mut scenes {
+        send(s, Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT)));
+        let buf = frame(s);
+        for cell in buf.content() {
+            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+        }
+        assert!(buf.content().iter().any(|c| c.modifier.contains(Modifier::REVERSED)), "the selection shows");
+    }
+    let text = draw(&scenes[0]);
+    assert!(text.contains("WRITE") && text.contains("READ"), "{text}");
+    let watched = draw(&scenes[1]);
+    assert!(watched.contains("WATCHING") && watched.contains("(min 0 max 2)"), "{watched}");
+    let changed = frame(&scenes[1]);
+    assert!(
+        changed.content().iter().any(|c| c.modifier.contains(Modifier::UNDERLINED)),
+        "changed cells are underlined"
+    );
+    assert!(draw(&scenes[2]).contains("errors by minute"), "the chart with its legend");
+}
+
 #[test]
 fn a_lost_connection_reconnects_and_a_failover_is_loud() {
     let mut s = connected(120, 40);

@@ -445,7 +445,7 @@ impl State {
         editor.set_style(Style::default().fg(setup.theme.text));
         editor.set_cursor_line_style(Style::default());
         editor.set_line_number_style(Style::default().fg(setup.theme.dim));
-        editor.set_selection_style(Style::default().bg(setup.theme.selection));
+        editor.set_selection_style(setup.theme.selected());
         let mut s = State {
             setup,
             size,

@@ -33,7 +33,10 @@ pub(super) fn setup(resolved: &Resolved, look: Look) -> Result<Setup, CliError> 
         .or_else(|| profile.and_then(|p| p.theme.clone()))
         .or_else(|| resolved.config.theme.clone())
         .unwrap_or_else(|| theme::DEFAULT_THEME.to_string());
-    let theme = Theme::load(&theme_name).map_err(usage)?;
+    // NO_COLOR (https://no-color.org) unless a theme is asked for by name.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme =
+        if no_color && look.theme.is_none() { Theme::monochrome() } else { Theme::load(&theme_name).map_err(usage)? };
     let keymap = Keymap::with_overrides(Some(&resolved.config.keys)).map_err(usage)?;
     let runbook_path: Option<PathBuf> =
         look.runbook.map(Path::to_path_buf).or_else(|| profile.and_then(|p| p.runbook.clone()));

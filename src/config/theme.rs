@@ -142,6 +142,48 @@ impl Theme {
     }
 
     /// The banner colour for an environment name.
+    /// The terminal's own colours everywhere (`NO_COLOR`): meaning is carried by words,
+    /// marks, bold, underline and reverse video, never by a colour.
+    pub fn monochrome() -> Theme {
+        let c = Color::Reset;
+        Theme {
+            name: "no-color".into(),
+            syntax: None,
+            text: c,
+            dim: c,
+            border: c,
+            focus: c,
+            heading: c,
+            code: c,
+            selection: c,
+            production: c,
+            staging: c,
+            calm: c,
+            read: c,
+            read_text: c,
+            write: c,
+            write_text: c,
+            error: c,
+            ok: c,
+            warn: c,
+            null: c,
+        }
+    }
+
+    pub fn is_monochrome(&self) -> bool {
+        self.name == "no-color"
+    }
+
+    /// How a selected line or cell stands out: its background, or reverse video without colour.
+    pub fn selected(&self) -> ratatui::style::Style {
+        let style = ratatui::style::Style::default();
+        if self.is_monochrome() {
+            style.add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            style.bg(self.selection)
+        }
+    }
+
     pub fn environment(&self, env: &str) -> Color {
         match env.to_ascii_lowercase().as_str() {
             "production" | "prod" | "live" => self.production,

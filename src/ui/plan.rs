@@ -88,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             let (flag, loud) = s.way_back();
             let rows = s.evidence.as_ref().and_then(|e| e.rows).map(|r| format!("{} · ", plural(r as usize, "row")));
             let ticks = s.checklist.iter().filter(|c| **c).count();
-            let base = if i == selected { Style::default().bg(t.selection) } else { Style::default() };
+            let base = if i == selected { t.selected() } else { Style::default() };
             Line::from(vec![
                 Span::styled(if i == selected { "▶ " } else { "  " }, base.fg(t.focus)),
                 Span::styled(format!("{}. {}  ", s.n, plan::headline(s)), base.fg(t.text).add_modifier(Modifier::BOLD)),

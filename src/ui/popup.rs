@@ -188,7 +188,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
                 .map(|(i, h)| {
                     let text = format!("{}{}", "  ".repeat(h.level.saturating_sub(1) as usize), h.title);
                     let style = if i == *selected {
-                        Style::default().fg(t.text).bg(t.selection).add_modifier(Modifier::BOLD)
+                        t.selected().fg(t.text).add_modifier(Modifier::BOLD)
                     } else {
                         Style::default().fg(t.text)
                     };

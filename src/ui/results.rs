@@ -102,11 +102,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             for (i, row) in table.set.rows[top..].iter().take(body_h).enumerate() {
                 let y = inner.y + 1 + i as u16;
                 let r = top + i;
-                let row_style = if r == p.row && state.focus == Focus::Results {
-                    Style::default().bg(t.selection)
-                } else {
-                    Style::default()
-                };
+                let row_style =
+                    if r == p.row && state.focus == Focus::Results { t.selected() } else { Style::default() };
                 if r == p.row && state.focus == Focus::Results {
                     buf.set_style(Rect::new(inner.x, y, inner.width, 1), row_style);
                 }

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .map(|(i, l)| {
             let mut l = l.clone();
             if selected.is_some_and(|(a, b)| (a..=b).contains(&i)) {
-                l = l.patch_style(Style::default().bg(t.selection));
+                l = l.patch_style(t.selected());
                 if Some(i) == selected.map(|s| s.0) {
                     l.spans.push(Span::styled(
                         " ◀ selected: r sends it to the editor",

@@ -88,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .skip(first)
         .take(list.height as usize)
         .map(|(i, e)| {
-            let base = if i == selected { Style::default().bg(t.selection) } else { Style::default() };
+            let base = if i == selected { t.selected() } else { Style::default() };
             Line::from(vec![
                 Span::styled(if i == selected { "▶ " } else { "  " }, base.fg(t.focus)),
                 Span::styled(format!("{} ", e.time_of_day()), base.fg(t.dim)),
