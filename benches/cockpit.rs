@@ -147,15 +147,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             // As F5 leaves it, without F5's own review.
-            s.running = Some(warroom::app::Running {
-                id,
-                started: s.now,
-                total: 1,
-                done: 0,
-                cancelling: false,
-                skipped: String::new(),
-                reads: vec![],
-            });
+            s.running = Some(warroom::app::Running::new(id, s.now, vec![(1, String::new())], String::new()));
             update(
                 &mut s,
                 Msg::Batch(vec![Msg::Result { id, entry: one(n % 7) }, Msg::RunFinished { id, lost: None }]),

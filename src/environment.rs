@@ -85,7 +85,7 @@ pub enum KnownError {
 
 /// `known_clusters.toml` in warroom's state folder (`$XDG_STATE_HOME/warroom/`).
 pub fn path() -> PathBuf {
-    crate::incident::root(None).parent().map_or_else(|| PathBuf::from(FILE), |state| state.join(FILE))
+    crate::incident::state_file(FILE)
 }
 
 /// Every pinned cluster in `file` (none when it does not exist yet).

@@ -38,7 +38,7 @@ pub fn path(policy: Option<&Path>, configured: Option<&Path>) -> PathBuf {
     if let Some(p) = policy.or(configured) {
         return p.to_path_buf();
     }
-    crate::incident::root(None).parent().map_or_else(|| PathBuf::from("FREEZE"), |state| state.join("FREEZE"))
+    crate::incident::state_file("FREEZE")
 }
 
 /// The freeze in force, if any. A freeze file that cannot be read or understood still

@@ -30,6 +30,11 @@ pub fn root(configured: Option<&Path>) -> PathBuf {
     state.join("warroom").join("incidents")
 }
 
+/// A file of warroom's own in its state folder (the parent of the default incidents folder).
+pub fn state_file(name: &str) -> PathBuf {
+    root(None).parent().map_or_else(|| PathBuf::from(name), |state| state.join(name))
+}
+
 /// An incident id is a folder name and part of backup table names: keep it plain.
 pub fn validate(id: &str) -> Result<(), IncidentError> {
     let ok = !id.is_empty()

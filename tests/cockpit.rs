@@ -498,7 +498,7 @@ fn a_lost_connection_reconnects_and_a_failover_is_loud() {
             error: "connection refused".into(),
         },
     );
-    assert!(draw(&s).contains("attempt 2 failed, next in 2.0 s (connection refused)"), "{}", draw(&s));
+    assert!(draw(&s).contains("attempt 2 failed, next in 2 s (connection refused)"), "{}", draw(&s));
     send(&mut s, connected_msg(standby(), Some("production"), Some(Duration::from_secs(12))));
     let screen = draw(&s);
     assert!(screen.contains("reconnected after 12 s: came back as a STANDBY (was the primary)"), "{screen}");

@@ -5,16 +5,12 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::results::seconds;
 use super::{Conn, Effect, Popup, State, Tone};
 use crate::db::ServerInfo;
 use crate::db::posture::Posture;
 use crate::environment::{self, Identity, Pin, Verdict};
 use crate::timeline::{Entry, Kind as EventKind};
-
-fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 10.0 { format!("{s:.1} s") } else { format!("{} s", s.round() as u64) }
-}
 
 /// The environment for `pinned`, applied to what the banner shows.
 fn apply(state: &mut State, pinned: Option<&str>) -> Verdict {

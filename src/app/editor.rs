@@ -1,7 +1,7 @@
 //! F5 in the editor: which statements it means (the cursor's, a selection's, a fresh
 //! paste's), classified again as they are now, and only their reads sent to run.
 
-use super::{Conn, Effect, Running, State, Tone, refused_while_frozen, watch};
+use super::{Conn, Effect, State, Tone, refused_while_frozen, watch};
 use crate::db::posture::plural;
 use crate::guard::{self, Class};
 use crate::timeline::{Entry, Kind as EventKind};
@@ -150,17 +150,7 @@ pub(super) fn run_now(state: &mut State, all: bool) -> Vec<Effect> {
     }
     // The same reads again within seconds of being held back: the person has seen the estimate.
     let anyway = state.held.take().is_some_and(|h| h.reads == reads && state.now < h.until);
-    let id = state.next_id;
-    state.next_id += 1;
-    state.running = Some(Running {
-        id,
-        started: state.now,
-        total: reads.len(),
-        done: 0,
-        cancelling: false,
-        skipped: skipped.clone(),
-        reads: reads.clone(),
-    });
+    let id = state.start_run(reads.clone(), skipped.clone());
     if anyway {
         fx.push(Effect::Record(Entry::new(
             EventKind::Held,

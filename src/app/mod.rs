@@ -29,10 +29,6 @@ pub mod watch;
 
 pub use analysis::Analysis;
 
-/// The session's start entry, if it is not in the timeline yet (for the loop at exit).
-pub(crate) fn banner_start(state: &mut State) -> Option<Entry> {
-    banner::start_entry(state)
-}
 pub use results::{Body, ResultEntry, Table};
 
 /// What the cockpit shows in its banner and which limits its reads get.
@@ -104,6 +100,13 @@ pub struct Running {
     pub skipped: String,
     /// What runs: (statement number, text).
     pub reads: Vec<(usize, String)>,
+}
+
+impl Running {
+    /// A run of `reads` begun at `started`; `skipped` is the note about writes left out.
+    pub fn new(id: u64, started: Instant, reads: Vec<(usize, String)>, skipped: String) -> Running {
+        Running { id, started, total: reads.len(), done: 0, cancelling: false, skipped, reads }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -574,12 +577,22 @@ impl State {
     }
 
     /// What `c` charts: the watched number, else the result on screen, if either makes one.
-    pub fn chart(&self) -> Option<chart::ChartData> {
+    pub fn chart(&self) -> Option<std::borrow::Cow<'_, chart::ChartData>> {
         let watched = self.watch.as_ref().filter(|w| w.history.len() >= 2).and_then(|w| {
             let name = self.results.table().and_then(|t| t.set.columns.first()).map_or("value", |c| c.name.as_str());
             chart::from_history(name, &w.history, w.every.as_secs_f64())
         });
-        watched.or_else(|| self.results.table().and_then(|t| t.chart.clone()))
+        watched
+            .map(std::borrow::Cow::Owned)
+            .or_else(|| self.results.table()?.chart.as_ref().map(std::borrow::Cow::Borrowed))
+    }
+
+    /// A new run of `reads` is under way: its id.
+    fn start_run(&mut self, reads: Vec<(usize, String)>, skipped: String) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.running = Some(Running::new(id, self.now, reads, skipped));
+        id
     }
 
     /// The review shows the statement under the editor's cursor (or the one before it).

@@ -94,6 +94,12 @@ pub fn elapsed(d: Duration) -> String {
     if ms < 1000.0 { format!("{ms:.1} ms") } else { format!("{:.2} s", ms / 1000.0) }
 }
 
+/// A wait or an interval as people say it: 2 s, 1.5 s, 12 s.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 10.0 && s.fract() != 0.0 { format!("{s:.1} s") } else { format!("{} s", s.round() as u64) }
+}
+
 /// Arrow keys, pages, Home/End, moving the selected cell and keeping it on screen.
 pub fn navigate(p: &mut ResultsPane, code: KeyCode) {
     let Some(t) = p.table() else { return };

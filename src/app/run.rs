@@ -309,7 +309,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     if let Some(c) = pending {
         let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
     }
-    if let Some(start) = super::banner_start(&mut state) {
+    if let Some(start) = super::banner::start_entry(&mut state) {
         let _ = journal_tx.send(JournalJob::Record(start));
     }
     let why = if state.quit { "quit" } else { "ended by a signal" };

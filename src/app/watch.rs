@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::results::Table;
-use super::{Effect, Running, State, Tone};
+use super::results::{Table, seconds};
+use super::{Effect, State, Tone};
 use crate::db::ValueKind;
 use crate::db::posture::plural;
 use crate::timeline::{Entry, Kind as EventKind};
@@ -83,21 +83,13 @@ pub(super) fn tick(state: &mut State) -> Vec<Effect> {
     if state.frozen.is_some() {
         return stop(state, "Stopped watching: warroom is FROZEN.");
     }
-    let id = state.next_id;
-    state.next_id += 1;
     w.runs += 1;
-    w.run_id = Some(id);
     w.next_at = state.now + w.every;
     let reads = w.reads.clone();
-    state.running = Some(Running {
-        id,
-        started: state.now,
-        total: reads.len(),
-        done: 0,
-        cancelling: false,
-        skipped: String::new(),
-        reads: reads.clone(),
-    });
+    let id = state.start_run(reads.clone(), String::new());
+    if let Some(w) = state.watch.as_mut() {
+        w.run_id = Some(id);
+    }
     vec![Effect::Run { id, reads, anyway: false }]
 }
 
@@ -173,9 +165,4 @@ pub(super) fn arrived(w: &mut Watch, table: &mut Table) {
         }
     }
     w.previous = Some(table.clone());
-}
-
-pub fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 10.0 && s.fract() != 0.0 { format!("{s:.1} s") } else { format!("{} s", s.round() as u64) }
 }

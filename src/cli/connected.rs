@@ -202,7 +202,7 @@ async fn run_reads(
         if let Some(every) = watch {
             let first = statements.first().map_or(String::new(), |s| crate::timeline::one_line(&s.text, 60));
             let now = jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC");
-            if writeln!(out, "Every {}: {first}  ({now}, run {})\n", crate::app::watch::seconds(every), runs + 1)
+            if writeln!(out, "Every {}: {first}  ({now}, run {})\n", crate::app::results::seconds(every), runs + 1)
                 .is_err()
             {
                 break 'watch;
@@ -320,7 +320,7 @@ async fn run_reads(
             format!(
                 "warroom query watched {} every {}: {}",
                 what.join(", "),
-                crate::app::watch::seconds(every),
+                crate::app::results::seconds(every),
                 plural(runs as usize, "run")
             ),
             serde_json::json!({ "source": "warroom query", "every_ms": every.as_millis() as u64, "runs": runs,

@@ -109,6 +109,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
             .title(Span::styled(format!(" {title} "), Style::default().fg(t.focus).add_modifier(Modifier::BOLD)))
             .title_bottom(Span::styled(" Esc closes ", Style::default().fg(t.dim)))
     };
+    // A few lines in a box of this width, in the middle of the screen.
+    let boxed = |frame: &mut Frame, width: u16, lines: Vec<Line<'static>>, title: &str| {
+        let r = centered(area, width, lines.len() as u16 + 2);
+        frame.render_widget(Clear, r);
+        let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
+        frame.render_widget(para.block(frame_block(title)), r);
+    };
     match popup {
         Popup::Timeline => super::timeline::draw(frame, area, state),
         Popup::Note { text } => super::timeline::draw_note(frame, area, state, text),
@@ -130,10 +137,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
                     Line::from(Span::styled(format!("> {typed}█"), Style::default().fg(t.text))),
                 ],
             };
-            let r = centered(area, 72, lines.len() as u16 + 2);
-            frame.render_widget(Clear, r);
-            let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
-            frame.render_widget(para.block(frame_block("Kill switch")), r);
+            boxed(frame, 72, lines, "Kill switch");
         }
         Popup::Pin { typed } => {
             let cluster = state.identity.as_ref().map(|i| i.describe()).unwrap_or_default();
@@ -151,10 +155,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, popup: &Popup) {
                 )),
                 Line::from(Span::styled(format!("> {typed}█"), Style::default().fg(t.text))),
             ];
-            let r = centered(area, 78, lines.len() as u16 + 2);
-            frame.render_widget(Clear, r);
-            let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false });
-            frame.render_widget(para.block(frame_block("Pin this cluster")), r);
+            boxed(frame, 78, lines, "Pin this cluster");
         }
         Popup::Chart => {
             if let Some(data) = state.chart() {
