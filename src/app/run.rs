@@ -517,7 +517,7 @@ async fn db_task(
     (canceller, facts): (Arc<Mutex<Option<Canceller>>>, Facts),
 ) {
     let mut session: Option<Session> = None;
-    let publish = |s: Option<&Session>| *facts.lock().expect("facts lock") = s.map(|s| s.catalog.clone());
+    let publish = |s: Option<&Session>| *facts.lock().expect("facts lock") = s.map(|_| Catalog::default());
     let backstop = limits.statement_timeout + Duration::from_secs(5);
     let limit = (row_limit > 0).then_some(row_limit);
     // The connection's end, watched while nothing runs; and, once lost, when it was lost
@@ -545,17 +545,8 @@ async fn db_task(
             _ = tokio::time::sleep_until(retry_at), if retry.is_some() => DbCmd::Connect,
         };
         match cmd {
-            DbCmd::Facts(wanted) => {
-                if let Some(s) = session.as_mut() {
-                    let mut catalog = std::mem::take(&mut s.catalog);
-                    let read = crate::db::catalog::gather(s, &mut catalog, &wanted).await;
-                    s.catalog = catalog;
-                    let mut shown = s.catalog.clone();
-                    if let Err(e) = read {
-                        shown.unreadable = Some(e.to_string());
-                    }
-                    *facts.lock().expect("facts lock") = Some(shown);
-                }
+            // The server judges each read by its own tree when it runs: nothing to read ahead.
+            DbCmd::Facts(_) => {
                 let _ = tx.send(Msg::FactsRead);
             }
             DbCmd::Connect => {

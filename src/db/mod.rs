@@ -1,10 +1,10 @@
 //! The only user of tokio-postgres: connection settings, the hardened read session,
 //! the posture check and result rendering.
 
-pub mod catalog;
 pub mod conn;
 pub mod heavy;
 pub mod posture;
+pub mod resolve;
 pub mod render;
 pub mod session;
 pub mod tls;

@@ -15,8 +15,10 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::conn::{Host, SessionAttrs, SslMode, Target};
 use super::heavy::{self, HeavyLimits, TableSize};
 use super::{DbError, tls};
+use super::resolve;
 use crate::environment::Identity;
-use crate::guard::{self, Catalog};
+use crate::guard::resolved::{self, Builtins, Context, Facts, Outcome as Judged};
+use crate::guard::{self, tree::Tree};
 
 /// Server-side limits set for the whole session at connect time.
 #[derive(Debug, Clone, Copy)]
@@ -102,10 +104,20 @@ pub struct Session {
     tls: MakeRustlsConnect,
     pub info: ServerInfo,
     pub limits: Limits,
-    /// What this session's catalog says about the names reads used, kept for the connection.
-    pub catalog: Catalog,
-    /// Catalog queries sent so far (a check whose names are all known sends none).
-    pub catalog_reads: u64,
+    /// The built-in functions a read may call, by OID (read with the first read; built-in
+    /// objects do not change while the server runs).
+    builtins: Option<Builtins>,
+    /// The search path the database and role set, for the user's statements (warroom's own
+    /// queries run with `pg_catalog` alone).
+    search_path: String,
+    /// Foreign servers whose tables the profile trusts.
+    pub trusted_servers: Vec<String>,
+    /// The server's notices (LOG lines among them while a read is proved).
+    notices: tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::error::DbError>,
+    /// Round trips of fact reading sent so far (one per round of OIDs not yet known).
+    pub fact_reads: u64,
+    /// For the statement being proved: see [`Context::opaque_utility_ok`].
+    opaque_utility_ok: bool,
     /// Why the connection ended, once it has.
     closed: tokio::sync::watch::Receiver<Option<String>>,
     /// The sizes of tables the planner's estimates scanned, kept for the connection.
@@ -241,15 +253,26 @@ impl Session {
             None => ours,
         });
 
-        let (client, connection) = config.connect(tls.clone()).await.map_err(|e| DbError::connect(e, target))?;
+        let (client, mut connection) = config.connect(tls.clone()).await.map_err(|e| DbError::connect(e, target))?;
         let (closed_tx, closed) = tokio::sync::watch::channel(None);
+        // The connection is driven here, its notices kept: a read's proof is among them.
+        let (notice_tx, notices) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
-            let why = match connection.await {
-                Ok(()) => "the server closed the connection".to_string(),
-                Err(e) => DbError::from_pg(e).to_string(),
+            let why = loop {
+                match futures_util::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notice(n))) => {
+                        let _ = notice_tx.send(n);
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => break DbError::from_pg(e).to_string(),
+                    None => break "the server closed the connection".to_string(),
+                }
             };
             let _ = closed_tx.send(Some(why));
         });
+        // First, the search path the database and role set is noted and the session's own
+        // pinned to pg_catalog: nothing after it resolves a name through a schema of theirs.
+        let pin = client.query_typed_one(resolve::PIN_SEARCH_PATH, &[]);
         // The server's own settings and identity, in one round trip; pg_control_system() only
         // where this role may call it.
         let info = client.query_typed_one(
@@ -262,13 +285,17 @@ impl Session {
                  coalesce(inet_server_port(), current_setting('port')::int4)",
             &[],
         );
-        let (row, prefetched) = match prefetch {
+        let (pinned, row, prefetched) = match prefetch {
             Some(sql) => {
-                let (info, rows) = tokio::join!(info, client.query_typed(sql, &[]));
-                (info, Some(rows))
+                let (pinned, info, rows) = tokio::join!(pin, info, client.query_typed(sql, &[]));
+                (pinned, info, Some(rows))
             }
-            None => (info.await, None),
+            None => {
+                let (pinned, info) = tokio::join!(pin, info);
+                (pinned, info, None)
+            }
         };
+        let search_path: String = pinned.map_err(DbError::from_pg)?.get(0);
         let row = row.map_err(DbError::from_pg)?;
         let prefetched = prefetched.transpose().map_err(DbError::from_pg)?;
         let address: Option<String> = row.get(9);
@@ -301,8 +328,12 @@ impl Session {
             tls: tls.clone(),
             info,
             limits,
-            catalog: Catalog::default(),
-            catalog_reads: 0,
+            builtins: None,
+            search_path,
+            trusted_servers: Vec::new(),
+            notices,
+            fact_reads: 0,
+            opaque_utility_ok: false,
             closed,
             table_sizes: HashMap::new(),
             prefetched,
@@ -325,37 +356,29 @@ impl Session {
 
     /// Runs one statement in its own read-only transaction, sending at most `limit` rows
     /// (all when `None`) to `sink`. The server refuses anything that is not a read.
-    /// The guard, with this server's catalog, decides first ([`Session::check`]).
-    /// A read the planner expects to be heavier than the session's limits is held back
-    /// ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
+    /// Two proofs decide first: the guard's, from the text, and the server's own analysed
+    /// tree of the statement, judged by OID ([`Session::check`]). A read of the database's
+    /// own tables that the planner expects to be heavier than the session's limits is held
+    /// back ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
-        let wanted = self.checked(sql).await?;
-        let heavy = self.reads_user_tables(&wanted).then_some(self.limits.heavy).filter(|h| !h.off());
-        self.read(sql, limit, sink, heavy).await
+        text_proof(sql)?;
+        let heavy = Some(self.limits.heavy).filter(|h| !h.off());
+        self.read(sql, limit, sink, heavy, true).await
     }
 
     /// [`Session::run`] for a read whose planner estimate a person has seen and accepted: the
-    /// guard and the catalog still decide; the heavy-read limit does not.
+    /// guard and the server's tree still decide; the heavy-read limit does not.
     pub async fn run_anyway(
         &mut self,
         sql: &str,
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
-        self.check(sql).await?;
-        self.read(sql, limit, sink, None).await
+        text_proof(sql)?;
+        self.read(sql, limit, sink, None, true).await
     }
 
-    /// Whether a read naming `wanted` may read a table of the user's (anything but the server's
-    /// own pg_catalog and information_schema, or a name the catalog could not resolve).
-    fn reads_user_tables(&self, wanted: &guard::Mentions) -> bool {
-        wanted.relations.iter().any(|r| match self.catalog.relations.get(r) {
-            Some(Some(rel)) => !matches!(rel.schema.as_str(), "pg_catalog" | "information_schema"),
-            _ => true,
-        })
-    }
-
-    /// [`Session::run`] without the guard's check: only for tests that prove the session and
+    /// [`Session::run`] without either proof: only for tests that prove the session and
     /// the server refuse what a broken guard would let through.
     #[doc(hidden)]
     pub async fn run_past_the_guard(
@@ -364,7 +387,7 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
-        self.read(sql, limit, sink, None).await
+        self.read(sql, limit, sink, None, false).await
     }
 
     async fn read(
@@ -373,10 +396,11 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
         heavy: Option<HeavyLimits>,
+        prove: bool,
     ) -> Result<Outcome, DbError> {
         let started = Instant::now();
         let mut reset_sent = false;
-        let result = self.run_in_transaction(sql, limit, sink, heavy, &mut reset_sent).await;
+        let result = self.run_in_transaction(sql, limit, sink, heavy, prove, &mut reset_sent).await;
         // Whatever happened, leave nothing behind for the next read.
         let reset = if reset_sent { Ok(()) } else { self.reset().await };
         let outcome = result?;
@@ -384,9 +408,10 @@ impl Session {
         Ok(Outcome { elapsed: started.elapsed(), ..outcome })
     }
 
-    /// The read in its own READ ONLY transaction. Reads that return rows travel as COPY: the
-    /// transaction's start, the statement's Parse/Describe (and the planner's estimate) go in
-    /// one round trip; the COPY and the reset after it (its ROLLBACK first) in a second.
+    /// The read in its own READ ONLY transaction: the proof's round trips (the database's
+    /// domain checks, then the statement's Parse with its tree, then facts about the OIDs not
+    /// yet known), the planner's estimate once the tree has passed, then the COPY that
+    /// carries the rows with the reset right behind it.
     /// `reset_sent` says whether the reset went with the COPY (and its outcome is in the result).
     async fn run_in_transaction(
         &mut self,
@@ -394,50 +419,35 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
         heavy: Option<HeavyLimits>,
+        prove: bool,
         reset_sent: &mut bool,
     ) -> Result<Outcome, DbError> {
         let first = guard::first_keyword(sql).unwrap_or_default();
-        if !FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str()) {
-            return self.run_through_portal(sql, limit, sink).await;
+        let rows_by_copy = FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str());
+        let (copy_sql, prefix_chars) = copy_of(sql, limit);
+        let proved = self.begin_proved(sql, rows_by_copy.then_some(copy_sql.as_str()), prove).await?;
+        if !rows_by_copy {
+            return self.run_through_portal(proved.statement, limit, sink).await;
         }
-        // The planner's estimate of the read as it will run (row limit included).
-        let explain = heavy.map(|_| {
+        let copy = proved.copy.ok_or_else(|| DbError::Decode("the COPY of the read was not prepared".into()))?;
+        // The planner's estimate of the read as it will run (row limit included), only now
+        // that the tree has passed: planning can run code (constant folding).
+        if let Some(limits) = heavy.filter(|_| proved.user_tables) {
             let body = guard::without_terminator(sql);
-            match limit {
+            let explain = match limit {
                 Some(n) => {
                     format!("EXPLAIN (VERBOSE, FORMAT JSON) SELECT * FROM (\n{body}\n) AS warroom_read LIMIT {}", n + 1)
                 }
                 None => format!("EXPLAIN (VERBOSE, FORMAT JSON) {body}"),
-            }
-        });
-        let client = &self.client;
-        let (copy_sql, prefix_chars) = copy_of(sql, limit);
-        let start = client.batch_execute("START TRANSACTION READ ONLY");
-        // Parse and describe the statement alone: the server refuses two statements here.
-        let prepare = client.prepare(sql);
-        // The COPY is prepared now, so that later its Bind/Execute go out ahead of the reset.
-        let prepare_copy = client.prepare(&copy_sql);
-        let (started, statement, copy, plan) = match &explain {
-            Some(e) => {
-                let (a, b, c, d) = tokio::join!(start, prepare, prepare_copy, client.query_typed(e.as_str(), &[]));
-                (a, b, c, Some(d))
-            }
-            None => {
-                let (a, b, c) = tokio::join!(start, prepare, prepare_copy);
-                (a, b, c, None)
-            }
-        };
-        started.map_err(DbError::from_pg)?;
-        let statement = statement.map_err(DbError::from_pg)?;
-        let copy = copy.map_err(|e| DbError::from_pg(e).shift(prefix_chars))?;
-        if let (Some(plan), Some(limits)) = (plan, heavy) {
-            let estimate = self.estimate(plan.map_err(DbError::from_pg)?, limits).await?;
+            };
+            let plan = self.client.query_typed(&explain, &[]).await.map_err(DbError::from_pg)?;
+            let estimate = self.estimate(plan, limits).await?;
             if estimate.over() {
                 return Err(DbError::Heavy(Box::new(estimate)));
             }
         }
-        let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
-        drop(statement);
+        let columns: Vec<Column> = proved.statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
+        drop(proved.statement);
         if !columns.is_empty() {
             sink.columns(&columns).map_err(DbError::Output)?;
         }
@@ -448,6 +458,131 @@ impl Session {
         let outcome = outcome?;
         reset?;
         Ok(outcome)
+    }
+
+    /// Starts the read's transaction and proves `sql` by the server's own tree of it. On
+    /// success the transaction stays open with the statement prepared (its Parse is the one
+    /// judged) and, with `copy`, the COPY that will carry its rows.
+    async fn begin_proved(&mut self, sql: &str, copy: Option<&str>, prove: bool) -> Result<Proved, DbError> {
+        while self.notices.try_recv().is_ok() {}
+        let client = &self.client;
+        let setup = client.batch_execute(
+            "START TRANSACTION READ ONLY; SET LOCAL client_min_messages = log; SET LOCAL debug_pretty_print = off",
+        );
+        let database = client.query_typed(resolve::DATABASE, &[]);
+        let (load, json) = resolve::builtins_params();
+        let builtins = async {
+            match self.builtins {
+                Some(_) => Ok(None),
+                None => {
+                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 2] =
+                        [(&load, Type::TEXT), (&json, Type::TEXT)];
+                    client.query_typed(resolve::BUILTINS, &params).await.map(Some)
+                }
+            }
+        };
+        let (started, database, builtins) = tokio::join!(setup, database, builtins);
+        started.map_err(DbError::from_pg)?;
+        let database = resolve::database_from(&database.map_err(DbError::from_pg)?)?;
+        if let Some(rows) = builtins.map_err(DbError::from_pg)? {
+            self.builtins = Some(resolve::builtins_from(&rows));
+        }
+        let mut facts = Facts::default();
+        if prove {
+            // Domain checks can run while a literal is parsed: they pass before the Parse is sent.
+            self.opaque_utility_ok = false;
+            self.judge_rounds(&Tree::default(), &database, &mut facts).await?;
+        }
+        let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
+        let client = &self.client;
+        let on_sql =
+            format!("SELECT pg_catalog.set_config('search_path', {user_path}, true); SET LOCAL debug_print_parse = on");
+        let on = client.batch_execute(&on_sql);
+        // Parse and describe the statement alone: the server refuses two statements here.
+        let prepare = client.prepare(sql);
+        // Before 16 an EXPLAIN's tree is printed as `?`: its statement is parsed on its own too.
+        let old_server = self.info.version_num < 160000;
+        let inner = guard::explained_statement(sql).filter(|_| old_server);
+        let prepare_inner = async {
+            match inner {
+                Some(i) => client.prepare(i).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let off = client.batch_execute(resolve::PRINT_OFF);
+        let prepare_copy = async {
+            match copy {
+                Some(c) => client.prepare(c).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (on, statement, inner_statement, off, copy) = tokio::join!(on, prepare, prepare_inner, off, prepare_copy);
+        on.map_err(DbError::from_pg)?;
+        let statement = statement.map_err(DbError::from_pg)?;
+        let shift = sql.len() - inner.map_or(sql.len(), str::len);
+        drop(inner_statement.map_err(|e| DbError::from_pg(e).shift(sql[..shift].chars().count()))?);
+        off.map_err(DbError::from_pg)?;
+        let prefix = copy_of(sql, None).1;
+        let copy = copy.map_err(|e| DbError::from_pg(e).shift(prefix))?;
+        let mut notices = Vec::new();
+        while let Ok(n) = self.notices.try_recv() {
+            notices.push(n);
+        }
+        let trees = resolve::statement_trees(&notices, 1 + usize::from(inner.is_some()))?;
+        let show = old_server && guard::first_keyword(sql).as_deref() == Some("show");
+        self.opaque_utility_ok = show || inner.is_some();
+        if prove {
+            for tree in &trees {
+                self.judge_rounds(tree, &database, &mut facts).await?;
+            }
+        }
+        let tree = &trees[trees.len() - 1];
+        Ok(Proved { statement, copy, user_tables: resolve::reads_user_tables(tree) })
+    }
+
+    /// Judges `tree` (and the database's domain checks), reading the facts the judge asks for
+    /// until it decides; refused, with the reasons, unless it is a read.
+    async fn judge_rounds(&mut self, tree: &Tree, database: &resolved::Database, facts: &mut Facts) -> Result<(), DbError> {
+        const MAX_ROUNDS: usize = 12;
+        for _ in 0..MAX_ROUNDS {
+            let builtins = self.builtins.as_ref().ok_or_else(|| DbError::Decode("no built-in facts".into()))?;
+            let cx = Context {
+                version_num: self.info.version_num,
+                builtins,
+                facts,
+                trusted_servers: &self.trusted_servers,
+                opaque_utility_ok: self.opaque_utility_ok,
+            };
+            match resolved::judge(tree, database, &cx) {
+                Judged::Read => return Ok(()),
+                Judged::Refused(reasons) => return Err(DbError::Refused(reasons)),
+                Judged::Need(wanted) => {
+                    let before = (facts.functions.len(), facts.operators.len(), facts.relations.len());
+                    let want = resolve::facts_params(&wanted);
+                    let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
+                    let back = format!("SELECT pg_catalog.set_config('search_path', {user_path}, true)");
+                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] = [(&want, Type::TEXT)];
+                    self.fact_reads += 1;
+                    let client = &self.client;
+                    let (a, rows, b) = tokio::join!(
+                        client.batch_execute("SET LOCAL search_path = pg_catalog"),
+                        client.query_typed(resolve::FACTS, &params),
+                        client.batch_execute(&back),
+                    );
+                    a.map_err(DbError::from_pg)?;
+                    resolve::add_facts(facts, &rows.map_err(DbError::from_pg)?)?;
+                    b.map_err(DbError::from_pg)?;
+                    if before == (facts.functions.len(), facts.operators.len(), facts.relations.len()) {
+                        return Err(DbError::Refused(vec![
+                            "names objects that are gone from the catalog (dropped while it was checked)".into(),
+                        ]));
+                    }
+                }
+            }
+        }
+        Err(DbError::Refused(vec![format!(
+            "reaches views, policies or domains nested deeper than {MAX_ROUNDS} levels; it cannot be proven read-only"
+        )]))
     }
 
     /// The planner's estimate from EXPLAIN's JSON, with the sizes of the tables it scans
@@ -474,24 +609,23 @@ impl Session {
         Ok(heavy::estimate(&plan, &self.table_sizes, limits))
     }
 
-    /// Statements whose rows COPY cannot carry (SHOW, EXPLAIN) or that return none.
+    /// Statements whose rows COPY cannot carry (SHOW, EXPLAIN) or that return none, from the
+    /// statement prepared (and judged) in the open transaction.
     async fn run_through_portal(
         &mut self,
-        sql: &str,
+        statement: Statement,
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
-        let tx = self.client.build_transaction().read_only(true).start().await.map_err(DbError::from_pg)?;
-        let statement = tx.prepare(sql).await.map_err(DbError::from_pg)?;
         let columns: Vec<Column> = statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
-        let outcome = portal_rows(&tx, &statement, &columns, limit, sink).await?;
+        let outcome = portal_rows(&self.client, &statement, &columns, limit, sink).await?;
         drop(statement);
-        tx.rollback().await.map_err(DbError::from_pg)?;
         Ok(outcome)
     }
 
     /// Drops what a read could have left in the session: cursors, listeners, advisory
-    /// locks, temporary objects, settings, roles and SQL-level prepared statements.
+    /// locks, temporary objects, settings, roles and SQL-level prepared statements; then
+    /// pins the search path to pg_catalog again (RESET ALL brought back the database's).
     async fn reset(&self) -> Result<(), DbError> {
         if self.client.is_closed() {
             return Ok(());
@@ -499,10 +633,11 @@ impl Session {
         // Sent together: the reset, then the question whether SQL-level prepared statements remain.
         let (reset, prepared) = tokio::join!(
             self.client.batch_execute(
-                "ROLLBACK; CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; \
-                 RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION",
+                "ROLLBACK; CLOSE ALL; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; \
+                 DISCARD SEQUENCES; RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; \
+                 SELECT pg_catalog.set_config('search_path', 'pg_catalog', false)",
             ),
-            self.client.query_typed("SELECT name FROM pg_prepared_statements WHERE from_sql", &[]),
+            self.client.query_typed("SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql", &[]),
         );
         reset.map_err(DbError::from_pg)?;
         for row in prepared.map_err(DbError::from_pg)? {
@@ -515,33 +650,16 @@ impl Session {
         Ok(())
     }
 
-    /// The guard's verdict on `sql` with this server's catalog (functions, operators, types,
-    /// views, policies and rules its names resolve to), read as far as needed. Refused when
-    /// it is not a read, or when the facts cannot be read: never the text-only proof alone.
+    /// Both proofs for `sql`, nothing run: the guard's from the text, then the server's
+    /// analysed tree of it, judged by OID with facts read fresh for this statement, in a
+    /// read-only transaction that is rolled back. Refused, with the reasons, unless both
+    /// say it is a read.
     pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
-        self.checked(sql).await.map(|_| ())
-    }
-
-    /// [`Session::check`], and the names the statement uses.
-    async fn checked(&mut self, sql: &str) -> Result<guard::Mentions, DbError> {
-        let wanted = guard::mentions(&guard::review(sql));
-        let mut catalog = std::mem::take(&mut self.catalog);
-        let gathered = super::catalog::gather(self, &mut catalog, &wanted).await;
-        self.catalog = catalog;
-        match gathered {
-            Err(e @ DbError::Lost(_)) => return Err(e),
-            Err(e) => {
-                return Err(DbError::Refused(vec![format!(
-                    "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
-                )]));
-            }
-            Ok(()) => {}
-        }
-        let review = guard::review_with(sql, &self.catalog);
-        if review.verdict() == guard::Class::Read {
-            return Ok(wanted);
-        }
-        Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
+        text_proof(sql)?;
+        let proved = self.begin_proved(sql, None, true).await;
+        let reset = self.reset().await;
+        proved?;
+        reset
     }
 
     /// Runs one of warroom's own fixed catalog queries (never user SQL) with text
@@ -559,6 +677,24 @@ impl Session {
     pub(crate) async fn catalog(&self, sql: &str) -> Result<Vec<tokio_postgres::Row>, DbError> {
         self.client.query_typed(sql, &[]).await.map_err(DbError::from_pg)
     }
+}
+
+/// A statement proved read-only and prepared in its open transaction.
+struct Proved {
+    statement: Statement,
+    copy: Option<Statement>,
+    /// Its tree reads a table of the database's own (the heavy-read limits apply).
+    user_tables: bool,
+}
+
+/// The first proof, from the text alone: the guard as it stands where the server will judge
+/// what only it can know (a cast to a type of the database's, a trusted extension's function).
+fn text_proof(sql: &str) -> Result<(), DbError> {
+    let review = guard::review_best_case(sql);
+    if review.verdict() == guard::Class::Read {
+        return Ok(());
+    }
+    Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
 }
 
 fn column(name: &str, ty: &Type) -> Column {
@@ -693,47 +829,38 @@ impl<'a> FromSql<'a> for Raw<'a> {
     }
 }
 
-/// Statements that return rows COPY cannot carry (SHOW, EXPLAIN) or none at all, fetched
-/// through a portal in bounded batches.
+/// Statements that return rows COPY cannot carry (SHOW, EXPLAIN) or none at all: a few rows
+/// of text, all fetched, at most `limit` kept.
 async fn portal_rows(
-    tx: &tokio_postgres::Transaction<'_>,
+    client: &Client,
     statement: &Statement,
     columns: &[Column],
     limit: Option<u64>,
     sink: &mut dyn RowSink,
 ) -> Result<Outcome, DbError> {
-    const BATCH: u64 = 1000;
     if !columns.is_empty() {
         sink.columns(columns).map_err(DbError::Output)?;
     }
-    let portal = tx.bind(statement, &[]).await.map_err(DbError::from_pg)?;
     let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+    let stream = client
+        .query_raw(statement, std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>())
+        .await
+        .map_err(DbError::from_pg)?;
+    pin_mut!(stream);
     let mut rows = 0u64;
-    loop {
-        let want = match limit {
-            Some(n) => (n + 1 - rows).min(BATCH),
-            None => BATCH,
-        };
-        let stream = tx.query_portal_raw(&portal, want as i32).await.map_err(DbError::from_pg)?;
-        pin_mut!(stream);
-        let mut got = 0u64;
-        while let Some(row) = stream.next().await {
-            let row = row.map_err(DbError::from_pg)?;
-            got += 1;
-            if limit.is_some_and(|n| rows >= n) {
-                return Ok(Outcome { rows, more: true, elapsed: Duration::ZERO });
-            }
-            let texts: Vec<Option<String>> = (0..types.len())
-                .map(|i| row.try_get::<_, Option<Raw>>(i).ok().flatten().map(|raw| binary_text(&types[i], raw.0)))
-                .collect();
-            let values: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
-            sink.row(&values).map_err(DbError::Output)?;
-            rows += 1;
+    while let Some(row) = stream.next().await {
+        let row = row.map_err(DbError::from_pg)?;
+        if limit.is_some_and(|n| rows >= n) {
+            return Ok(Outcome { rows, more: true, elapsed: Duration::ZERO });
         }
-        if got < want {
-            return Ok(Outcome { rows, more: false, elapsed: Duration::ZERO });
-        }
+        let texts: Vec<Option<String>> = (0..types.len())
+            .map(|i| row.try_get::<_, Option<Raw>>(i).ok().flatten().map(|raw| binary_text(&types[i], raw.0)))
+            .collect();
+        let values: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+        sink.row(&values).map_err(DbError::Output)?;
+        rows += 1;
     }
+    Ok(Outcome { rows, more: false, elapsed: Duration::ZERO })
 }
 
 /// Renders the binary values SHOW and EXPLAIN return (text, json, xml) and simple scalars.

@@ -199,7 +199,7 @@ pub fn is_trusted_extension(name: &str) -> bool {
     TRUSTED.contains_key(name)
 }
 
-fn is_reviewed_function(extension: &str, name: &str) -> bool {
+pub fn is_reviewed_function(extension: &str, name: &str) -> bool {
     TRUSTED.get(extension).is_some_and(|fs| fs.contains(name))
 }
 

@@ -17,6 +17,13 @@ static OPERATORS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     ops
 });
 
+/// Every name on the functions allowlist, for the server to resolve to OIDs.
+pub fn allowed_function_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = FUNCTIONS.iter().copied().collect();
+    names.sort_unstable();
+    names
+}
+
 /// Is `name` (already case-folded as PostgreSQL would) a side-effect-free built-in function?
 pub fn is_allowed_function(name: &str) -> bool {
     FUNCTIONS.contains(name)

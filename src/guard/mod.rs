@@ -3,6 +3,8 @@
 //! Pure: no IO, no async, no UI. Fail-closed: what cannot be proven read-only is a WRITE.
 
 pub mod catalog;
+pub mod resolved;
+pub mod tree;
 mod classify;
 mod fence;
 mod lex;
@@ -13,6 +15,7 @@ pub mod shell;
 use serde::Serialize;
 
 pub use catalog::{Catalog, Mentions};
+pub use lists::allowed_function_names;
 use classify::Cx;
 
 /// Input larger than this is not analysed: every statement in it is a WRITE.
@@ -218,6 +221,31 @@ pub fn first_keyword(sql: &str) -> Option<String> {
         lex::TokKind::Punct if first.text(sql) == "(" => Some("(".into()),
         _ => None,
     }
+}
+
+/// The statement an EXPLAIN explains: the text after `EXPLAIN`, its parenthesised options
+/// and its `ANALYZE`/`VERBOSE` words. `None` when `sql` is not an EXPLAIN.
+pub fn explained_statement(sql: &str) -> Option<&str> {
+    let toks = lex::tokenize(sql);
+    let mut sig = toks.iter().filter(|t| t.is_significant()).peekable();
+    let first = sig.next()?;
+    if !first.text(sql).eq_ignore_ascii_case("explain") {
+        return None;
+    }
+    let mut depth = 0usize;
+    for t in sig {
+        let text = t.text(sql);
+        match text {
+            "(" if depth > 0 || t.start == first.end || sql[first.end..t.start].trim().is_empty() && depth == 0 => {
+                depth += 1;
+            }
+            ")" if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            w if ["analyze", "analyse", "verbose"].iter().any(|k| w.eq_ignore_ascii_case(k)) => {}
+            _ => return Some(&sql[t.start..]),
+        }
+    }
+    None
 }
 
 /// The statement without its trailing `;` and anything after it, for embedding in a
