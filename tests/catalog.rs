@@ -16,18 +16,20 @@ use warroom::db::{DbError, Limits, Session, conn};
 use warroom::demo::ADMIN;
 use warroom::guard::{self, Class};
 
-/// The same tables in both databases; `planted` also has what the app's owner added.
+/// The same tables in both databases; the app's owner (not a superuser) owns the database.
 const TABLES: &str = "
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE TYPE order_status AS ENUM ('new', 'paid');
 CREATE DOMAIN positive AS int CHECK (VALUE > 0);
 CREATE TABLE t (id int PRIMARY KEY, v text, name varchar, f int);
 INSERT INTO t SELECT g, 'v' || g, 'n' || g, g FROM generate_series(1, 5) g;
+CREATE TABLE t2 (v varchar);
+INSERT INTO t2 VALUES ('v1');
 GRANT CREATE ON SCHEMA public TO owner_role;
 ";
 
-/// What a role that can create objects in `public` (an app owner, a migration) can plant:
-/// each runs `act`, which takes an advisory lock and ends the victim's session.
+/// What the database's owner (not a superuser) can plant: each runs `act`, which takes an
+/// advisory lock and ends the victim's session (a mark no rollback takes back).
 const PLANTED: &str = "
 SET ROLE owner_role;
 CREATE FUNCTION public.act(int) RETURNS boolean LANGUAGE sql SECURITY DEFINER AS $$
@@ -37,22 +39,40 @@ CREATE FUNCTION public.act(int) RETURNS boolean LANGUAGE sql SECURITY DEFINER AS
 CREATE FUNCTION public.concat(text, VARIADIC anyarray) RETURNS text LANGUAGE sql SECURITY DEFINER
   AS $$ SELECT act(1)::text $$;
 CREATE FUNCTION public.length(varchar) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(2)::int $$;
+CREATE FUNCTION public.ceil(integer) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(12)::int $$;
+CREATE FUNCTION public.floor(integer) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(13)::int $$;
+CREATE FUNCTION public.substring(varchar, integer, integer) RETURNS text LANGUAGE sql SECURITY DEFINER
+  AS $$ SELECT act(14)::text $$;
 CREATE FUNCTION public.evil_eq(text, varchar) RETURNS boolean LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(3) $$;
 CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = varchar, FUNCTION = public.evil_eq);
 CREATE TABLE t_owned (id int);
 INSERT INTO t_owned VALUES (1);
 CREATE VIEW v_evil AS SELECT id, act(4) AS acted FROM t_owned;
 CREATE VIEW v_over AS SELECT id FROM v_evil;
+CREATE VIEW v_cancel AS SELECT id, pg_cancel_backend(0) AS c FROM t_owned;
 CREATE TABLE accounts (id int, owner text);
 INSERT INTO accounts VALUES (1, 'app');
 ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE accounts FORCE ROW LEVEL SECURITY;
 CREATE POLICY everyone ON accounts USING (act(5));
-CREATE TABLE ledger (id int);
-CREATE RULE keep AS ON UPDATE TO ledger DO INSTEAD NOTHING;
 CREATE FUNCTION public.bump(t) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(6)::int $$;
-CREATE FUNCTION public.f(t) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(7)::int $$;
-CREATE DOMAIN acting AS int CHECK (act(VALUE));
-GRANT SELECT ON t_owned, v_evil, v_over, accounts, ledger TO reader;
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE FUNCTION public.mood_text(mood) RETURNS text LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(8)::text $$;
+CREATE CAST (mood AS text) WITH FUNCTION public.mood_text(mood) AS IMPLICIT;
+CREATE TABLE moods (id int, m mood);
+INSERT INTO moods VALUES (1, 'ok');
+CREATE FUNCTION public.moods_json(moods) RETURNS json LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(9)::text::json $$;
+CREATE CAST (moods AS json) WITH FUNCTION public.moods_json(moods);
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.lower(varchar) RETURNS text LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(10)::text $$;
+CREATE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(11)::text $$;
+CREATE FUNCTION evil.pg_advisory_unlock_all() RETURNS void LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(15); $$;
+GRANT USAGE ON SCHEMA evil TO PUBLIC;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE FUNCTION public.similarity(varchar, varchar) RETURNS real LANGUAGE sql SECURITY DEFINER AS $$ SELECT act(16)::int::real $$;
+ALTER EXTENSION pg_trgm ADD FUNCTION public.similarity(varchar, varchar);
+GRANT SELECT ON t_owned, v_evil, v_over, v_cancel, accounts, moods TO reader;
+ALTER DATABASE planted SET search_path = evil, public, pg_catalog;
 RESET ROLE;
 ";
 
@@ -62,34 +82,53 @@ SET ROLE owner_role;
 CREATE TABLE t_owned (id int);
 CREATE VIEW v_evil AS SELECT id, true AS acted FROM t_owned;
 CREATE VIEW v_over AS SELECT id FROM v_evil;
+CREATE VIEW v_cancel AS SELECT id, 0 AS c FROM t_owned;
 CREATE TABLE accounts (id int, owner text);
-CREATE TABLE ledger (id int);
-CREATE DOMAIN acting AS int CHECK (VALUE > 0);
-GRANT SELECT ON t_owned, v_evil, v_over, accounts, ledger TO reader;
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE TABLE moods (id int, m mood);
+GRANT SELECT ON t_owned, v_evil, v_over, v_cancel, accounts, moods TO reader;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
 RESET ROLE;
 ";
 
 /// Each planted object, a statement that reaches it, and what the refusal must name.
 const CASES: &[(&str, &str)] = &[
-    ("SELECT concat('%', 1, 2)", "a function named concat exists in schema public"),
-    ("SELECT length(name) FROM t", "a function named length exists in schema public"),
-    ("SELECT count(*) FROM t WHERE v = name", "an operator = exists in schema public"),
-    ("SELECT count(*) FROM t WHERE v IN ('v1', 'v2')", "an operator = exists in schema public"),
-    ("SELECT * FROM v_evil", "reads the view \"v_evil\""),
-    ("SELECT * FROM v_over", "reads the view \"v_over\", whose query is not a read: reads the view \"v_evil\""),
-    ("SELECT * FROM accounts", "row-level security policy USING (act(5))"),
-    ("SELECT * FROM ledger", "has the rule keep"),
-    ("SELECT t.bump FROM t", "public.bump(x) for x.bump"),
-    ("SELECT (t).bump FROM t", "public.bump(x) for x.bump"),
-    ("SELECT 3::acting", "casts to the domain acting"),
+    ("SELECT concat('%', 1, 2)", "calls public.concat(text, VARIADIC anyarray), a function of the database's own"),
+    ("SELECT length(name) FROM t", "calls public.length(character varying)"),
+    ("SELECT ceil(7)", "calls public.ceil(integer)"),
+    ("SELECT floor(2)", "calls public.floor(integer)"),
+    ("SELECT substring(name, 1, 2) FROM t", "calls public.substring(character varying, integer, integer)"),
+    ("SELECT count(*) FROM t WHERE v = name", "uses the operator public.=(text, character varying)"),
+    ("SELECT count(*) FROM t WHERE v = ANY (ARRAY[name])", "uses the operator public.=(text, character varying)"),
+    ("SELECT count(*) FROM t WHERE v IN (name, name)", "uses the operator public.=(text, character varying)"),
+    ("SELECT NULLIF(v, name) FROM t", "uses the operator public.=(text, character varying)"),
+    ("SELECT v IS DISTINCT FROM name FROM t", "uses the operator public.=(text, character varying)"),
+    ("SELECT CASE v WHEN name THEN 1 END FROM t", "uses the operator public.=(text, character varying)"),
+    ("SELECT count(*) FROM (SELECT v FROM t) a JOIN t2 USING (v)", "uses the operator public.=(text, character varying)"),
+    ("SELECT * FROM v_evil", "the view public.v_evil calls public.act(integer)"),
+    ("SELECT * FROM v_over", "the view public.v_over the view public.v_evil calls public.act(integer)"),
+    ("SELECT * FROM v_cancel", "the view public.v_cancel calls pg_catalog.pg_cancel_backend(integer)"),
+    ("SELECT * FROM accounts", "the policy everyone on public.accounts calls public.act(integer)"),
+    ("SELECT t.bump FROM t", "calls public.bump(public.t)"),
+    ("SELECT lower(m) FROM moods", "calls public.mood_text(public.mood)"),
+    ("SELECT to_json(x) FROM moods x", "the database's own cast public.moods -> json"),
+    ("SELECT json_agg(x) FROM moods x", "the database's own cast public.moods -> json"),
+    ("SELECT lower(name) FROM t", "calls evil.lower(character varying)"),
+    ("SELECT similarity(name, name) FROM t", "a sql function in the extension pg_trgm"),
 ];
 
 /// Reads on both servers once connected (though some are WRITEs to the text-only guard).
 const READS: &[&str] = &[
-    "SELECT t.f, t.v FROM t ORDER BY id",
+    "SELECT t.v, t.f FROM t ORDER BY id",
     "SELECT encode(digest('x', 'sha256'), 'hex')",
     "SELECT 'paid'::order_status, 5::positive",
     "SELECT lower(v) FROM t ORDER BY id",
+    "SELECT current_setting('work_mem')",
+    "SELECT similarity(v, 'v1') FROM t ORDER BY id",
+    "SELECT m FROM moods ORDER BY m",
+    "SELECT count(*) FROM t WHERE v = 'v1' OR id IN (1, 2) OR id BETWEEN 3 AND 4",
+    // The SQL-standard form is pg_catalog.substring by the grammar: no overload can take it.
+    "SELECT substring(name FROM 1 FOR 2) FROM t",
 ];
 
 /// `act` ends every victim: the tests that plant one take turns.
@@ -110,7 +149,7 @@ fn databases() -> Option<&'static ()> {
     let c = common::cluster()?;
     Some(MADE.get_or_init(|| {
         for (db, extra) in [("planted", PLANTED), ("clean", CLEAN)] {
-            c.psql(ADMIN, "postgres", &format!("CREATE DATABASE {db};")).unwrap();
+            c.psql(ADMIN, "postgres", &format!("CREATE DATABASE {db} OWNER owner_role;")).unwrap();
             c.psql(ADMIN, db, &format!("{TABLES}\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO reader;\n{extra}"))
                 .unwrap_or_else(|e| panic!("{db}: {e}"));
         }
@@ -169,7 +208,7 @@ fn check(sql: &str, json: bool) -> (i32, String) {
 
 #[test]
 fn offline_check_says_read_and_that_it_saw_no_catalog() {
-    for (sql, _) in CASES.iter().filter(|(sql, _)| !sql.contains("acting")) {
+    for (sql, _) in CASES.iter().filter(|(sql, _)| !sql.contains("bump(t)") && !sql.contains("similarity")) {
         let (code, out) = check(sql, false);
         assert_eq!(code, 0, "{sql}: {out}");
         assert!(out.contains("not against a server's catalog"), "{out}");
@@ -195,7 +234,7 @@ fn query_refuses_what_the_planted_objects_would_run() {
         // Without the planted objects it is a read (the server may still say a column does not exist).
         let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("clean"), sql]);
         assert!(!err.contains("WRITE"), "{sql} in the clean database: {out}{err}");
-        assert!(code == 0 || err.contains("42703"), "{sql} in the clean database: {out}{err}");
+        assert!(code == 0 || err.contains("42703") || err.contains("42883"), "{sql} in the clean database: {out}{err}");
     }
     for sql in READS {
         for db in ["planted", "clean"] {
@@ -233,14 +272,14 @@ async fn read_path() {
         let mut set = ResultSet::default();
         s.run(sql, Some(10), &mut set).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
-    // The facts are cached: checking known names again sends no catalog query; new names one.
-    let sent = s.catalog_reads;
-    for sql in READS {
-        s.check(sql).await.unwrap();
-    }
-    assert_eq!(s.catalog_reads, sent, "no round trip for names already known");
+    // Nothing is kept across statements: every check reads the facts of the database's own
+    // objects it names again, a check of built-ins only none.
+    let sent = s.fact_reads;
+    s.check("SELECT count(*) FROM t").await.unwrap();
+    s.check("SELECT count(*) FROM t").await.unwrap();
+    assert_eq!(s.fact_reads, sent + 2, "the table's facts are read for each statement");
     s.check("SELECT relname FROM pg_class LIMIT 1").await.unwrap();
-    assert_eq!(s.catalog_reads, sent + 1, "one round trip for a relation not yet known");
+    assert_eq!(s.fact_reads, sent + 2, "no facts are read for the server's own objects");
     assert_eq!(alive("session"), 1);
     assert_eq!(advisory_locks(), "0");
     // And the planted objects are real: past the guard, one read ends the victim's session.
@@ -252,8 +291,8 @@ async fn read_path() {
         assert!(Instant::now() < deadline, "the planted concat() did not act: the test would prove nothing");
         std::thread::sleep(Duration::from_millis(50));
     }
-    // The text-only guard calls these reads: the catalog made the difference.
-    for (sql, _) in CASES.iter().filter(|(sql, _)| !sql.contains("acting")) {
+    // The text-only guard calls these reads: the server's tree made the difference.
+    for (sql, _) in CASES.iter().filter(|(sql, _)| !sql.contains("bump(t)") && !sql.contains("similarity")) {
         assert_eq!(guard::review(sql).verdict(), Class::Read, "{sql}");
     }
 }

@@ -11,6 +11,7 @@ use tokio_postgres::types::Type;
 
 use super::DbError;
 use crate::guard::resolved::{self, Builtins, Database, Facts, Function, Operator, Relation};
+
 use crate::guard::tree::{self, Tree};
 
 /// The connection's first question: the search path the database and role set, then the
@@ -21,7 +22,8 @@ pub const PIN_SEARCH_PATH: &str = "SELECT pg_catalog.current_setting('search_pat
 /// The built-in functions a read may call, by OID: the allowlist's names in pg_catalog, and
 /// the functions of built-in casts, operators, operator classes and sampling methods.
 pub const BUILTINS: &str = "\
-SELECT p.oid::int8, p.proname::text IN (SELECT jsonb_array_elements_text($2::text::jsonb))
+SELECT p.oid::int8, p.proname::text IN (SELECT jsonb_array_elements_text($2::text::jsonb)),
+       p.proname::text IN (SELECT jsonb_array_elements_text($3::text::jsonb))
   FROM pg_proc p
  WHERE p.oid < 16384 AND p.pronamespace = 'pg_catalog'::regnamespace
    AND (p.proname::text IN (SELECT jsonb_array_elements_text($1::text::jsonb))
@@ -32,11 +34,12 @@ SELECT p.oid::int8, p.proname::text IN (SELECT jsonb_array_elements_text($2::tex
         OR p.oid IN (SELECT amproc::oid FROM pg_amproc WHERE oid < 16384)
         OR p.prorettype = 'tsm_handler'::regtype)";
 
-pub fn builtins_params() -> (String, String) {
-    (
+pub fn builtins_params() -> [String; 3] {
+    [
         serde_json::to_string(&crate::guard::allowed_function_names()).unwrap_or_default(),
         serde_json::to_string(resolved::JSON_BUILDERS).unwrap_or_default(),
-    )
+        serde_json::to_string(resolved::RECORD_BUILDERS).unwrap_or_default(),
+    ]
 }
 
 pub fn builtins_from(rows: &[tokio_postgres::Row]) -> Builtins {
@@ -47,6 +50,9 @@ pub fn builtins_from(rows: &[tokio_postgres::Row]) -> Builtins {
         if r.get::<_, bool>(1) {
             b.json.insert(oid);
         }
+        if r.get::<_, bool>(2) {
+            b.records.insert(oid);
+        }
     }
     b
 }
@@ -55,15 +61,16 @@ pub fn builtins_from(rows: &[tokio_postgres::Row]) -> Builtins {
 /// own with CHECK constraints (PostgreSQL may run them while parsing a literal), and the
 /// casts to json of the database's own (looked up at run time by json's builders).
 pub const DATABASE: &str = "\
-SELECT 'domain', pg_catalog.format('%I.%I', n.nspname, t.typname), c.conbin::text
+SELECT 'domain', t.oid::text, pg_catalog.format('%I.%I', n.nspname, t.typname), t.typbasetype::oid::text,
+       (SELECT json_agg(c.conbin::text) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')::text
   FROM pg_type t
   JOIN pg_namespace n ON n.oid = t.typnamespace
-  JOIN pg_constraint c ON c.contypid = t.oid AND c.contype = 'c'
  WHERE t.oid >= 16384 AND t.typtype = 'd'
 UNION ALL
-SELECT 'json_cast',
+SELECT 'json_cast', NULL,
        pg_catalog.format('%s -> %s (%s)', format_type(k.castsource, NULL), format_type(k.casttarget, NULL),
                          k.castfunc::regprocedure::text),
+       NULL,
        pg_catalog.json_build_array(l.lanname::text, e.extname::text, p.proname::text)::text
   FROM pg_cast k
   JOIN pg_proc p ON p.oid = k.castfunc
@@ -75,27 +82,27 @@ SELECT 'json_cast',
 pub fn database_from(rows: &[tokio_postgres::Row]) -> Result<Database, DbError> {
     let mut db = Database::default();
     for r in rows {
-        let what: String = r.get(0);
-        let name: String = r.get(1);
-        let text: Option<String> = r.get(2);
-        match what.as_str() {
-            "domain" => {
-                let tree = tree::read(text.as_deref().unwrap_or("<>"))
-                    .map_err(|e| DbError::Refused(vec![format!("the CHECK of the domain {name}: {e}")]))?;
-                db.domains.push((name, tree));
+        let col = |i: usize| r.get::<_, Option<String>>(i);
+        let name = col(2).unwrap_or_default();
+        match col(0).as_deref() {
+            Some("domain") => {
+                let Some(oid) = col(1).and_then(|o| o.parse::<u32>().ok()) else { continue };
+                let texts: Vec<String> = col(4).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                let mut checks = Vec::new();
+                for t in texts {
+                    checks.push(
+                        tree::read(&t)
+                            .map_err(|e| DbError::Refused(vec![format!("the CHECK of the domain {name}: {e}")]))?,
+                    );
+                }
+                let base = col(3).and_then(|o| o.parse().ok()).unwrap_or(0);
+                db.domains.insert(oid, resolved::Domain { name, base, checks });
             }
-            "json_cast" => {
-                let parts: Vec<Option<String>> = serde_json::from_str(text.as_deref().unwrap_or("[]")).unwrap_or_default();
+            Some("json_cast") => {
+                let parts: Vec<Option<String>> = col(4).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let get = |i: usize| parts.get(i).cloned().flatten();
-                let f = Function {
-                    schema: String::new(),
-                    name: get(2).unwrap_or_default(),
-                    args: String::new(),
-                    language: get(0).unwrap_or_default(),
-                    extension: get(1),
-                };
-                let trusted = f.language == "c"
-                    && f.extension.as_deref().is_some_and(|e| crate::guard::catalog::is_trusted_extension(e));
+                let trusted = get(0).as_deref() == Some("c")
+                    && get(1).as_deref().is_some_and(crate::guard::catalog::is_trusted_extension);
                 if !trusted {
                     db.json_casts.push(name);
                 }

@@ -470,28 +470,43 @@ impl Session {
             "START TRANSACTION READ ONLY; SET LOCAL client_min_messages = log; SET LOCAL debug_pretty_print = off",
         );
         let database = client.query_typed(resolve::DATABASE, &[]);
-        let (load, json) = resolve::builtins_params();
+        let [load, json, records] = resolve::builtins_params();
         let builtins = async {
             match self.builtins {
                 Some(_) => Ok(None),
                 None => {
-                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 2] =
-                        [(&load, Type::TEXT), (&json, Type::TEXT)];
+                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 3] =
+                        [(&load, Type::TEXT), (&json, Type::TEXT), (&records, Type::TEXT)];
                     client.query_typed(resolve::BUILTINS, &params).await.map(Some)
                 }
             }
         };
         let (started, database, builtins) = tokio::join!(setup, database, builtins);
         started.map_err(DbError::from_pg)?;
-        let database = resolve::database_from(&database.map_err(DbError::from_pg)?)?;
+        let mut database = resolve::database_from(&database.map_err(DbError::from_pg)?)?;
         if let Some(rows) = builtins.map_err(DbError::from_pg)? {
             self.builtins = Some(resolve::builtins_from(&rows));
         }
         let mut facts = Facts::default();
         if prove {
-            // Domain checks can run while a literal is parsed: they pass before the Parse is sent.
+            // Domain checks can run while a literal is parsed, before any tree exists: the
+            // database's domains are judged first, and a failing one keeps string literals out.
             self.opaque_utility_ok = false;
-            self.judge_rounds(&Tree::default(), &database, &mut facts).await?;
+            let mut failing = std::collections::HashMap::new();
+            for (oid, domain) in database.domains.iter().filter(|(_, d)| !d.checks.is_empty()) {
+                if let Err(DbError::Refused(reasons)) = self.judge_domain_rounds(domain, &mut facts).await {
+                    let why = reasons.first().cloned().unwrap_or_default();
+                    failing.insert(*oid, format!("the domain {} whose CHECK {why}", domain.name));
+                }
+            }
+            database.failing = failing;
+            if let Some(why) = database.failing.values().next().filter(|_| guard::has_string_literal(sql)) {
+                return Err(DbError::Refused(vec![format!(
+                    "has a string constant, and the database has {why}: PostgreSQL can run that CHECK while it \
+                     parses a constant of a type that holds the domain, before warroom can see the statement; \
+                     nothing was sent"
+                )]));
+            }
         }
         let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
         let client = &self.client;
@@ -540,6 +555,56 @@ impl Session {
         Ok(Proved { statement, copy, user_tables: resolve::reads_user_tables(tree) })
     }
 
+    /// Judges a domain's checks, reading the facts the judge asks for until it decides.
+    async fn judge_domain_rounds(&mut self, domain: &resolved::Domain, facts: &mut Facts) -> Result<(), DbError> {
+        for _ in 0..4 {
+            let builtins = self.builtins.as_ref().ok_or_else(|| DbError::Decode("no built-in facts".into()))?;
+            let cx = Context {
+                version_num: self.info.version_num,
+                builtins,
+                facts,
+                trusted_servers: &self.trusted_servers,
+                opaque_utility_ok: false,
+            };
+            match resolved::judge_domain(domain, &cx) {
+                Judged::Read => return Ok(()),
+                Judged::Refused(reasons) => return Err(DbError::Refused(reasons)),
+                Judged::Need(wanted) => self.read_facts(&wanted, facts, false).await?,
+            }
+        }
+        Err(DbError::Refused(vec!["its checks could not be judged".into()]))
+    }
+
+    /// One round trip of facts about `wanted`, with warroom's own search path for the query
+    /// (and the user's put back after it, inside a read, `in_read`).
+    async fn read_facts(&mut self, wanted: &resolved::Wanted, facts: &mut Facts, in_read: bool) -> Result<(), DbError> {
+        let want = resolve::facts_params(wanted);
+        let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
+        let back = if in_read {
+            format!("SELECT pg_catalog.set_config('search_path', {user_path}, true)")
+        } else {
+            "SELECT 1".to_string()
+        };
+        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] = [(&want, Type::TEXT)];
+        self.fact_reads += 1;
+        let client = &self.client;
+        let (a, rows, b) = tokio::join!(
+            client.batch_execute("SET LOCAL search_path = pg_catalog"),
+            client.query_typed(resolve::FACTS, &params),
+            client.batch_execute(&back),
+        );
+        let unreadable = |e: tokio_postgres::Error| match DbError::from_pg(e) {
+            e @ DbError::Lost(_) => e,
+            e => DbError::Refused(vec![format!(
+                "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
+            )]),
+        };
+        a.map_err(unreadable)?;
+        resolve::add_facts(facts, &rows.map_err(unreadable)?)?;
+        b.map_err(unreadable)?;
+        Ok(())
+    }
+
     /// Judges `tree` (and the database's domain checks), reading the facts the judge asks for
     /// until it decides; refused, with the reasons, unless it is a read.
     async fn judge_rounds(&mut self, tree: &Tree, database: &resolved::Database, facts: &mut Facts) -> Result<(), DbError> {
@@ -558,20 +623,7 @@ impl Session {
                 Judged::Refused(reasons) => return Err(DbError::Refused(reasons)),
                 Judged::Need(wanted) => {
                     let before = (facts.functions.len(), facts.operators.len(), facts.relations.len());
-                    let want = resolve::facts_params(&wanted);
-                    let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
-                    let back = format!("SELECT pg_catalog.set_config('search_path', {user_path}, true)");
-                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] = [(&want, Type::TEXT)];
-                    self.fact_reads += 1;
-                    let client = &self.client;
-                    let (a, rows, b) = tokio::join!(
-                        client.batch_execute("SET LOCAL search_path = pg_catalog"),
-                        client.query_typed(resolve::FACTS, &params),
-                        client.batch_execute(&back),
-                    );
-                    a.map_err(DbError::from_pg)?;
-                    resolve::add_facts(facts, &rows.map_err(DbError::from_pg)?)?;
-                    b.map_err(DbError::from_pg)?;
+                    self.read_facts(&wanted, facts, true).await?;
                     if before == (facts.functions.len(), facts.operators.len(), facts.relations.len()) {
                         return Err(DbError::Refused(vec![
                             "names objects that are gone from the catalog (dropped while it was checked)".into(),

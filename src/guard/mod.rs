@@ -223,6 +223,12 @@ pub fn first_keyword(sql: &str) -> Option<String> {
     }
 }
 
+/// Whether the text holds a string constant (which PostgreSQL may turn into a value of a
+/// type of the database's, by that type's input, while it parses the statement).
+pub fn has_string_literal(sql: &str) -> bool {
+    lex::tokenize(sql).iter().any(|t| t.kind == lex::TokKind::Str)
+}
+
 /// The statement an EXPLAIN explains: the text after `EXPLAIN`, its parenthesised options
 /// and its `ANALYZE`/`VERBOSE` words. `None` when `sql` is not an EXPLAIN.
 pub fn explained_statement(sql: &str) -> Option<&str> {

@@ -28,6 +28,8 @@ pub struct Builtins {
     pub allowed: HashSet<u32>,
     /// The built-in functions that look up casts to json at run time ([`JSON_BUILDERS`]).
     pub json: HashSet<u32>,
+    /// The built-in functions that build rows by their columns' input ([`RECORD_BUILDERS`]).
+    pub records: HashSet<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,11 +118,23 @@ impl Wanted {
     }
 }
 
+/// A domain of the database's own.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub name: String,
+    /// The type it is a domain over (another domain's checks apply too).
+    pub base: u32,
+    /// Its CHECK constraints' stored trees.
+    pub checks: Vec<Tree>,
+}
+
 /// Database-wide facts read fresh before the statement is parsed.
 #[derive(Debug, Clone, Default)]
 pub struct Database {
-    /// Every domain of the database's own with CHECK constraints: its name and their trees.
-    pub domains: Vec<(String, Tree)>,
+    /// Every domain of the database's own, by OID.
+    pub domains: HashMap<u32, Domain>,
+    /// The domains whose checks do not pass, and why (see [`judge_domain`]).
+    pub failing: HashMap<u32, String>,
     /// Casts to json or jsonb whose function is not built in, and not a trusted extension's
     /// reviewed C function: `source type → json (function)`, as PostgreSQL would look them up.
     pub json_casts: Vec<String>,
@@ -249,7 +263,7 @@ const NOT_A_READ: &[&str] = &[
 /// Judges a statement's tree and everything it reaches: the views it reads, the policies
 /// of the tables it reads. `database` holds the domain checks and json casts.
 pub fn judge(statement: &Tree, database: &Database, cx: &Context) -> Outcome {
-    let mut j = Judge { cx, reasons: Vec::new(), wanted: Wanted::default(), json: false };
+    let mut j = Judge { cx, database, reasons: Vec::new(), wanted: Wanted::default(), json: false };
     let mut seen: HashSet<u32> = HashSet::new();
     let mut trees: Vec<(&Tree, String)> = vec![(statement, String::new())];
     while let Some((tree, via)) = trees.pop() {
@@ -280,12 +294,6 @@ pub fn judge(statement: &Tree, database: &Database, cx: &Context) -> Outcome {
             }
         }
     }
-    for (name, check) in &database.domains {
-        let via = format!("the CHECK of the domain {name} ");
-        for node in &check.nodes {
-            j.node(node, &via);
-        }
-    }
     if j.json
         && let Some(cast) = database.json_casts.first()
     {
@@ -305,14 +313,42 @@ pub fn judge(statement: &Tree, database: &Database, cx: &Context) -> Outcome {
     Outcome::Read
 }
 
-/// The domains whose checks would not pass: PostgreSQL may run a domain's CHECK while it
-/// parses a literal of a type that holds the domain, before any tree exists to judge.
-pub fn judge_domains(database: &Database, cx: &Context) -> Outcome {
-    judge(&Tree::default(), database, cx)
+/// Judges one domain's CHECK trees (not the domains they might reach: a check holds no types
+/// of its own to coerce to).
+pub fn judge_domain(domain: &Domain, cx: &Context) -> Outcome {
+    let database = Database::default();
+    let mut j = Judge { cx, database: &database, reasons: Vec::new(), wanted: Wanted::default(), json: false };
+    for check in &domain.checks {
+        for node in &check.nodes {
+            j.node(node, "");
+        }
+    }
+    if !j.reasons.is_empty() {
+        return Outcome::Refused(j.reasons);
+    }
+    if !j.wanted.is_empty() {
+        return Outcome::Need(j.wanted);
+    }
+    Outcome::Read
 }
+
+/// Built-in functions that make values of any row type from text or json at run time, by
+/// each column type's input (a domain's CHECK among them).
+pub const RECORD_BUILDERS: &[&str] = &[
+    "json_populate_record",
+    "json_populate_recordset",
+    "jsonb_populate_record",
+    "jsonb_populate_recordset",
+    "jsonb_populate_record_valid",
+    "json_to_record",
+    "json_to_recordset",
+    "jsonb_to_record",
+    "jsonb_to_recordset",
+];
 
 struct Judge<'a> {
     cx: &'a Context<'a>,
+    database: &'a Database,
     reasons: Vec<String>,
     wanted: Wanted,
     /// The tree builds json from values of any type.
@@ -365,6 +401,23 @@ impl Judge<'_> {
             }
             "TABLESAMPLECLAUSE" => self.function(n.oid("tsmhandler"), via, "samples with"),
             "JSONCONSTRUCTOREXPR" => self.json = true,
+            "COERCETODOMAIN" => {
+                if let Some(why) = n.oid("resulttype").and_then(|d| self.failing_domain(d)) {
+                    self.refuse(via, format!("coerces to {why}"));
+                }
+            }
+            "COERCEVIAIO" | "ARRAYCOERCEEXPR" | "CONVERTROWTYPEEXPR" | "TABLEFUNC" | "JSONEXPR"
+                if !self.database.failing.is_empty() =>
+            {
+                let (domain, why) = self.database.failing.iter().next().map(|(d, w)| (*d, w.clone())).unwrap_or_default();
+                let _ = domain;
+                self.refuse(
+                    via,
+                    format!(
+                        "turns values into a type by its input at run time ({tag}), and the database has {why}"
+                    ),
+                );
+            }
             "DEFELEM" => {
                 if n.token("defname") == Some("analyze") {
                     self.refuse(via, "is EXPLAIN ANALYZE, which runs the statement".into());
@@ -380,6 +433,18 @@ impl Judge<'_> {
                 format!("holds a node warroom does not know ({tag}), so it cannot be proven read-only"),
             ),
         }
+    }
+
+    /// Why coercing to `oid` runs a check that does not pass: the domain, or one it is over.
+    fn failing_domain(&self, oid: u32) -> Option<String> {
+        let mut at = oid;
+        for _ in 0..32 {
+            if let Some(why) = self.database.failing.get(&at) {
+                return Some(why.clone());
+            }
+            at = self.database.domains.get(&at)?.base;
+        }
+        None
     }
 
     fn query(&mut self, q: &Node, via: &str) {
@@ -410,6 +475,12 @@ impl Judge<'_> {
         if is_builtin(oid) {
             if self.cx.builtins.allowed.contains(&oid) {
                 self.json |= self.cx.builtins.json.contains(&oid);
+                if self.cx.builtins.records.contains(&oid)
+                    && let Some(why) = self.database.failing.values().next()
+                {
+                    let why = why.clone();
+                    self.refuse(via, format!("builds rows by each column type's input at run time, and the database has {why}"));
+                }
                 return;
             }
             match self.cx.facts.functions.get(&oid) {
