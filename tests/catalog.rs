@@ -104,7 +104,10 @@ const CASES: &[(&str, &str)] = &[
     ("SELECT NULLIF(v, name) FROM t", "uses the operator public.=(text, character varying)"),
     ("SELECT v IS DISTINCT FROM name FROM t", "uses the operator public.=(text, character varying)"),
     ("SELECT CASE v WHEN name THEN 1 END FROM t", "uses the operator public.=(text, character varying)"),
-    ("SELECT count(*) FROM (SELECT v FROM t) a JOIN t2 USING (v)", "uses the operator public.=(text, character varying)"),
+    (
+        "SELECT count(*) FROM (SELECT v FROM t) a JOIN t2 USING (v)",
+        "uses the operator public.=(text, character varying)",
+    ),
     ("SELECT * FROM v_evil", "the view public.v_evil calls public.act(integer)"),
     ("SELECT * FROM v_over", "the view public.v_over the view public.v_evil calls public.act(integer)"),
     ("SELECT * FROM v_cancel", "the view public.v_cancel calls pg_catalog.pg_cancel_backend(integer)"),

@@ -4,8 +4,8 @@
 pub mod conn;
 pub mod heavy;
 pub mod posture;
-pub mod resolve;
 pub mod render;
+pub mod resolve;
 pub mod session;
 pub mod tls;
 

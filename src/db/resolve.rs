@@ -206,7 +206,8 @@ pub fn add_facts(facts: &mut Facts, rows: &[tokio_postgres::Row]) -> Result<(), 
                     None => None,
                 };
                 let mut policies = Vec::new();
-                let listed: Vec<(String, String)> = col(7).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+                let listed: Vec<(String, String)> =
+                    col(7).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 for (policy, qual) in listed {
                     policies.push((policy.clone(), stored(&qual, &format!("the policy {policy}"))?));
                 }
@@ -276,7 +277,9 @@ fn is_ours(text: &str) -> bool {
 /// Whether the tree reads a table of the database's own (not only the server's catalogs).
 pub fn reads_user_tables(tree: &Tree) -> bool {
     tree.nodes.iter().any(|n| {
-        n.tag == "RANGETBLENTRY" && n.int("rtekind") == Some(0) && n.oid("relid").is_some_and(|o| !resolved::is_builtin(o))
+        n.tag == "RANGETBLENTRY"
+            && n.int("rtekind") == Some(0)
+            && n.oid("relid").is_some_and(|o| !resolved::is_builtin(o))
     })
 }
 

@@ -3,20 +3,20 @@
 //! Pure: no IO, no async, no UI. Fail-closed: what cannot be proven read-only is a WRITE.
 
 pub mod catalog;
-pub mod resolved;
-pub mod tree;
 mod classify;
 mod fence;
 mod lex;
 mod lists;
 mod normalize;
+pub mod resolved;
 pub mod shell;
+pub mod tree;
 
 use serde::Serialize;
 
 pub use catalog::{Catalog, Mentions};
-pub use lists::allowed_function_names;
 use classify::Cx;
+pub use lists::allowed_function_names;
 
 /// Input larger than this is not analysed: every statement in it is a WRITE.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;

@@ -47,9 +47,15 @@ impl Function {
         format!("{}.{}({})", self.schema, self.name, self.args)
     }
 
-    /// A reviewed C function of a trusted extension: its library, its name on the list.
+    /// Compiled code (C, or the server's own internal functions), which only a superuser can
+    /// create: never a SQL or PL function an owner wrote or added to an extension.
+    pub fn compiled(&self) -> bool {
+        matches!(self.language.as_str(), "c" | "internal")
+    }
+
+    /// A reviewed compiled function of a trusted extension: its library, its name on the list.
     fn trusted(&self) -> bool {
-        self.language == "c"
+        self.compiled()
             && self.extension.as_deref().is_some_and(|e| super::catalog::is_reviewed_function(e, &self.name))
     }
 }
@@ -409,13 +415,12 @@ impl Judge<'_> {
             "COERCEVIAIO" | "ARRAYCOERCEEXPR" | "CONVERTROWTYPEEXPR" | "TABLEFUNC" | "JSONEXPR"
                 if !self.database.failing.is_empty() =>
             {
-                let (domain, why) = self.database.failing.iter().next().map(|(d, w)| (*d, w.clone())).unwrap_or_default();
+                let (domain, why) =
+                    self.database.failing.iter().next().map(|(d, w)| (*d, w.clone())).unwrap_or_default();
                 let _ = domain;
                 self.refuse(
                     via,
-                    format!(
-                        "turns values into a type by its input at run time ({tag}), and the database has {why}"
-                    ),
+                    format!("turns values into a type by its input at run time ({tag}), and the database has {why}"),
                 );
             }
             "DEFELEM" => {
@@ -428,10 +433,8 @@ impl Judge<'_> {
             _ if NOT_A_READ.contains(&tag) => {
                 self.refuse(via, format!("holds {tag}, which only a statement that changes something has"))
             }
-            _ => self.refuse(
-                via,
-                format!("holds a node warroom does not know ({tag}), so it cannot be proven read-only"),
-            ),
+            _ => self
+                .refuse(via, format!("holds a node warroom does not know ({tag}), so it cannot be proven read-only")),
         }
     }
 
@@ -479,7 +482,10 @@ impl Judge<'_> {
                     && let Some(why) = self.database.failing.values().next()
                 {
                     let why = why.clone();
-                    self.refuse(via, format!("builds rows by each column type's input at run time, and the database has {why}"));
+                    self.refuse(
+                        via,
+                        format!("builds rows by each column type's input at run time, and the database has {why}"),
+                    );
                 }
                 return;
             }
@@ -532,12 +538,16 @@ impl Judge<'_> {
                     missing = true;
                 }
                 // An extension's operator: the functions are that extension's C code.
-                Some(func) if trusted_ext.is_some() && func.language == "c" && func.extension.as_deref() == trusted_ext => {
-                }
+                Some(func) if trusted_ext.is_some() && func.compiled() && func.extension.as_deref() == trusted_ext => {}
                 Some(func) => {
                     return self.refuse(
                         via,
-                        format!("uses the operator {}, which runs {}, {}", op.describe(), func.describe(), not_ours(func)),
+                        format!(
+                            "uses the operator {}, which runs {}, {}",
+                            op.describe(),
+                            func.describe(),
+                            not_ours(func)
+                        ),
                     );
                 }
             }
@@ -568,7 +578,7 @@ impl Judge<'_> {
 
 fn not_ours(f: &Function) -> String {
     match &f.extension {
-        Some(e) if super::catalog::is_trusted_extension(e) && f.language != "c" => format!(
+        Some(e) if super::catalog::is_trusted_extension(e) && !f.compiled() => format!(
             "a {} function in the extension {e}: only an extension's reviewed C functions are trusted",
             f.language
         ),

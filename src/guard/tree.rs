@@ -159,15 +159,18 @@ fn debackslash(raw: &str) -> String {
 
 /// A field label: `:name`, unescaped, lower and upper case letters, digits and `_`.
 fn is_label(raw: &str) -> bool {
-    raw.len() > 1
-        && raw.starts_with(':')
-        && raw[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    raw.len() > 1 && raw.starts_with(':') && raw[1..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 enum Frame {
     /// A node being read; `label` is the field whose value comes next.
-    Node { index: usize, label: Option<String> },
-    List { items: Vec<Value> },
+    Node {
+        index: usize,
+        label: Option<String>,
+    },
+    List {
+        items: Vec<Value>,
+    },
 }
 
 /// Reads one tree (a node, a list of nodes, or `<>`). Anything the format does not allow
@@ -250,7 +253,8 @@ pub fn read(text: &str) -> Result<Tree, ReadError> {
             "}" => return err("a '}' outside a node"),
             "<>" => Value::Null,
             t => {
-                let in_constvalue = matches!(stack.last(), Some(Frame::Node { label: Some(l), .. }) if l == "constvalue");
+                let in_constvalue =
+                    matches!(stack.last(), Some(Frame::Node { label: Some(l), .. }) if l == "constvalue");
                 if in_constvalue && t.bytes().all(|b| b.is_ascii_digit()) {
                     read_datum(text, &mut pos, t)?
                 } else {
@@ -343,7 +347,8 @@ mod tests {
     fn reads_lists_of_queries_and_deep_trees_without_recursion() {
         let tree = read("({QUERY :commandType 1} {QUERY :commandType 1})").unwrap();
         assert_eq!(tree.top_nodes().len(), 2);
-        let deep = format!("{}{{CONST :consttype 23}}{}", "{OPEXPR :opno 551 :args (".repeat(20_000), ")}".repeat(20_000));
+        let deep =
+            format!("{}{{CONST :consttype 23}}{}", "{OPEXPR :opno 551 :args (".repeat(20_000), ")}".repeat(20_000));
         let tree = read(&deep).unwrap();
         assert_eq!(tree.nodes.len(), 20_001);
         assert!(read("<>").unwrap().root == Some(Value::Null));
