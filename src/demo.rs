@@ -96,19 +96,7 @@ impl Cluster {
             let data = cluster.base.join("data");
             cluster.run(
                 "initdb",
-                &[
-                    "-D",
-                    &data.to_string_lossy(),
-                    "-U",
-                    ADMIN,
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C",
-                    "--no-sync",
-                    "--no-instructions",
-                ],
+                &["-D", &data.to_string_lossy(), "-U", ADMIN, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
             )?;
             before_start(&cluster.base).map_err(|e| DemoError::Failed(format!("cannot prepare the cluster: {e}")))
         })

@@ -159,6 +159,14 @@ fn databases() -> Option<&'static ()> {
     }))
 }
 
+/// The cases for this server: before 14, `substring(x, a, b)` is the grammar's own
+/// `pg_catalog.substring`, which no overload can take.
+fn cases() -> Vec<(&'static str, &'static str)> {
+    let c = common::cluster().unwrap();
+    let version: i32 = c.psql(ADMIN, "postgres", "SHOW server_version_num").unwrap().trim().parse().unwrap();
+    CASES.iter().copied().filter(|(sql, _)| version >= 140000 || !sql.contains("substring(name, 1, 2)")).collect()
+}
+
 fn dsn(db: &str) -> String {
     common::cluster().unwrap().dsn("reader", db)
 }
@@ -229,7 +237,7 @@ fn query_refuses_what_the_planted_objects_would_run() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let _victim = victim("query");
     let state = tempfile::tempdir().unwrap();
-    for (sql, why) in CASES {
+    for (sql, why) in cases() {
         let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("planted"), sql]);
         assert_eq!(code, 1, "{sql} must be refused: {out}{err}");
         assert!(err.contains("is a WRITE on this server") && err.contains(why), "{sql}: {err}");
@@ -264,7 +272,7 @@ fn the_read_path_refuses_them_too() {
 async fn read_path() {
     let target = conn::resolve(Some(&dsn("planted")), &conn::ProcessEnv).unwrap();
     let mut s = Session::connect(&target, Limits::default()).await.unwrap();
-    for (sql, why) in CASES {
+    for (sql, why) in cases() {
         let mut set = ResultSet::default();
         match s.run(sql, Some(10), &mut set).await {
             Err(DbError::Refused(reasons)) => assert!(reasons.iter().any(|r| r.contains(why)), "{sql}: {reasons:?}"),

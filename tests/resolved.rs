@@ -136,7 +136,7 @@ fn objects_changed_during_a_session_are_judged_fresh() {
     let owner = |sql: &str| c.psql(ADMIN, "live", &format!("SET ROLE owner_role; {sql}")).unwrap();
     rt().block_on(async {
         let mut s = session("live").await;
-        let mut run = async |s: &mut Session, sql: &str| {
+        let run = async |s: &mut Session, sql: &str| {
             let mut set = ResultSet::default();
             s.run(sql, Some(10), &mut set).await.map(|_| ())
         };

@@ -76,8 +76,15 @@ fn install_panic_hook(journal: Option<Journal>) {
 
 enum DbCmd {
     Connect,
-    Run { id: u64, reads: Vec<(usize, String)>, anyway: bool },
-    Stage { writes: Vec<String> },
+    Run {
+        id: u64,
+        reads: Vec<(usize, String)>,
+        anyway: bool,
+    },
+    Stage {
+        writes: Vec<String>,
+    },
+    #[allow(dead_code)]
     Facts(Mentions),
 }
 

@@ -216,7 +216,7 @@ pub fn read(text: &str) -> Result<Tree, ReadError> {
                 if tag.starts_with(':') || matches!(tag, "{" | "}" | "(" | ")") {
                     return err("a node without a type");
                 }
-                tree.nodes.push(Node { tag: tag.to_string(), fields: Vec::new() });
+                tree.nodes.push(Node { tag: canonical_tag(tag).to_string(), fields: Vec::new() });
                 stack.push(Frame::Node { index: tree.nodes.len() - 1, label: None });
                 continue;
             }
@@ -263,6 +263,21 @@ pub fn read(text: &str) -> Result<Tree, ReadError> {
             }
         };
         place(&mut tree, &mut stack, value);
+    }
+}
+
+/// Before 15, some nodes were written under short names; they are read under today's.
+fn canonical_tag(tag: &str) -> &str {
+    match tag {
+        "RTE" => "RANGETBLENTRY",
+        "ARRAY" => "ARRAYEXPR",
+        "ROW" => "ROWEXPR",
+        "CASE" => "CASEEXPR",
+        "WHEN" => "CASEWHEN",
+        "COALESCE" => "COALESCEEXPR",
+        "MINMAX" => "MINMAXEXPR",
+        "ROWCOMPARE" => "ROWCOMPAREEXPR",
+        other => other,
     }
 }
 
