@@ -418,7 +418,14 @@ impl Warroom {
                 .facts(LIST_RELATIONS, &[])
                 .await
                 .map(|rows| (rows, vec!["schema", "name", "kind", "rows_estimate", "size"])),
-            Some(t) => session.facts(DESCRIBE, &[t.as_str()]).await.map(|rows| (rows, vec!["what", "name", "detail"])),
+            Some(t) => match session.resolve_relation(t).await {
+                Ok(Some(oid)) => session
+                    .facts(DESCRIBE, &[&oid.to_string()])
+                    .await
+                    .map(|rows| (rows, vec!["what", "name", "detail"])),
+                Ok(None) => Ok((Vec::new(), Vec::new())),
+                Err(e) => Err(e),
+            },
         };
         match result {
             Ok((rows, _)) if rows.is_empty() && table.is_some() => {
@@ -542,7 +549,7 @@ SELECT n.nspname::text, c.relname::text,
 
 /// One relation: columns, keys, indexes, foreign keys and triggers, as (what, name, detail).
 const DESCRIBE: &str = "
-WITH r AS (SELECT to_regclass($1) AS oid)
+WITH r AS (SELECT $1::text::oid AS oid)
 SELECT 'column', a.attname::text, format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
   FROM pg_attribute a, r WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
 UNION ALL

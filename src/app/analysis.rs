@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use crate::config::Theme;
 use crate::db::posture::plural;
-use crate::guard::{self, Catalog, Class, Mentions, Review};
+use crate::guard::{self, Class, Review};
 use crate::highlight;
 
 #[derive(Debug, Clone)]
@@ -15,9 +15,6 @@ pub struct Analysis {
     pub review: Review,
     /// The review view: a summary, then each statement's badge, its coloured text and reasons.
     pub lines: Vec<Line<'static>>,
-    /// Connected: names the server's catalog has not been asked about yet. Until it has, the
-    /// labels are the text-only ones.
-    pub facts_wanted: Option<Mentions>,
     /// One line per WRITE (which, where, the first reason), kept at the top of the pane.
     pub pinned: Vec<Line<'static>>,
     /// Where in `lines` each statement's head is, in statement order.
@@ -52,18 +49,15 @@ pub fn analyze(revision: u64, text: &str, theme: &Theme) -> Analysis {
 /// With `colour` false, the labels without syntax colouring: a tenth of the time, so a big
 /// paste gets its READ/WRITE labels at once and its colours a moment later.
 pub fn analyze_with(revision: u64, text: &str, theme: &Theme, colour: bool) -> Analysis {
-    analyze_against(revision, text, theme, colour, None)
+    analyze_against(revision, text, theme, colour, false)
 }
 
-/// As [`analyze_with`]; connected (`catalog` is Some), as the text proof of a connected read.
-pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, catalog: Option<&Catalog>) -> Analysis {
+/// As [`analyze_with`]; `connected`, as the text proof of a connected read.
+pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, connected: bool) -> Analysis {
     // Connected, the text proof is the guard's where the server will judge what only it can
     // know (a cast to a type of the database's, an extension's function); the server's own
     // tree decides when the read runs.
-    let (review, facts_wanted) = match catalog {
-        None => (guard::review(text), None),
-        Some(_) => (guard::review_best_case(text), None::<Mentions>),
-    };
+    let review = if connected { guard::review_best_case(text) } else { guard::review(text) };
     let plain = Style::default().fg(theme.text);
     let dim = Style::default().fg(theme.dim);
     let coloured = highlight::sql(text, theme.syntax.as_deref().filter(|_| colour), plain);
@@ -153,5 +147,5 @@ pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, c
             Line::from(spans)
         })
         .collect();
-    Analysis { revision, review, lines, facts_wanted, pinned, heads }
+    Analysis { revision, review, lines, pinned, heads }
 }

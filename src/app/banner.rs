@@ -72,8 +72,7 @@ pub(super) fn connected(
     let mut fx: Vec<Effect> = start_entry(state).into_iter().map(Effect::Record).collect();
     fx.push(Effect::Record(connected_entry(&info, &posture, &verdict, reconnected_after, changed.as_deref())));
     state.conn = Conn::Connected { info, posture };
-    state.facts_pending = false;
-    // Label the text again, now with the server's catalog.
+    // Label the text again, now as a connected read's text proof.
     if !state.text().trim().is_empty() {
         fx.push(Effect::Analyze { revision: state.revision, text: state.text() });
     }

@@ -11,7 +11,6 @@ use crate::config::keymap::{Context, Key};
 use crate::config::{Action, Keymap, Theme};
 use crate::db::ServerInfo;
 use crate::db::posture::{Posture, plural};
-use crate::guard::Mentions;
 use crate::plan::Plan;
 use crate::runbook::Runbook;
 use crate::timeline::{Entry, Event, Kind as EventKind};
@@ -220,8 +219,6 @@ pub struct State {
     pub editor: TextArea<'static>,
     /// Bumped on every change of the editor's text.
     pub revision: u64,
-    /// A read of the server's catalog for the labels is under way.
-    pub facts_pending: bool,
     /// An agent working on this incident from another process, if one has acted.
     pub agent: Option<AgentSeen>,
     /// The kill switch, while it is pulled.
@@ -333,8 +330,6 @@ pub enum Msg {
     TimelineLoaded(Result<Vec<Event>, String>),
     /// An export was written (what to say), or why not.
     Exported(Result<String, String>),
-    /// The server's catalog was read for the names the editor's text uses: label it again.
-    FactsRead,
     /// Another process (an agent through `warroom mcp`) appended to this incident's timeline,
     /// and the plan as it is now on disk if it changed.
     Outside {
@@ -415,8 +410,6 @@ pub enum Effect {
     LoadTimeline,
     /// Write timeline.md and timeline.json into the incident folder.
     ExportTimeline,
-    /// Read what the server's catalog says about these names (for the labels).
-    Facts(Mentions),
     /// Pull the kill switch (write the freeze file), or release it (remove it).
     Freeze {
         reason: String,
@@ -455,7 +448,6 @@ impl State {
             focus: Focus::Editor,
             editor,
             revision: 0,
-            facts_pending: false,
             agent: None,
             frozen: None,
             fresh: None,
@@ -657,14 +649,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Analyzed(a) => {
             let mut fx = vec![];
-            if a.revision == state.revision
-                && let Some(wanted) = &a.facts_wanted
-                && !state.facts_pending
-                && matches!(state.conn, Conn::Connected { .. })
-            {
-                state.facts_pending = true;
-                fx.push(Effect::Facts(wanted.clone()));
-            }
             if a.revision == state.revision {
                 if let Some((_, source)) = state.verdict_for.filter(|(rev, _)| *rev <= a.revision) {
                     state.verdict_for = None;
@@ -734,10 +718,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DraftFailed(e) => {
             state.say(format!("Your draft could not be saved ({e}); copy the text somewhere safe."), Tone::Bad);
             vec![]
-        }
-        Msg::FactsRead => {
-            state.facts_pending = false;
-            vec![Effect::Analyze { revision: state.revision, text: state.text() }]
         }
         Msg::ConnectFailed(e) => banner::connect_failed(state, e),
         Msg::Held { id, index, said } => {

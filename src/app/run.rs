@@ -17,7 +17,6 @@ use crate::db::posture::plural;
 use crate::db::render::ResultSet;
 use crate::db::session::Closed;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
-use crate::guard::{Catalog, Mentions};
 use crate::plan::{self, Plan, store};
 use crate::timeline::{self, Entry, Journal, Kind};
 
@@ -76,20 +75,13 @@ fn install_panic_hook(journal: Option<Journal>) {
 
 enum DbCmd {
     Connect,
-    Run {
-        id: u64,
-        reads: Vec<(usize, String)>,
-        anyway: bool,
-    },
-    Stage {
-        writes: Vec<String>,
-    },
-    #[allow(dead_code)]
-    Facts(Mentions),
+    Run { id: u64, reads: Vec<(usize, String)>, anyway: bool },
+    Stage { writes: Vec<String> },
 }
 
-/// The session's catalog facts as the analyzer sees them (None: not connected).
-type Facts = Arc<Mutex<Option<Catalog>>>;
+/// Whether the session is connected, as the analyzer sees it (its labels are then a connected
+/// read's text proof).
+type Connected = Arc<std::sync::atomic::AtomicBool>;
 
 /// The incident whose plan gets staged writes: its id and folder.
 type Incident = Option<(String, std::path::PathBuf)>;
@@ -121,9 +113,8 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
     spawn_input(msg_tx.clone());
-    // What the server's catalog says, for the labels: None while not connected.
-    let facts: Facts = Arc::default();
-    let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone(), facts.clone());
+    let connected: Connected = Arc::default();
+    let analyze_tx = spawn_analyzer(msg_tx.clone(), launch.setup.theme.clone(), connected.clone());
     let canceller: Arc<Mutex<Option<Canceller>>> = Arc::default();
     let incident: Incident = launch.setup.incident.clone().zip(launch.setup.incident_dir.clone());
     let plan_tx = spawn_plan_writer(&incident, msg_tx.clone());
@@ -138,7 +129,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         launch.limits,
         launch.setup.row_limit,
         msg_tx.clone(),
-        (canceller.clone(), facts),
+        (canceller.clone(), connected),
     )?;
     // At once: the server works on the connection and the posture while the first frame is drawn.
     let _ = db_tx.send(DbCmd::Connect);
@@ -181,9 +172,6 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                 }
                 Effect::Stage { writes } => {
                     let _ = db_tx.send(DbCmd::Stage { writes });
-                }
-                Effect::Facts(wanted) => {
-                    let _ = db_tx.send(DbCmd::Facts(wanted));
                 }
                 Effect::Freeze { reason } => {
                     if let Some(path) = &state.setup.freeze_file {
@@ -371,7 +359,11 @@ const WARM_UP_AFTER: Duration = Duration::from_millis(150);
 const BIG_TEXT: usize = 16 * 1024;
 
 /// Classification and highlighting, off the UI thread; only the newest text is worked on.
-fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme, facts: Facts) -> mpsc::Sender<(u64, String)> {
+fn spawn_analyzer(
+    tx: UnboundedSender<Msg>,
+    theme: crate::config::Theme,
+    connected: Connected,
+) -> mpsc::Sender<(u64, String)> {
     let (in_tx, in_rx) = mpsc::channel::<(u64, String)>();
     std::thread::spawn(move || {
         // Syntax sets load after the connection has had the CPU for its posture check
@@ -394,8 +386,8 @@ fn spawn_analyzer(tx: UnboundedSender<Msg>, theme: crate::config::Theme, facts: 
                     break;
                 }
             }
-            let catalog = facts.lock().expect("facts lock").clone();
-            let analysis = super::analysis::analyze_against(job.0, &job.1, &theme, true, catalog.as_ref());
+            let online = connected.load(std::sync::atomic::Ordering::Relaxed);
+            let analysis = super::analysis::analyze_against(job.0, &job.1, &theme, true, online);
             if tx.send(Msg::Analyzed(analysis)).is_err() {
                 break;
             }
@@ -500,7 +492,7 @@ fn spawn_db(
     limits: Limits,
     row_limit: u64,
     tx: UnboundedSender<Msg>,
-    shared: (Arc<Mutex<Option<Canceller>>>, Facts),
+    shared: (Arc<Mutex<Option<Canceller>>>, Connected),
 ) -> io::Result<UnboundedSender<DbCmd>> {
     let (db_tx, db_rx) = unbounded_channel::<DbCmd>();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -512,8 +504,8 @@ fn spawn_db(
 }
 
 /// The only user of the session: connects, checks the posture, runs reads one at a time,
-/// gathers evidence for staged writes, reads catalog facts for the labels; what it shares
-/// with the loop and the analyzer is the running read's canceller and those facts.
+/// gathers evidence for staged writes; what it shares with the loop and the analyzer is the
+/// running read's canceller and whether it is connected.
 async fn db_task(
     incident: Incident,
     target: Target,
@@ -521,10 +513,10 @@ async fn db_task(
     row_limit: u64,
     mut rx: UnboundedReceiver<DbCmd>,
     tx: UnboundedSender<Msg>,
-    (canceller, facts): (Arc<Mutex<Option<Canceller>>>, Facts),
+    (canceller, connected): (Arc<Mutex<Option<Canceller>>>, Connected),
 ) {
     let mut session: Option<Session> = None;
-    let publish = |s: Option<&Session>| *facts.lock().expect("facts lock") = s.map(|_| Catalog::default());
+    let publish = |s: Option<&Session>| connected.store(s.is_some(), std::sync::atomic::Ordering::Relaxed);
     let backstop = limits.statement_timeout + Duration::from_secs(5);
     let limit = (row_limit > 0).then_some(row_limit);
     // The connection's end, watched while nothing runs; and, once lost, when it was lost
@@ -552,17 +544,13 @@ async fn db_task(
             _ = tokio::time::sleep_until(retry_at), if retry.is_some() => DbCmd::Connect,
         };
         match cmd {
-            // The server judges each read by its own tree when it runs: nothing to read ahead.
-            DbCmd::Facts(_) => {
-                let _ = tx.send(Msg::FactsRead);
-            }
             DbCmd::Connect => {
                 session = None;
                 closed = None;
                 publish(None);
                 *canceller.lock().expect("canceller lock") = None;
                 // The posture is checked again on every connection, before anything runs.
-                let connected = posture::connect(&target, limits).await;
+                let connected = posture::connect(&target, limits.clone()).await;
                 let msg = match connected {
                     Ok((s, p)) => {
                         *canceller.lock().expect("canceller lock") = Some(s.canceller());

@@ -50,6 +50,9 @@ pub(super) fn resolve(conn: &ConnArgs, positional: Option<&str>, timeout: Option
         }
         limits.heavy.max_cost = c;
     }
+    if let Some(p) = &profile {
+        limits.trusted_servers = p.trusted_foreign_servers.clone().into();
+    }
     let row_limit = profile.as_ref().and_then(|p| p.row_limit).unwrap_or(DEFAULT_ROW_LIMIT);
     for w in &target.warnings {
         eprintln!("warroom: note: {w}");
@@ -157,7 +160,7 @@ async fn run_reads(
     (format, limit, heavy, watch): (Option<Format>, Option<u64>, bool, Option<Duration>),
     record: &dyn Fn(Entry) -> Result<(), CliError>,
 ) -> Result<u8, CliError> {
-    let mut session = match Session::connect(&resolved.target, resolved.limits).await {
+    let mut session = match Session::connect(&resolved.target, resolved.limits.clone()).await {
         Ok(s) => s,
         Err(e) => {
             let said = describe_db_error(&e, None);

@@ -60,6 +60,10 @@ pub struct Profile {
     pub max_rows_scanned: Option<u64>,
     /// Reads the planner expects to cost more than this are held back (0: no limit).
     pub max_cost: Option<f64>,
+    /// Foreign servers (`CREATE SERVER` names) whose tables may be read: by default a foreign
+    /// table is refused, since its wrapper may run anything on the remote side.
+    #[serde(default)]
+    pub trusted_foreign_servers: Vec<String>,
     /// What agents may do here (`warroom mcp`, the hook).
     #[serde(default)]
     pub policy: Policy,

@@ -34,12 +34,17 @@ SELECT p.oid::int8, p.proname::text IN (SELECT jsonb_array_elements_text($2::tex
         OR p.oid IN (SELECT amproc::oid FROM pg_amproc WHERE oid < 16384)
         OR p.prorettype = 'tsm_handler'::regtype)";
 
-pub fn builtins_params() -> [String; 3] {
-    [
-        serde_json::to_string(&crate::guard::allowed_function_names()).unwrap_or_default(),
-        serde_json::to_string(resolved::JSON_BUILDERS).unwrap_or_default(),
-        serde_json::to_string(resolved::RECORD_BUILDERS).unwrap_or_default(),
-    ]
+/// Reads [`BUILTINS`], with the allowlist and the names of json's and rows' builders.
+pub async fn builtins(client: &tokio_postgres::Client) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    static PARAMS: std::sync::LazyLock<[String; 3]> = std::sync::LazyLock::new(|| {
+        [
+            serde_json::to_string(&crate::guard::allowed_function_names()).unwrap_or_default(),
+            serde_json::to_string(resolved::JSON_BUILDERS).unwrap_or_default(),
+            serde_json::to_string(resolved::RECORD_BUILDERS).unwrap_or_default(),
+        ]
+    });
+    let [load, json, records] = &*PARAMS;
+    client.query_typed(BUILTINS, &[(load, TEXT), (json, TEXT), (records, TEXT)]).await
 }
 
 pub fn builtins_from(rows: &[tokio_postgres::Row]) -> Builtins {
@@ -58,14 +63,26 @@ pub fn builtins_from(rows: &[tokio_postgres::Row]) -> Builtins {
 }
 
 /// Database-wide facts read before the statement is parsed: the domains of the database's
-/// own with CHECK constraints (PostgreSQL may run them while parsing a literal), and the
-/// casts to json of the database's own (looked up at run time by json's builders).
+/// own with CHECK constraints (PostgreSQL may run them while parsing a literal) and the
+/// domains over them, and the casts to json of the database's own (looked up at run time by
+/// json's builders). Through indexes only (domain constraints have `conrelid = 0`; a domain
+/// over another depends on it in pg_depend), so a catalog of 100,000 tables costs nothing.
 pub const DATABASE: &str = "\
+WITH RECURSIVE checked AS (
+    SELECT DISTINCT c.contypid AS oid FROM pg_constraint c
+     WHERE c.conrelid = 0 AND c.contype = 'c' AND c.contypid >= 16384),
+over AS (
+    SELECT oid FROM checked
+    UNION
+    SELECT d.objid FROM over
+      JOIN pg_depend d ON d.refclassid = 'pg_type'::regclass AND d.refobjid = over.oid
+       AND d.classid = 'pg_type'::regclass AND d.deptype = 'n')
 SELECT 'domain', t.oid::text, pg_catalog.format('%I.%I', n.nspname, t.typname), t.typbasetype::oid::text,
-       (SELECT json_agg(c.conbin::text) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')::text
-  FROM pg_type t
+       (SELECT json_agg(c.conbin::text) FROM pg_constraint c
+         WHERE c.conrelid = 0 AND c.contypid = t.oid AND c.contype = 'c')::text
+  FROM over
+  JOIN pg_type t ON t.oid = over.oid AND t.typtype = 'd'
   JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE t.oid >= 16384 AND t.typtype = 'd'
 UNION ALL
 SELECT 'json_cast', NULL,
        pg_catalog.format('%s -> %s (%s)', format_type(k.castsource, NULL), format_type(k.casttarget, NULL),
@@ -101,9 +118,14 @@ pub fn database_from(rows: &[tokio_postgres::Row]) -> Result<Database, DbError> 
             Some("json_cast") => {
                 let parts: Vec<Option<String>> = col(4).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let get = |i: usize| parts.get(i).cloned().flatten();
-                let trusted = get(0).as_deref() == Some("c")
-                    && get(1).as_deref().is_some_and(crate::guard::catalog::is_trusted_extension);
-                if !trusted {
+                let cast = Function {
+                    schema: String::new(),
+                    name: get(2).unwrap_or_default(),
+                    args: String::new(),
+                    language: get(0).unwrap_or_default(),
+                    extension: get(1),
+                };
+                if !cast.trusted_extension_code() {
                     db.json_casts.push(name);
                 }
             }

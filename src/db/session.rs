@@ -21,13 +21,16 @@ use crate::guard::resolved::{self, Builtins, Context, Facts, Outcome as Judged};
 use crate::guard::{self, tree::Tree};
 
 /// Server-side limits set for the whole session at connect time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
     pub idle_in_transaction_timeout: Duration,
     /// Reads the planner expects to be heavier than this are held back.
     pub heavy: HeavyLimits,
+    /// Foreign servers whose tables the profile trusts (`trusted_foreign_servers`): a read of
+    /// their tables is not refused for the wrapper's sake.
+    pub trusted_servers: std::sync::Arc<[String]>,
 }
 
 impl Default for Limits {
@@ -37,6 +40,7 @@ impl Default for Limits {
             lock_timeout: Duration::from_secs(2),
             idle_in_transaction_timeout: Duration::from_secs(60),
             heavy: HeavyLimits::default(),
+            trusted_servers: std::sync::Arc::from([]),
         }
     }
 }
@@ -110,14 +114,12 @@ pub struct Session {
     /// The search path the database and role set, for the user's statements (warroom's own
     /// queries run with `pg_catalog` alone).
     search_path: String,
-    /// Foreign servers whose tables the profile trusts.
-    pub trusted_servers: Vec<String>,
     /// The server's notices (LOG lines among them while a read is proved).
     notices: tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::error::DbError>,
     /// Round trips of fact reading sent so far (one per round of OIDs not yet known).
     pub fact_reads: u64,
-    /// For the statement being proved: see [`Context::opaque_utility_ok`].
-    opaque_utility_ok: bool,
+    /// warroom's own queries that every read sends, prepared (and planned) once per connection.
+    prepared: HashMap<&'static str, Statement>,
     /// Why the connection ended, once it has.
     closed: tokio::sync::watch::Receiver<Option<String>>,
     /// The sizes of tables the planner's estimates scanned, kept for the connection.
@@ -175,7 +177,7 @@ impl Session {
         let mut fallback: Option<Session> = None;
         for host in &target.hosts {
             let label = format!("{}:{}", host.host, host.port);
-            let session = match Session::connect_host(target, host, limits, &tls, prefetch).await {
+            let session = match Session::connect_host(target, host, limits.clone(), &tls, prefetch).await {
                 Ok(s) => s,
                 // Only one host: its own error says it best.
                 Err(e) if target.hosts.len() == 1 => return Err(e),
@@ -330,10 +332,9 @@ impl Session {
             limits,
             builtins: None,
             search_path,
-            trusted_servers: Vec::new(),
             notices,
             fact_reads: 0,
-            opaque_utility_ok: false,
+            prepared: HashMap::new(),
             closed,
             table_sizes: HashMap::new(),
             prefetched,
@@ -425,7 +426,8 @@ impl Session {
         let first = guard::first_keyword(sql).unwrap_or_default();
         let rows_by_copy = FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str());
         let (copy_sql, prefix_chars) = copy_of(sql, limit);
-        let proved = self.begin_proved(sql, rows_by_copy.then_some((copy_sql.as_str(), prefix_chars)), prove).await?;
+        let copy = rows_by_copy.then_some((copy_sql.as_str(), prefix_chars));
+        let proved = if prove { self.begin_proved(sql, copy).await? } else { self.begin_unproved(sql, copy).await? };
         if !rows_by_copy {
             return self.run_through_portal(proved.statement, limit, sink).await;
         }
@@ -462,27 +464,23 @@ impl Session {
 
     /// Starts the read's transaction and proves `sql` by the server's own tree of it. On
     /// success the transaction stays open with the statement prepared (its Parse is the one
-    /// judged) and, with `copy`, the COPY that will carry its rows.
-    async fn begin_proved(&mut self, sql: &str, copy: Option<(&str, usize)>, prove: bool) -> Result<Proved, DbError> {
-        if !prove {
-            return self.begin_unproved(sql, copy).await;
-        }
-        let copy_prefix = copy.map(|c| c.1);
+    /// judged) and, with `copy` (its text, and how many characters it puts before the read's),
+    /// the COPY that will carry its rows.
+    async fn begin_proved(&mut self, sql: &str, copy: Option<(&str, usize)>) -> Result<Proved, DbError> {
         while self.notices.try_recv().is_ok() {}
+        self.prepare_own().await.map_err(DbError::from_pg)?;
+        let database = self.prepared(resolve::DATABASE).await.map_err(DbError::from_pg)?;
+        // First round trip: the transaction, the database's domains and json casts, and (once
+        // per connection) the built-in functions a read may call.
         let client = &self.client;
         let setup = client.batch_execute(
             "START TRANSACTION READ ONLY; SET LOCAL client_min_messages = log; SET LOCAL debug_pretty_print = off",
         );
-        let database = client.query_typed(resolve::DATABASE, &[]);
-        let [load, json, records] = resolve::builtins_params();
+        let database = client.query(&database, &[]);
         let builtins = async {
             match self.builtins {
                 Some(_) => Ok(None),
-                None => {
-                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 3] =
-                        [(&load, Type::TEXT), (&json, Type::TEXT), (&records, Type::TEXT)];
-                    client.query_typed(resolve::BUILTINS, &params).await.map(Some)
-                }
+                None => resolve::builtins(client).await.map(Some),
             }
         };
         let (started, database, builtins) = tokio::join!(setup, database, builtins);
@@ -491,173 +489,110 @@ impl Session {
         if let Some(rows) = builtins.map_err(DbError::from_pg)? {
             self.builtins = Some(resolve::builtins_from(&rows));
         }
+        // Domain checks can run while a literal is parsed, before any tree exists: they are
+        // judged first, and a failing one keeps string constants out.
         let mut facts = Facts::default();
-        if prove {
-            // Domain checks can run while a literal is parsed, before any tree exists: the
-            // database's domains are judged first, and a failing one keeps string literals out.
-            self.opaque_utility_ok = false;
-            let mut failing = std::collections::HashMap::new();
-            for (oid, domain) in database.domains.iter().filter(|(_, d)| !d.checks.is_empty()) {
-                if let Err(DbError::Refused(reasons)) = self.judge_domain_rounds(domain, &mut facts).await {
-                    let why = reasons.first().cloned().unwrap_or_default();
-                    failing.insert(*oid, format!("the domain {} whose CHECK {why}", domain.name));
-                }
-            }
-            database.failing = failing;
-            if let Some(why) = database.failing.values().next().filter(|_| guard::has_string_literal(sql)) {
-                return Err(DbError::Refused(vec![format!(
-                    "has a string constant, and the database has {why}: PostgreSQL can run that CHECK while it \
-                     parses a constant of a type that holds the domain, before warroom can see the statement; \
-                     nothing was sent"
-                )]));
-            }
+        self.judge_domains(&mut database, &mut facts).await?;
+        if let Some(why) = database.failing.values().next().filter(|_| guard::has_string_literal(sql)) {
+            return Err(DbError::Refused(vec![format!(
+                "has a string constant, and the database has {why}: PostgreSQL can run that CHECK while it \
+                 parses a constant of a type that holds the domain, before warroom can see the statement; \
+                 nothing was sent"
+            )]));
         }
-        let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
+        // Second: the statement's Parse between warroom's own switching of the tree on and off.
         let client = &self.client;
-        let on_sql =
-            format!("SELECT pg_catalog.set_config('search_path', {user_path}, true); SET LOCAL debug_print_parse = on");
+        let on_sql = format!("{}; SET LOCAL debug_print_parse = on", self.user_search_path());
         let on = client.batch_execute(&on_sql);
         // Parse and describe the statement alone: the server refuses two statements here.
         let prepare = client.prepare(sql);
         // Before 16 an EXPLAIN's tree is printed as `?`: its statement is parsed on its own too.
         let old_server = self.info.version_num < 160000;
         let inner = guard::explained_statement(sql).filter(|_| old_server);
-        let prepare_inner = async {
-            match inner {
-                Some(i) => client.prepare(i).await.map(Some),
-                None => Ok(None),
-            }
-        };
+        let prepare_inner = prepare_opt(client, inner);
         let off = client.batch_execute(resolve::PRINT_OFF);
-        let prepare_copy = async {
-            match copy {
-                Some((c, _)) => client.prepare(c).await.map(Some),
-                None => Ok(None),
-            }
-        };
-        let (on, statement, inner_statement, off, copy) = tokio::join!(on, prepare, prepare_inner, off, prepare_copy);
+        let prepare_copy = prepare_opt(client, copy.map(|c| c.0));
+        let (on, statement, inner_statement, off, copy_statement) =
+            tokio::join!(on, prepare, prepare_inner, off, prepare_copy);
         on.map_err(DbError::from_pg)?;
         let statement = statement.map_err(DbError::from_pg)?;
-        let shift = sql.len() - inner.map_or(sql.len(), str::len);
-        drop(inner_statement.map_err(|e| DbError::from_pg(e).shift(sql[..shift].chars().count()))?);
+        let before_inner = sql.len() - inner.map_or(sql.len(), str::len);
+        drop(inner_statement.map_err(|e| DbError::from_pg(e).shift(sql[..before_inner].chars().count()))?);
         off.map_err(DbError::from_pg)?;
-        let prefix = copy_prefix.unwrap_or(0);
-        let copy = copy.map_err(|e| DbError::from_pg(e).shift(prefix))?;
+        let copy = copy_statement.map_err(|e| DbError::from_pg(e).shift(copy.map_or(0, |c| c.1)))?;
         let mut notices = Vec::new();
         while let Ok(n) = self.notices.try_recv() {
             notices.push(n);
         }
         let trees = resolve::statement_trees(&notices, 1 + usize::from(inner.is_some()))?;
         let show = old_server && guard::first_keyword(sql).as_deref() == Some("show");
-        self.opaque_utility_ok = show || inner.is_some();
-        if prove {
-            for tree in &trees {
-                self.judge_rounds(tree, &database, &mut facts).await?;
-            }
-        }
-        let tree = &trees[trees.len() - 1];
-        Ok(Proved { statement, copy, user_tables: resolve::reads_user_tables(tree) })
+        let trees: Vec<&Tree> = trees.iter().collect();
+        self.judge(&trees, &database, &mut facts, show || inner.is_some()).await?;
+        Ok(Proved { statement, copy, user_tables: trees.iter().any(|t| resolve::reads_user_tables(t)) })
     }
 
     /// The transaction and the statement prepared as they were before the server's tree was
     /// asked for, in one round trip: for tests that go past the guard, and the benchmark's
     /// baseline.
     async fn begin_unproved(&mut self, sql: &str, copy: Option<(&str, usize)>) -> Result<Proved, DbError> {
-        let copy_prefix = copy.map(|c| c.1);
         let client = &self.client;
-        let prepare_copy = async {
-            match copy {
-                Some((c, _)) => client.prepare(c).await.map(Some),
-                None => Ok(None),
-            }
-        };
-        let start = format!(
-            "START TRANSACTION READ ONLY; SELECT pg_catalog.set_config('search_path', {}, true)",
-            resolve::literal(&format!("pg_catalog, {}", self.search_path))
-        );
-        let (started, statement, copy) = tokio::join!(client.batch_execute(&start), client.prepare(sql), prepare_copy);
+        let start = format!("START TRANSACTION READ ONLY; {}", self.user_search_path());
+        let (started, statement, copy_statement) =
+            tokio::join!(client.batch_execute(&start), client.prepare(sql), prepare_opt(client, copy.map(|c| c.0)));
         started.map_err(DbError::from_pg)?;
         let statement = statement.map_err(DbError::from_pg)?;
-        let prefix = copy_prefix.unwrap_or(0);
-        let copy = copy.map_err(|e| DbError::from_pg(e).shift(prefix))?;
+        let copy = copy_statement.map_err(|e| DbError::from_pg(e).shift(copy.map_or(0, |c| c.1)))?;
         Ok(Proved { statement, copy, user_tables: true })
     }
 
-    /// Judges a domain's checks, reading the facts the judge asks for until it decides.
-    async fn judge_domain_rounds(&mut self, domain: &resolved::Domain, facts: &mut Facts) -> Result<(), DbError> {
-        for _ in 0..4 {
-            let builtins = self.builtins.as_ref().ok_or_else(|| DbError::Decode("no built-in facts".into()))?;
-            let cx = Context {
-                version_num: self.info.version_num,
-                builtins,
-                facts,
-                trusted_servers: &self.trusted_servers,
-                opaque_utility_ok: false,
-            };
-            match resolved::judge_domain(domain, &cx) {
-                Judged::Read => return Ok(()),
-                Judged::Refused(reasons) => return Err(DbError::Refused(reasons)),
-                Judged::Need(wanted) => self.read_facts(&wanted, facts, false).await?,
+    /// Inside a read: the database's search path for the user's statement, pg_catalog first.
+    fn user_search_path(&self) -> String {
+        let path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
+        format!("SELECT pg_catalog.set_config('search_path', {path}, true)")
+    }
+
+    /// What the judge decides with: this server's built-ins and the facts read so far.
+    fn context<'a>(&'a self, facts: &'a Facts, opaque_utility_ok: bool) -> Result<Context<'a>, DbError> {
+        Ok(Context {
+            version_num: self.info.version_num,
+            builtins: self.builtins.as_ref().ok_or_else(|| DbError::Decode("no built-in facts".into()))?,
+            facts,
+            trusted_servers: &self.limits.trusted_servers,
+            opaque_utility_ok,
+        })
+    }
+
+    /// Sets `database.failing`: the domains whose checks do not pass, reading the facts the
+    /// judge asks for (for every domain at once) until each is decided.
+    async fn judge_domains(&mut self, database: &mut resolved::Database, facts: &mut Facts) -> Result<(), DbError> {
+        for _ in 0..MAX_ROUNDS {
+            let judged = resolved::judge_domains(database, &self.context(facts, false)?);
+            if judged.wanted.is_empty() {
+                database.failing = judged.failing;
+                return Ok(());
             }
+            self.read_facts(&judged.wanted, facts).await?;
         }
-        Err(DbError::Refused(vec!["its checks could not be judged".into()]))
+        Err(DbError::Refused(vec!["the database's domain checks could not be judged".into()]))
     }
 
-    /// One round trip of facts about `wanted`, with warroom's own search path for the query
-    /// (and the user's put back after it, inside a read, `in_read`).
-    async fn read_facts(&mut self, wanted: &resolved::Wanted, facts: &mut Facts, in_read: bool) -> Result<(), DbError> {
-        let want = resolve::facts_params(wanted);
-        let user_path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
-        let back = if in_read {
-            format!("SELECT pg_catalog.set_config('search_path', {user_path}, true)")
-        } else {
-            "SELECT 1".to_string()
-        };
-        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 1] = [(&want, Type::TEXT)];
-        self.fact_reads += 1;
-        let client = &self.client;
-        let (a, rows, b) = tokio::join!(
-            client.batch_execute("SET LOCAL search_path = pg_catalog"),
-            client.query_typed(resolve::FACTS, &params),
-            client.batch_execute(&back),
-        );
-        let unreadable = |e: tokio_postgres::Error| match DbError::from_pg(e) {
-            e @ DbError::Lost(_) => e,
-            e => DbError::Refused(vec![format!(
-                "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
-            )]),
-        };
-        a.map_err(unreadable)?;
-        resolve::add_facts(facts, &rows.map_err(unreadable)?)?;
-        b.map_err(unreadable)?;
-        Ok(())
-    }
-
-    /// Judges `tree` (and the database's domain checks), reading the facts the judge asks for
-    /// until it decides; refused, with the reasons, unless it is a read.
-    async fn judge_rounds(
+    /// Judges the statement's trees, reading the facts the judge asks for until it decides;
+    /// refused, with the reasons, unless it is a read.
+    async fn judge(
         &mut self,
-        tree: &Tree,
+        trees: &[&Tree],
         database: &resolved::Database,
         facts: &mut Facts,
+        opaque_utility_ok: bool,
     ) -> Result<(), DbError> {
-        const MAX_ROUNDS: usize = 12;
         for _ in 0..MAX_ROUNDS {
-            let builtins = self.builtins.as_ref().ok_or_else(|| DbError::Decode("no built-in facts".into()))?;
-            let cx = Context {
-                version_num: self.info.version_num,
-                builtins,
-                facts,
-                trusted_servers: &self.trusted_servers,
-                opaque_utility_ok: self.opaque_utility_ok,
-            };
-            match resolved::judge(tree, database, &cx) {
+            match resolved::judge(trees, database, &self.context(facts, opaque_utility_ok)?) {
                 Judged::Read => return Ok(()),
                 Judged::Refused(reasons) => return Err(DbError::Refused(reasons)),
                 Judged::Need(wanted) => {
-                    let before = (facts.functions.len(), facts.operators.len(), facts.relations.len());
-                    self.read_facts(&wanted, facts, true).await?;
-                    if before == (facts.functions.len(), facts.operators.len(), facts.relations.len()) {
+                    let before = facts.len();
+                    self.read_facts(&wanted, facts).await?;
+                    if facts.len() == before {
                         return Err(DbError::Refused(vec![
                             "names objects that are gone from the catalog (dropped while it was checked)".into(),
                         ]));
@@ -668,6 +603,70 @@ impl Session {
         Err(DbError::Refused(vec![format!(
             "reaches views, policies or domains nested deeper than {MAX_ROUNDS} levels; it cannot be proven read-only"
         )]))
+    }
+
+    /// One round trip of facts about `wanted`.
+    async fn read_facts(&mut self, wanted: &resolved::Wanted, facts: &mut Facts) -> Result<(), DbError> {
+        self.fact_reads += 1;
+        let rows =
+            self.own_query(resolve::FACTS, &[&resolve::facts_params(wanted)]).await.map_err(
+                |e| match DbError::from_pg(e) {
+                    e @ DbError::Lost(_) => e,
+                    e => DbError::Refused(vec![format!(
+                        "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
+                    )]),
+                },
+            )?;
+        resolve::add_facts(facts, &rows)
+    }
+
+    /// warroom's own queries of a read, prepared together on the connection's first read,
+    /// outside any transaction: under warroom's own search path.
+    async fn prepare_own(&mut self) -> Result<(), tokio_postgres::Error> {
+        const OWN: [&str; 3] = [resolve::DATABASE, resolve::FACTS, TABLE_SIZES];
+        if OWN.iter().all(|q| self.prepared.contains_key(q)) {
+            return Ok(());
+        }
+        let client = &self.client;
+        let (a, b, c) = tokio::join!(client.prepare(OWN[0]), client.prepare(OWN[1]), client.prepare(OWN[2]));
+        for (sql, statement) in OWN.into_iter().zip([a?, b?, c?]) {
+            self.prepared.insert(sql, statement);
+        }
+        Ok(())
+    }
+
+    /// One of warroom's own queries (text parameters), prepared once per connection; it is
+    /// only ever run under warroom's own search path, so its plan stays the one made for it.
+    async fn prepared(&mut self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = self.client.prepare(sql).await?;
+        self.prepared.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// One of warroom's own queries inside a read, in one round trip: under warroom's own
+    /// search path, the user's put back after it.
+    async fn own_query(
+        &mut self,
+        sql: &'static str,
+        params: &[&str],
+    ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+        let statement = self.prepared(sql).await?;
+        let back = self.user_search_path();
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let client = &self.client;
+        let (pinned, rows, restored) = tokio::join!(
+            client.batch_execute("SET LOCAL search_path = pg_catalog"),
+            client.query(&statement, &params),
+            client.batch_execute(&back),
+        );
+        pinned?;
+        let rows = rows?;
+        restored?;
+        Ok(rows)
     }
 
     /// The planner's estimate from EXPLAIN's JSON, with the sizes of the tables it scans
@@ -684,7 +683,7 @@ impl Session {
             heavy::seq_scanned(&plan).into_iter().filter(|t| !self.table_sizes.contains_key(t)).collect();
         if !missing.is_empty() {
             let want = serde_json::to_string(&missing).unwrap_or_default();
-            let rows = self.client.query_typed(TABLE_SIZES, &[(&want, Type::TEXT)]).await.map_err(DbError::from_pg)?;
+            let rows = self.own_query(TABLE_SIZES, &[&want]).await.map_err(DbError::from_pg)?;
             for r in rows {
                 let rows: Option<f64> = r.get(2);
                 let pages: f64 = r.get(3);
@@ -741,10 +740,51 @@ impl Session {
     /// say it is a read.
     pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
         text_proof(sql)?;
-        let proved = self.begin_proved(sql, None, true).await;
+        let proved = self.begin_proved(sql, None).await;
         let reset = self.reset().await;
         proved?;
         reset
+    }
+
+    /// The relation a name the user gave means, as the user's statements resolve it (the
+    /// database's search path, pg_catalog first): its OID, or `None` when there is none.
+    /// The one place warroom resolves a name through the user's path; the query has no
+    /// operator and every name in it qualified.
+    pub async fn resolve_relation(&mut self, name: &str) -> Result<Option<u32>, DbError> {
+        let rows =
+            self.in_user_path("SELECT pg_catalog.to_regclass($1)::pg_catalog.oid::pg_catalog.text", &[name]).await?;
+        Ok(rows.first().and_then(|r| r[0].as_deref()).and_then(|o| o.parse().ok()))
+    }
+
+    /// How the user's statements would name each relation (schema-qualified only where the
+    /// database's search path does not reach it), by OID.
+    pub async fn relation_names(&mut self, oids: &[u32]) -> Result<HashMap<u32, String>, DbError> {
+        let list = serde_json::to_string(oids).unwrap_or_default();
+        let rows = self
+            .in_user_path(
+                "SELECT x, x::pg_catalog.oid::pg_catalog.regclass::pg_catalog.text                  FROM pg_catalog.jsonb_array_elements_text($1::pg_catalog.jsonb) x",
+                &[&list],
+            )
+            .await?;
+        Ok(rows.into_iter().filter_map(|r| Some((r[0].as_deref()?.parse().ok()?, r[1].clone()?))).collect())
+    }
+
+    /// One of warroom's own fixed queries under the user's search path, in a read-only
+    /// transaction of its own: one round trip.
+    async fn in_user_path(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let start = format!("START TRANSACTION READ ONLY; {}", self.user_search_path());
+        let params: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> =
+            params.iter().map(|p| (p as &(dyn tokio_postgres::types::ToSql + Sync), Type::TEXT)).collect();
+        let client = &self.client;
+        let (started, rows, ended) = tokio::join!(
+            client.batch_execute(&start),
+            client.query_typed(sql, &params),
+            client.batch_execute("ROLLBACK")
+        );
+        started.map_err(DbError::from_pg)?;
+        let rows = rows.map_err(DbError::from_pg)?;
+        ended.map_err(DbError::from_pg)?;
+        Ok(rows.iter().map(|r| (0..r.len()).map(|i| r.get::<_, Option<String>>(i)).collect()).collect())
     }
 
     /// Runs one of warroom's own fixed catalog queries (never user SQL) with text
@@ -780,6 +820,17 @@ fn text_proof(sql: &str) -> Result<(), DbError> {
         return Ok(());
     }
     Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
+}
+
+/// Rounds of fact reading for one statement: views in views, policies, domains.
+const MAX_ROUNDS: usize = 12;
+
+/// Prepares `sql` when there is one (in the order the futures are polled).
+async fn prepare_opt(client: &Client, sql: Option<&str>) -> Result<Option<Statement>, tokio_postgres::Error> {
+    match sql {
+        Some(s) => client.prepare(s).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 fn column(name: &str, ty: &Type) -> Column {

@@ -53,6 +53,11 @@ impl Function {
         matches!(self.language.as_str(), "c" | "internal")
     }
 
+    /// Compiled code of a trusted extension (its operators' functions, its casts).
+    pub fn trusted_extension_code(&self) -> bool {
+        self.compiled() && self.extension.as_deref().is_some_and(super::catalog::is_trusted_extension)
+    }
+
     /// A reviewed compiled function of a trusted extension: its library, its name on the list.
     fn trusted(&self) -> bool {
         self.compiled()
@@ -108,6 +113,17 @@ pub struct Facts {
     pub functions: HashMap<u32, Function>,
     pub operators: HashMap<u32, Operator>,
     pub relations: HashMap<u32, Relation>,
+}
+
+impl Facts {
+    /// How many objects are known (a round that adds none found them gone).
+    pub fn len(&self) -> usize {
+        self.functions.len() + self.operators.len() + self.relations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// OIDs the judge needs facts for before it can decide.
@@ -245,10 +261,6 @@ const STRUCTURE: &[&str] = &[
     "JSONTABLEPATH",
     "JSONTABLEPATHSCAN",
     "JSONTABLESIBLINGJOIN",
-    "STRING",
-    "INTEGER",
-    "FLOAT",
-    "BOOLEAN",
 ];
 
 /// Nodes that belong to statements that change something.
@@ -266,12 +278,13 @@ const NOT_A_READ: &[&str] = &[
     "FIELDSTORE",
 ];
 
-/// Judges a statement's tree and everything it reaches: the views it reads, the policies
-/// of the tables it reads. `database` holds the domain checks and json casts.
-pub fn judge(statement: &Tree, database: &Database, cx: &Context) -> Outcome {
-    let mut j = Judge { cx, database, reasons: Vec::new(), wanted: Wanted::default(), json: false };
+/// Judges a statement's trees (its own, and before 16 an EXPLAIN's statement parsed alone)
+/// and everything they reach: the views they read, the policies of the tables they read, the
+/// domains they coerce to (`database.failing`), the json casts they may look up.
+pub fn judge(statement: &[&Tree], database: &Database, cx: &Context) -> Outcome {
+    let mut j = Judge::new(cx, database);
     let mut seen: HashSet<u32> = HashSet::new();
-    let mut trees: Vec<(&Tree, String)> = vec![(statement, String::new())];
+    let mut trees: Vec<(&Tree, String)> = statement.iter().map(|t| (*t, String::new())).collect();
     while let Some((tree, via)) = trees.pop() {
         for node in &tree.nodes {
             j.node(node, &via);
@@ -287,7 +300,7 @@ pub fn judge(statement: &Tree, database: &Database, cx: &Context) -> Outcome {
                 continue;
             };
             if let Some(why) = j.relation(rel) {
-                j.reasons.push(format!("{via}{why}"));
+                j.refuse(&via, why);
                 continue;
             }
             if let Some(view) = &rel.view {
@@ -303,39 +316,47 @@ pub fn judge(statement: &Tree, database: &Database, cx: &Context) -> Outcome {
     if j.json
         && let Some(cast) = database.json_casts.first()
     {
-        j.reasons.push(format!(
-            "builds json, and PostgreSQL would run the database's own cast {cast} for a value of that type; \
-             a cast to json of the database's own can run anything"
-        ));
+        j.refuse(
+            "",
+            format!(
+                "builds json, and PostgreSQL would run the database's own cast {cast} for a value of that type; \
+                 a cast to json of the database's own can run anything"
+            ),
+        );
     }
-    if !j.reasons.is_empty() {
-        let mut reasons = j.reasons;
-        reasons.dedup();
-        return Outcome::Refused(reasons);
-    }
-    if !j.wanted.is_empty() {
-        return Outcome::Need(j.wanted);
-    }
-    Outcome::Read
+    j.outcome()
 }
 
-/// Judges one domain's CHECK trees (not the domains they might reach: a check holds no types
-/// of its own to coerce to).
-pub fn judge_domain(domain: &Domain, cx: &Context) -> Outcome {
-    let database = Database::default();
-    let mut j = Judge { cx, database: &database, reasons: Vec::new(), wanted: Wanted::default(), json: false };
-    for check in &domain.checks {
-        for node in &check.nodes {
+/// The database's domains judged by their CHECK trees: those that do not pass, with why, and
+/// the facts still wanted for the others (one round trip serves them all).
+#[derive(Debug, Clone, Default)]
+pub struct Domains {
+    pub failing: HashMap<u32, String>,
+    pub wanted: Wanted,
+}
+
+pub fn judge_domains(database: &Database, cx: &Context) -> Domains {
+    let none = Database::default();
+    let mut out = Domains::default();
+    for (oid, domain) in database.domains.iter().filter(|(_, d)| !d.checks.is_empty()) {
+        let mut j = Judge::new(cx, &none);
+        for node in domain.checks.iter().flat_map(|c| &c.nodes) {
             j.node(node, "");
         }
+        match j.outcome() {
+            Outcome::Read => {}
+            Outcome::Refused(reasons) => {
+                let why = reasons.first().cloned().unwrap_or_default();
+                out.failing.insert(*oid, format!("the domain {} whose CHECK {why}", domain.name));
+            }
+            Outcome::Need(w) => {
+                out.wanted.functions.extend(w.functions);
+                out.wanted.operators.extend(w.operators);
+                out.wanted.relations.extend(w.relations);
+            }
+        }
     }
-    if !j.reasons.is_empty() {
-        return Outcome::Refused(j.reasons);
-    }
-    if !j.wanted.is_empty() {
-        return Outcome::Need(j.wanted);
-    }
-    Outcome::Read
+    out
 }
 
 /// Built-in functions that make values of any row type from text or json at run time, by
@@ -361,9 +382,25 @@ struct Judge<'a> {
     json: bool,
 }
 
-impl Judge<'_> {
+impl<'a> Judge<'a> {
+    fn new(cx: &'a Context<'a>, database: &'a Database) -> Judge<'a> {
+        Judge { cx, database, reasons: Vec::new(), wanted: Wanted::default(), json: false }
+    }
+
     fn refuse(&mut self, via: &str, why: String) {
         self.reasons.push(format!("{via}{why}"));
+    }
+
+    /// Refused if anything was; else facts to read, if any are wanted; else a read.
+    fn outcome(mut self) -> Outcome {
+        if !self.reasons.is_empty() {
+            self.reasons.dedup();
+            return Outcome::Refused(self.reasons);
+        }
+        if !self.wanted.is_empty() {
+            return Outcome::Need(self.wanted);
+        }
+        Outcome::Read
     }
 
     fn node(&mut self, n: &Node, via: &str) {

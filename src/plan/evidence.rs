@@ -98,32 +98,37 @@ const CASCADE_DEPTH: u32 = 3;
 
 /// The foreign keys into a table that change other rows on DELETE ($2 = 'delete') or on an
 /// UPDATE of the columns they reference, with their columns.
-const CASCADING_KEYS: &str = "SELECT c.conrelid::regclass::text, \
+const CASCADING_KEYS: &str = "SELECT c.conrelid::oid::text, \
      (CASE WHEN $2 = 'delete' THEN c.confdeltype ELSE c.confupdtype END)::text, \
      (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) \
         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n), \
      (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(c.confkey) WITH ORDINALITY k(n, i) \
         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n) \
-     FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::text::regclass \
-     AND (CASE WHEN $2 = 'delete' THEN c.confdeltype ELSE c.confupdtype END) IN ('c', 'n', 'd') \
-     ORDER BY 1";
+     FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::text::oid \
+     AND (CASE WHEN $2 = 'delete' THEN c.confdeltype ELSE c.confupdtype END) IN ('c', 'n', 'd')";
 
 /// Counts, table by table, what the cascades of deleting `rows` (a query of the target's
 /// rows) would delete or change, following CASCADE into the tables beyond. With `updated`
 /// (an UPDATE's columns), only the foreign keys on those columns, one level.
-async fn cascade_counts(session: &mut Session, table: &str, rows: &str, updated: Option<&[String]>, e: &mut Evidence) {
-    let mut frontier = vec![(table.to_string(), rows.to_string(), 1u32)];
+async fn cascade_counts(
+    session: &mut Session,
+    (table, name): (u32, &str),
+    rows: &str,
+    updated: Option<&[String]>,
+    e: &mut Evidence,
+) {
+    let mut frontier = vec![(table, name.to_string(), rows.to_string(), 1u32)];
     let event = if updated.is_some() { "update" } else { "delete" };
-    while let Some((parent, parent_rows, depth)) = frontier.pop() {
-        let keys = match session.facts(CASCADING_KEYS, &[&parent, event]).await {
+    while let Some((parent_oid, parent, parent_rows, depth)) = frontier.pop() {
+        let keys = match named(session, CASCADING_KEYS, &[&parent_oid.to_string(), event]).await {
             Ok(k) => k,
             Err(err) => {
                 e.gaps.push(format!("cannot read the foreign keys into {parent}: {}", one_line(&err.to_string())));
                 return;
             }
         };
-        for k in keys {
-            let [Some(child), Some(code), Some(child_cols), Some(parent_cols)] = [&k[0], &k[1], &k[2], &k[3]] else {
+        for (child_oid, child, k) in keys {
+            let [Some(code), Some(child_cols), Some(parent_cols)] = [&k[1], &k[2], &k[3]] else {
                 continue;
             };
             let unquote = |c: &str| c.trim().trim_matches('"').to_lowercase();
@@ -142,7 +147,7 @@ async fn cascade_counts(session: &mut Session, table: &str, rows: &str, updated:
                         if updated.is_some() { format!("key updated, {}", action(code)) } else { action(code).into() };
                     e.cascade_rows.push(CascadeCount { table: child.clone(), action: what, rows: n, depth });
                     if code == "c" && n > 0 && depth < CASCADE_DEPTH && updated.is_none() {
-                        frontier.push((child.clone(), hit, depth + 1));
+                        frontier.push((child_oid, child.clone(), hit, depth + 1));
                     }
                 }
                 Err(err) => e.gaps.push(format!("cannot count the rows {child} would lose: {err}")),
@@ -178,18 +183,18 @@ fn table_lines(set: &ResultSet) -> Vec<String> {
     String::from_utf8_lossy(&out).lines().map(|l| l.trim_end().to_string()).collect()
 }
 
-const TABLE_FACTS: &str = "SELECT c.oid::regclass::text, pg_size_pretty(pg_total_relation_size(c.oid)) \
-     FROM pg_class c WHERE c.oid = $1::text::regclass";
+const TABLE_FACTS: &str = "SELECT pg_size_pretty(pg_total_relation_size(c.oid)) \
+     FROM pg_class c WHERE c.oid = $1::text::oid";
 const PRIMARY_KEY: &str = "SELECT quote_ident(a.attname)::text FROM pg_index i \
      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
-     WHERE i.indrelid = $1::text::regclass AND i.indisprimary \
+     WHERE i.indrelid = $1::text::oid AND i.indisprimary \
      ORDER BY array_position(i.indkey::int2[], a.attnum)";
 const TRIGGERS: &str = "SELECT pg_get_triggerdef(oid) FROM pg_trigger \
-     WHERE tgrelid = $1::text::regclass AND NOT tgisinternal ORDER BY tgname";
-const REFERENCES: &str = "SELECT conrelid::regclass::text || ' (' || conname || ')', confdeltype::text, confupdtype::text \
-     FROM pg_constraint WHERE contype = 'f' AND confrelid = $1::text::regclass ORDER BY 1";
-const INDEX_DEF: &str = "SELECT pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text \
-     FROM pg_index i WHERE i.indexrelid = $1::text::regclass";
+     WHERE tgrelid = $1::text::oid AND NOT tgisinternal ORDER BY tgname";
+const REFERENCES: &str = "SELECT conrelid::oid::text, conname::text, confdeltype::text, confupdtype::text \
+     FROM pg_constraint WHERE contype = 'f' AND confrelid = $1::text::oid";
+const INDEX_DEF: &str = "SELECT i.indrelid::oid::text, pg_get_indexdef(i.indexrelid) \
+     FROM pg_index i WHERE i.indexrelid = $1::text::oid";
 
 fn action(code: &str) -> &'static str {
     match code {
@@ -206,15 +211,19 @@ fn action(code: &str) -> &'static str {
 pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: &str) -> Evidence {
     let mut e =
         Evidence { gathered_at: now.to_string(), role: session.info.current_user.clone(), ..Evidence::default() };
-    if let Some(table) = shape.table() {
-        table_facts(session, table, &mut e).await;
-    }
-    if let Shape::Ddl(Ddl::DropIndex { name }) = shape {
-        let what = format!("read the index {name}");
-        match facts(session, INDEX_DEF, name, &what, &mut e.gaps).await.as_deref() {
-            Some([r, ..]) => (e.index_def, e.table) = (r[0].clone(), r[1].clone()),
-            Some([]) => e.gaps.push(format!("{name} is not an index")),
-            None => {}
+    let table = match shape.table() {
+        Some(table) => table_facts(session, table, &mut e).await,
+        None => None,
+    };
+    if let Shape::Ddl(Ddl::DropIndex { name }) = shape
+        && let Some(index) = resolve(session, name, &mut e.gaps).await
+    {
+        match named(session, INDEX_DEF, &[&index.to_string()]).await {
+            Ok(rows) => match rows.into_iter().next() {
+                Some((_, table, r)) => (e.index_def, e.table) = (r[1].clone(), Some(table)),
+                None => e.gaps.push(format!("{name} is not an index")),
+            },
+            Err(err) => e.gaps.push(format!("cannot read the index {name}: {}", one_line(&err.to_string()))),
         }
     }
     if let Shape::Insert(i) = shape {
@@ -253,26 +262,45 @@ pub async fn gather(session: &mut Session, shape: &Shape, statement: &str, now: 
         if let Shape::Dml(d) = shape
             && !e.cascades.is_empty()
         {
-            let table = e.table.clone().unwrap_or_else(|| d.table.clone());
-            match &d.kind {
-                super::step::DmlKind::Delete => cascade_counts(session, &table, &rows, None, &mut e).await,
-                super::step::DmlKind::Update(cols) => cascade_counts(session, &table, &rows, Some(cols), &mut e).await,
-                super::step::DmlKind::Merge => {}
+            let name = e.table.clone().unwrap_or_else(|| d.table.clone());
+            let target = table.map(|oid| (oid, name.as_str()));
+            match (&d.kind, target) {
+                (super::step::DmlKind::Delete, Some(t)) => cascade_counts(session, t, &rows, None, &mut e).await,
+                (super::step::DmlKind::Update(cols), Some(t)) => {
+                    cascade_counts(session, t, &rows, Some(cols), &mut e).await
+                }
+                _ => {}
             }
         }
     }
     e
 }
 
-/// One of warroom's own catalog queries about `name`; a failure becomes a gap ("cannot `what`").
+/// The relation `name` means to the user's statements, by OID; not finding it is a gap.
+async fn resolve(session: &mut Session, name: &str, gaps: &mut Vec<String>) -> Option<u32> {
+    match session.resolve_relation(name).await {
+        Ok(Some(oid)) => Some(oid),
+        Ok(None) => {
+            gaps.push(format!("{name} was not found"));
+            None
+        }
+        Err(err) => {
+            gaps.push(format!("cannot find {name}: {}", one_line(&err.to_string())));
+            None
+        }
+    }
+}
+
+/// One of warroom's own catalog queries about the relation `oid`; a failure becomes a gap
+/// ("cannot `what`").
 async fn facts(
     session: &mut Session,
     sql: &str,
-    name: &str,
+    oid: u32,
     what: &str,
     gaps: &mut Vec<String>,
 ) -> Option<Vec<Vec<Option<String>>>> {
-    match session.facts(sql, &[name]).await {
+    match session.facts(sql, &[&oid.to_string()]).await {
         Ok(rows) => Some(rows),
         Err(err) => {
             gaps.push(format!("cannot {what}: {}", one_line(&err.to_string())));
@@ -281,33 +309,61 @@ async fn facts(
     }
 }
 
+/// A catalog query whose first column is a relation's OID: each row with that relation's
+/// OID and name as the user's statements would write it, in the order of the names.
+async fn named(
+    session: &mut Session,
+    sql: &str,
+    params: &[&str],
+) -> Result<Vec<(u32, String, Vec<Option<String>>)>, crate::db::DbError> {
+    let rows = session.facts(sql, params).await?;
+    let oids: Vec<u32> = rows.iter().filter_map(|r| r[0].as_deref()?.parse().ok()).collect();
+    let names = if oids.is_empty() { Default::default() } else { session.relation_names(&oids).await? };
+    let mut out: Vec<(u32, String, Vec<Option<String>>)> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let oid: u32 = r[0].as_deref()?.parse().ok()?;
+            Some((oid, names.get(&oid)?.clone(), r))
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2)));
+    Ok(out)
+}
+
 fn first_column(rows: Vec<Vec<Option<String>>>) -> Vec<String> {
     rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).collect()
 }
 
-async fn table_facts(session: &mut Session, table: &str, e: &mut Evidence) {
-    let Some(rows) = facts(session, TABLE_FACTS, table, &format!("find {table}"), &mut e.gaps).await else {
-        return;
-    };
-    match rows.first() {
-        Some(r) => (e.table, e.table_size) = (r[0].clone(), r[1].clone()),
-        None => e.gaps.push(format!("{table} was not found")),
-    }
-    if let Some(rows) = facts(session, PRIMARY_KEY, table, "read the primary key", &mut e.gaps).await {
+/// The table's facts; its OID, when it was found.
+async fn table_facts(session: &mut Session, table: &str, e: &mut Evidence) -> Option<u32> {
+    let oid = resolve(session, table, &mut e.gaps).await?;
+    let named_table = session.relation_names(&[oid]).await.ok().and_then(|mut n| n.remove(&oid));
+    let rows = facts(session, TABLE_FACTS, oid, &format!("find {table}"), &mut e.gaps).await?;
+    e.table = named_table.or_else(|| Some(table.to_string()));
+    e.table_size = rows.first().and_then(|r| r[0].clone());
+    if let Some(rows) = facts(session, PRIMARY_KEY, oid, "read the primary key", &mut e.gaps).await {
         e.keys = first_column(rows);
     }
-    if let Some(rows) = facts(session, TRIGGERS, table, "read the triggers", &mut e.gaps).await {
+    if let Some(rows) = facts(session, TRIGGERS, oid, "read the triggers", &mut e.gaps).await {
         e.triggers = first_column(rows);
     }
-    for r in facts(session, REFERENCES, table, "read the foreign keys", &mut e.gaps).await.unwrap_or_default() {
-        let name = r[0].clone().unwrap_or_default();
-        let (del, upd) = (action(r[1].as_deref().unwrap_or("")), action(r[2].as_deref().unwrap_or("")));
+    let references = match named(session, REFERENCES, &[&oid.to_string()]).await {
+        Ok(r) => r,
+        Err(err) => {
+            e.gaps.push(format!("cannot read the foreign keys: {}", one_line(&err.to_string())));
+            Vec::new()
+        }
+    };
+    for (_, child, r) in references {
+        let name = format!("{child} ({})", r[1].clone().unwrap_or_default());
+        let (del, upd) = (action(r[2].as_deref().unwrap_or("")), action(r[3].as_deref().unwrap_or("")));
         let line = format!("{name}: ON DELETE {del}, ON UPDATE {upd}");
         if [del, upd].iter().any(|a| matches!(*a, "CASCADE" | "SET NULL" | "SET DEFAULT")) {
             e.cascades.push(line.clone());
         }
         e.references.push(line);
     }
+    Some(oid)
 }
 
 /// The planner's estimate for the write itself; a read-only role may not plan a write,
