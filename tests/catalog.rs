@@ -8,7 +8,6 @@ mod bin;
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use warroom::db::render::ResultSet;
@@ -147,16 +146,15 @@ impl Drop for Victim {
 }
 
 /// The two databases, made once per run.
-fn databases() -> Option<&'static ()> {
-    static MADE: OnceLock<()> = OnceLock::new();
-    let c = common::cluster()?;
-    Some(MADE.get_or_init(|| {
-        for (db, extra) in [("planted", PLANTED), ("clean", CLEAN)] {
-            c.psql(ADMIN, "postgres", &format!("CREATE DATABASE {db} OWNER owner_role;")).unwrap();
-            c.psql(ADMIN, db, &format!("{TABLES}\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO reader;\n{extra}"))
-                .unwrap_or_else(|e| panic!("{db}: {e}"));
-        }
-    }))
+fn databases() -> Option<()> {
+    for (db, extra) in [("planted", PLANTED), ("clean", CLEAN)] {
+        common::database(
+            db,
+            "owner_role",
+            &format!("{TABLES}\nGRANT SELECT ON ALL TABLES IN SCHEMA public TO reader;\n{extra}"),
+        )?;
+    }
+    Some(())
 }
 
 /// The cases for this server: before 14, `substring(x, a, b)` is the grammar's own
@@ -311,17 +309,11 @@ async fn read_path() {
 /// Facts that cannot be read are never replaced by the text-only proof: the read is refused.
 #[test]
 fn reads_are_refused_while_the_facts_cannot_be_read() {
-    let Some(c) = common::cluster() else { return };
-    static LOCKED: OnceLock<()> = OnceLock::new();
-    LOCKED.get_or_init(|| {
-        c.psql(ADMIN, "postgres", "CREATE DATABASE locked;").unwrap();
-        c.psql(
-            ADMIN,
-            "locked",
-            "CREATE TABLE t (id int); GRANT SELECT ON t TO reader; REVOKE SELECT ON pg_catalog.pg_policy FROM PUBLIC;",
-        )
-        .unwrap();
-    });
+    let setup =
+        "CREATE TABLE t (id int); GRANT SELECT ON t TO reader; REVOKE SELECT ON pg_catalog.pg_policy FROM PUBLIC;";
+    if common::database("locked", "postgres", setup).is_none() {
+        return;
+    }
     let state = tempfile::tempdir().unwrap();
     let (code, out, err) = bin::warroom(state.path(), &["query", "--dsn", &dsn("locked"), "SELECT id FROM t"]);
     assert_eq!(code, 1, "{out}{err}");

@@ -45,3 +45,17 @@ pub fn cluster() -> Option<&'static Cluster> {
 pub fn dsn(user: &str) -> String {
     cluster().expect("cluster").dsn(user, DB)
 }
+
+/// The database `name` of the shared cluster, owned by `owner`, made with `setup` (run as
+/// the admin) the first time it is asked for in this test binary.
+pub fn database(name: &str, owner: &str, setup: &str) -> Option<&'static Cluster> {
+    static MADE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let c = cluster()?;
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if !made.iter().any(|m| m == name) {
+        c.psql(ADMIN, "postgres", &format!("CREATE DATABASE {name} OWNER {owner};")).expect("create database");
+        c.psql(ADMIN, name, setup).unwrap_or_else(|e| panic!("{name}: {e}"));
+        made.push(name.to_string());
+    }
+    Some(c)
+}
