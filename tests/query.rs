@@ -191,6 +191,14 @@ fn doctor_fails_superuser_owner_and_writer_and_passes_what_it_recommends() {
     let ro = doctor("warroom_ro");
     assert_eq!(ro.status.code(), Some(0), "{}", text(&ro.stdout));
     assert!(!text(&ro.stdout).contains("FAIL"), "{}", text(&ro.stdout));
+    // The server sends its tree, and doctor says where else it goes and how to keep it out.
+    let said = text(&ro.stdout);
+    assert!(said.lines().any(|l| l.starts_with("pass  server's tree")), "{said}");
+    assert!(said.contains("ALTER ROLE \"warroom_ro\" SET log_min_messages = fatal"), "{said}");
+    admin("ALTER ROLE warroom_ro SET log_min_messages = fatal;");
+    let quiet = text(&doctor("warroom_ro").stdout);
+    assert!(quiet.lines().any(|l| l.starts_with("pass  server log")), "{quiet}");
+    admin("ALTER ROLE warroom_ro RESET log_min_messages;");
     let reader = warroom(&["query", "--dsn", &common::dsn("warroom_ro"), "SELECT count(*) FROM t"]);
     assert_eq!(reader.status.code(), Some(0), "{}", text(&reader.stderr));
 }

@@ -241,7 +241,8 @@ impl Warroom {
         }
         let limit = limit.unwrap_or(self.row_limit).min(self.row_limit.max(1));
         let mut session = self.session.lock().await;
-        for s in &review.statements {
+        // Several statements: every one proven before any runs (one alone is proven as it runs).
+        for s in review.statements.iter().filter(|_| review.statements.len() > 1) {
             if let Err(e) = session.check(&s.text).await {
                 let reasons = match e {
                     DbError::Refused(r) => r,
@@ -276,6 +277,12 @@ impl Warroom {
                         "limit": limit,
                         "duration_ms": started.elapsed().as_millis() as u64,
                     }));
+                }
+                Err(DbError::Refused(reasons)) => {
+                    let mut refused = s.clone();
+                    refused.class = Class::Write;
+                    refused.reasons = reasons;
+                    return self.refused(&peer, "run_read", &[&refused]);
                 }
                 Err(DbError::Heavy(estimate)) => {
                     let said = estimate.describe();

@@ -172,26 +172,28 @@ async fn run_reads(
             return Err(CliError::Database(said));
         }
     };
-    // Every statement against the server's catalog before any of them runs.
-    for stmt in statements {
-        match session.check(&stmt.text).await {
-            Ok(()) => {}
-            Err(DbError::Refused(reasons)) => {
-                let mut refused = stmt.clone();
-                refused.class = Class::Write;
-                refused.reasons = reasons;
-                record(Entry::new(
-                    Kind::Refused,
-                    format!(
-                        "warroom query refused statement #{}: the server's catalog shows it is a WRITE",
-                        stmt.index
-                    ),
-                    serde_json::json!({ "source": "warroom query", "statements": [&refused] }),
-                ))?;
-                say_refused(&[&refused], " on this server", "nothing was run");
-                return Ok(exit::REFUSED);
+    // A refusal by the server's tree: recorded, said, exit 1.
+    let refuse = |stmt: &guard::Statement, reasons: Vec<String>| -> Result<u8, CliError> {
+        let mut refused = stmt.clone();
+        refused.class = Class::Write;
+        refused.reasons = reasons;
+        record(Entry::new(
+            Kind::Refused,
+            format!("warroom query refused statement #{}: the server's own tree shows it is a WRITE", stmt.index),
+            serde_json::json!({ "source": "warroom query", "statements": [&refused] }),
+        ))?;
+        say_refused(&[&refused], " on this server", "nothing was run");
+        Ok(exit::REFUSED)
+    };
+    // Several statements: every one is proven before any of them runs (one alone is proven
+    // as it runs, before anything of it does).
+    if statements.len() > 1 {
+        for stmt in statements {
+            match session.check(&stmt.text).await {
+                Ok(()) => {}
+                Err(DbError::Refused(reasons)) => return refuse(stmt, reasons),
+                Err(e) => return Err(CliError::Database(describe_db_error(&e, Some(&stmt.text)))),
             }
-            Err(e) => return Err(CliError::Database(describe_db_error(&e, Some(&stmt.text)))),
         }
     }
     let canceller = session.canceller();
@@ -245,6 +247,11 @@ async fn run_reads(
                     }
                 }
             };
+            if let Err(DbError::Refused(reasons)) = result {
+                drop(sink);
+                let _ = out.flush();
+                return refuse(stmt, reasons);
+            }
             if let Err(DbError::Heavy(estimate)) = &result {
                 drop(sink);
                 let _ = out.flush();
@@ -406,7 +413,8 @@ fn broken_pipe_or(e: std::io::Error) -> Result<u8, CliError> {
 pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
     let checked = runtime()?.block_on(async {
-        let (session, posture) = posture::connect(&resolved.target, resolved.limits).await?;
+        let (mut session, mut posture) = posture::connect(&resolved.target, resolved.limits).await?;
+        posture.checks.push(posture::tree_check(&mut session).await);
         Ok::<_, DbError>((posture, session.info.identity.clone()))
     });
     let (posture, identity) = checked.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;

@@ -169,7 +169,8 @@ fn facts_sql() -> String {
          coalesce((SELECT array_to_string(s.setconfig, ', ') FROM pg_db_role_setting s \
            WHERE s.setrole = r.oid AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), ''), \
          current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('lock_timeout'), \
-         ARRAY({owned}), ARRAY({writable}), ARRAY({creatable}), ARRAY({callable}), ARRAY({definers}) \
+         ARRAY({owned}), ARRAY({writable}), ARRAY({creatable}), ARRAY({callable}), ARRAY({definers}), \
+         current_setting('log_min_messages') \
          FROM pg_roles r WHERE r.rolname = current_user",
         member_of("pg_write_all_data"),
         member_of("pg_signal_backend"),
@@ -210,6 +211,7 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let creatable: Vec<String> = r.get(16);
     let callable: Vec<String> = r.get(17);
     let definers: Vec<String> = r.get(18);
+    let log_min_messages: String = r.get(19);
 
     checks.push(Check::new(
         if superuser { Level::Fail } else { Level::Pass },
@@ -349,11 +351,49 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         "on older servers the role's privileges matter even more",
     ));
 
+    // Each read's analysed tree comes as a LOG notice, and LOG lines go to the server's log
+    // unless log_min_messages is above LOG (fatal, panic).
+    let logged = !matches!(log_min_messages.as_str(), "fatal" | "panic");
+    checks.push(Check::new(
+        if logged { Level::Warn } else { Level::Pass },
+        "server log",
+        if logged {
+            format!(
+                "each read's analysed tree (about 4 to 20 KB, with the statement's constants) is written to the \
+                 server's log at LOG level (log_min_messages={log_min_messages}); a superuser keeps it out for this \
+                 role with: ALTER ROLE {} SET log_min_messages = fatal",
+                ident(&name)
+            )
+        } else {
+            format!("log_min_messages={log_min_messages}: the reads' trees stay out of the server's log")
+        },
+        "warroom judges every read by the tree PostgreSQL sends as a LOG notice (debug_print_parse)",
+    ));
+
     let mut posture = Posture { role: name, database: info.database.clone(), checks, fix: None };
     if posture.worst() == Level::Fail {
         posture.fix = Some(recommended_sql(session, &posture, &writable, &creatable).await?);
     }
     Ok(posture)
+}
+
+/// Whether the server sends its analysed tree for a read (a pooler or a server that drops LOG
+/// notices makes every read refused): for `warroom doctor`, one read of `SELECT 1`.
+pub async fn tree_check(session: &mut Session) -> Check {
+    match session.check("SELECT 1").await {
+        Ok(()) => Check::new(
+            Level::Pass,
+            "server's tree",
+            "the server sends its analysed tree of each read (debug_print_parse), judged by OID".into(),
+            "a read runs only when the guard and the server's own tree of it agree",
+        ),
+        Err(e) => Check::new(
+            Level::Warn,
+            "server's tree",
+            format!("reads will be refused: {e}"),
+            "a read runs only when the guard and the server's own tree of it agree",
+        ),
+    }
 }
 
 /// The SQL a DBA would run to give warroom a role that can only read.
