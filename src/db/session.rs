@@ -154,7 +154,8 @@ const TABLE_SIZES: &str = "SELECT n.nspname::text, c.relname::text, \
     CASE WHEN c.reltuples >= 0 THEN c.reltuples::float8 END, \
     (pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-    WHERE (n.nspname, c.relname) IN (SELECT x ->> 0, x ->> 1 FROM jsonb_array_elements($1::text::jsonb) x)";
+    WHERE (n.nspname, c.relname) IN \
+      (SELECT x ->> 0, x ->> 1 FROM jsonb_array_elements(current_setting('warroom.wanted')::jsonb) x)";
 
 impl Session {
     /// Connects to the first host that suits `target_session_attrs` (each host in turn, as
@@ -469,7 +470,8 @@ impl Session {
     async fn begin_proved(&mut self, sql: &str, copy: Option<(&str, usize)>) -> Result<Proved, DbError> {
         while self.notices.try_recv().is_ok() {}
         self.prepare_own().await.map_err(DbError::from_pg)?;
-        let database = self.prepared(resolve::DATABASE).await.map_err(DbError::from_pg)?;
+        let database =
+            self.prepared.get(resolve::DATABASE).cloned().ok_or_else(|| DbError::Decode("not prepared".into()))?;
         // First round trip: the transaction, the database's domains and json casts, and (once
         // per connection) the built-in functions a read may call.
         let client = &self.client;
@@ -608,65 +610,55 @@ impl Session {
     /// One round trip of facts about `wanted`.
     async fn read_facts(&mut self, wanted: &resolved::Wanted, facts: &mut Facts) -> Result<(), DbError> {
         self.fact_reads += 1;
-        let rows =
-            self.own_query(resolve::FACTS, &[&resolve::facts_params(wanted)]).await.map_err(
-                |e| match DbError::from_pg(e) {
-                    e @ DbError::Lost(_) => e,
-                    e => DbError::Refused(vec![format!(
-                        "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
-                    )]),
-                },
-            )?;
-        resolve::add_facts(facts, &rows)
+        let rows = self.own_query(&resolve::fact_queries(wanted), &resolve::facts_params(wanted)).await;
+        resolve::add_facts(facts, &rows.map_err(unreadable)?)
     }
 
     /// warroom's own queries of a read, prepared together on the connection's first read,
     /// outside any transaction: under warroom's own search path.
     async fn prepare_own(&mut self) -> Result<(), tokio_postgres::Error> {
-        const OWN: [&str; 3] = [resolve::DATABASE, resolve::FACTS, TABLE_SIZES];
+        const OWN: [&str; 5] =
+            [resolve::DATABASE, resolve::FUNCTION_FACTS, resolve::OPERATOR_FACTS, resolve::RELATION_FACTS, TABLE_SIZES];
         if OWN.iter().all(|q| self.prepared.contains_key(q)) {
             return Ok(());
         }
         let client = &self.client;
-        let (a, b, c) = tokio::join!(client.prepare(OWN[0]), client.prepare(OWN[1]), client.prepare(OWN[2]));
-        for (sql, statement) in OWN.into_iter().zip([a?, b?, c?]) {
-            self.prepared.insert(sql, statement);
+        let prepared = futures_util::future::join_all(OWN.iter().map(|q| client.prepare(q))).await;
+        for (sql, statement) in OWN.into_iter().zip(prepared) {
+            self.prepared.insert(sql, statement?);
         }
         Ok(())
     }
 
-    /// One of warroom's own queries (text parameters), prepared once per connection; it is
-    /// only ever run under warroom's own search path, so its plan stays the one made for it.
-    async fn prepared(&mut self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
-        if let Some(s) = self.prepared.get(sql) {
-            return Ok(s.clone());
-        }
-        let statement = self.client.prepare(sql).await?;
-        self.prepared.insert(sql, statement.clone());
-        Ok(statement)
-    }
-
-    /// One of warroom's own queries inside a read, in one round trip: under warroom's own
-    /// search path, the user's put back after it.
+    /// Some of warroom's own prepared queries inside a read, in one round trip: under
+    /// warroom's own search path, the user's put back after them. What they ask about
+    /// (`wanted`, JSON) travels as the setting `warroom.wanted`: they have no parameter, so
+    /// their plans are made once for the connection. Their rows, one after the other.
     async fn own_query(
         &mut self,
-        sql: &'static str,
-        params: &[&str],
+        sqls: &[&'static str],
+        wanted: &str,
     ) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
-        let statement = self.prepared(sql).await?;
+        self.prepare_own().await?;
+        let statements: Vec<Statement> = sqls.iter().filter_map(|q| self.prepared.get(q).cloned()).collect();
         let back = self.user_search_path();
-        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let pin = format!(
+            "SET LOCAL search_path = pg_catalog; SELECT pg_catalog.set_config('warroom.wanted', {}, true)",
+            resolve::literal(wanted)
+        );
         let client = &self.client;
         let (pinned, rows, restored) = tokio::join!(
-            client.batch_execute("SET LOCAL search_path = pg_catalog"),
-            client.query(&statement, &params),
-            client.batch_execute(&back),
+            client.batch_execute(&pin),
+            futures_util::future::join_all(statements.iter().map(|s| client.query(s, &[]))),
+            client.batch_execute(&back)
         );
         pinned?;
-        let rows = rows?;
+        let mut all = Vec::new();
+        for r in rows {
+            all.extend(r?);
+        }
         restored?;
-        Ok(rows)
+        Ok(all)
     }
 
     /// The planner's estimate from EXPLAIN's JSON, with the sizes of the tables it scans
@@ -683,7 +675,7 @@ impl Session {
             heavy::seq_scanned(&plan).into_iter().filter(|t| !self.table_sizes.contains_key(t)).collect();
         if !missing.is_empty() {
             let want = serde_json::to_string(&missing).unwrap_or_default();
-            let rows = self.own_query(TABLE_SIZES, &[&want]).await.map_err(DbError::from_pg)?;
+            let rows = self.own_query(&[TABLE_SIZES], &want).await.map_err(DbError::from_pg)?;
             for r in rows {
                 let rows: Option<f64> = r.get(2);
                 let pages: f64 = r.get(3);
@@ -820,6 +812,17 @@ fn text_proof(sql: &str) -> Result<(), DbError> {
         return Ok(());
     }
     Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
+}
+
+/// A catalog query of the proof that failed: the read cannot be proven (a lost connection
+/// stays one).
+fn unreadable(e: tokio_postgres::Error) -> DbError {
+    match DbError::from_pg(e) {
+        e @ DbError::Lost(_) => e,
+        e => DbError::Refused(vec![format!(
+            "the catalog facts this read needs could not be read ({e}), so it cannot be proven read-only"
+        )]),
+    }
 }
 
 /// Rounds of fact reading for one statement: views in views, policies, domains.
