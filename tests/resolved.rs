@@ -145,6 +145,20 @@ fn objects_changed_during_a_session_are_judged_fresh() {
                 other => panic!("{sql} must be refused now, got {other:?}"),
             }
         }
+        // A domain whose CHECK ends the session that runs it, and a type that holds it, made
+        // while the session is open: PostgreSQL would run the check while it parses the
+        // constant, so the Parse must not go out (the session staying alive proves it did not).
+        owner(
+            "CREATE FUNCTION public.ends(int) RETURNS boolean LANGUAGE sql AS $$ SELECT pg_terminate_backend(pg_backend_pid()) $$;
+             CREATE DOMAIN public.ending AS int CHECK (VALUE IS NULL OR public.ends(VALUE));
+             CREATE TYPE public.holder AS (a public.ending);",
+        );
+        match run(&mut s, "SELECT '(1)'::holder").await {
+            Err(DbError::Refused(r)) => assert!(r.iter().any(|r| r.contains("the domain public.ending")), "{r:?}"),
+            other => panic!("the literal must be refused, got {other:?}"),
+        }
+        run(&mut s, "SELECT count(*) FROM items").await.unwrap();
+        owner("DROP TYPE public.holder; DROP DOMAIN public.ending; DROP FUNCTION public.ends(int);");
         // And put back: reads again, on the same session.
         owner("CREATE OR REPLACE VIEW shown AS SELECT id FROM items; DROP FUNCTION public.floor(integer);");
         run(&mut s, "SELECT * FROM shown").await.unwrap();

@@ -62,12 +62,12 @@ pub fn builtins_from(rows: &[tokio_postgres::Row]) -> Builtins {
     b
 }
 
-/// Database-wide facts read before the statement is parsed: the domains of the database's
-/// own with CHECK constraints (PostgreSQL may run them while parsing a literal) and the
+/// Database-wide facts read before the statement is parsed ([`DOMAINS`], [`JSON_CASTS`]):
+/// the domains of the database's own with CHECK constraints (PostgreSQL may run them while parsing a literal) and the
 /// domains over them, and the casts to json of the database's own (looked up at run time by
 /// json's builders). Through indexes only (domain constraints have `conrelid = 0`; a domain
 /// over another depends on it in pg_depend), so a catalog of 100,000 tables costs nothing.
-pub const DATABASE: &str = "\
+pub const DOMAINS: &str = "\
 WITH RECURSIVE checked AS (
     SELECT DISTINCT c.contypid AS oid FROM pg_constraint c
      WHERE c.conrelid = 0 AND c.contype = 'c' AND c.contypid >= 16384),
@@ -82,8 +82,10 @@ SELECT 'domain', t.oid::text, pg_catalog.format('%I.%I', n.nspname, t.typname), 
          WHERE c.conrelid = 0 AND c.contypid = t.oid AND c.contype = 'c')::text
   FROM over
   JOIN pg_type t ON t.oid = over.oid AND t.typtype = 'd'
-  JOIN pg_namespace n ON n.oid = t.typnamespace
-UNION ALL
+  JOIN pg_namespace n ON n.oid = t.typnamespace";
+
+/// See [`DOMAINS`]: the casts to json of the database's own.
+pub const JSON_CASTS: &str = "\
 SELECT 'json_cast', NULL,
        pg_catalog.format('%s -> %s (%s)', format_type(k.castsource, NULL), format_type(k.casttarget, NULL),
                          k.castfunc::regprocedure::text),
@@ -96,6 +98,30 @@ SELECT 'json_cast', NULL,
   LEFT JOIN pg_extension e ON e.oid = d.refobjid
  WHERE k.casttarget IN ('json'::regtype, 'jsonb'::regtype) AND k.castfunc >= 16384";
 
+/// The gate that lets the statement's Parse go out in the same round trip as the transaction's
+/// start: an error (which aborts the transaction, so that the Parse is never analysed) when
+/// the database has a domain CHECK other than those already judged to call only allowlisted
+/// built-ins, by the SHA-256 of its stored tree (the setting `warroom.safe`). The domains
+/// are then read and judged first, as without the gate.
+pub const GATE: &str = "\
+SELECT ('warroom: the database''s domain checks changed: ' || c.conname)::int4
+  FROM pg_constraint c
+ WHERE c.conrelid = 0 AND c.contype = 'c' AND c.contypid >= 16384
+   AND NOT (encode(sha256(convert_to(c.conbin::text, 'UTF8')), 'hex')
+            = ANY (string_to_array(current_setting('warroom.safe'), ',')))
+ LIMIT 1";
+
+/// Whether an error is the [`GATE`]'s.
+pub fn gate_closed(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|d| d.message().contains("warroom: the database's domain checks changed"))
+}
+
+/// The SHA-256 of a stored tree as the [`GATE`] computes it.
+pub fn tree_hash(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn database_from(rows: &[tokio_postgres::Row]) -> Result<Database, DbError> {
     let mut db = Database::default();
     for r in rows {
@@ -106,6 +132,7 @@ pub fn database_from(rows: &[tokio_postgres::Row]) -> Result<Database, DbError> 
                 let Some(oid) = col(1).and_then(|o| o.parse::<u32>().ok()) else { continue };
                 let texts: Vec<String> = col(4).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let mut checks = Vec::new();
+                let hashes = texts.iter().map(|t| tree_hash(t)).collect();
                 for t in texts {
                     checks.push(
                         tree::read(&t)
@@ -113,7 +140,7 @@ pub fn database_from(rows: &[tokio_postgres::Row]) -> Result<Database, DbError> 
                     );
                 }
                 let base = col(3).and_then(|o| o.parse().ok()).unwrap_or(0);
-                db.domains.insert(oid, resolved::Domain { name, base, checks });
+                db.domains.insert(oid, resolved::Domain { name, base, checks, hashes });
             }
             Some("json_cast") => {
                 let parts: Vec<Option<String>> = col(4).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();

@@ -120,6 +120,9 @@ pub struct Session {
     pub fact_reads: u64,
     /// warroom's own queries that every read sends, prepared (and planned) once per connection.
     prepared: HashMap<&'static str, Statement>,
+    /// The hashes of the database's domain checks, once they were all found to call only
+    /// allowlisted built-ins (see [`resolve::GATE`]).
+    safe_domains: Option<String>,
     /// Why the connection ended, once it has.
     closed: tokio::sync::watch::Receiver<Option<String>>,
     /// The sizes of tables the planner's estimates scanned, kept for the connection.
@@ -336,6 +339,7 @@ impl Session {
             notices,
             fact_reads: 0,
             prepared: HashMap::new(),
+            safe_domains: None,
             closed,
             table_sizes: HashMap::new(),
             prefetched,
@@ -468,33 +472,61 @@ impl Session {
     /// judged) and, with `copy` (its text, and how many characters it puts before the read's),
     /// the COPY that will carry its rows.
     async fn begin_proved(&mut self, sql: &str, copy: Option<(&str, usize)>) -> Result<Proved, DbError> {
-        while self.notices.try_recv().is_ok() {}
         self.prepare_own().await.map_err(DbError::from_pg)?;
-        let database =
-            self.prepared.get(resolve::DATABASE).cloned().ok_or_else(|| DbError::Decode("not prepared".into()))?;
-        // First round trip: the transaction, the database's domains and json casts, and (once
-        // per connection) the built-in functions a read may call.
-        let client = &self.client;
-        let setup = client.batch_execute(
-            "START TRANSACTION READ ONLY; SET LOCAL client_min_messages = log; SET LOCAL debug_pretty_print = off",
-        );
-        let database = client.query(&database, &[]);
-        let builtins = async {
-            match self.builtins {
-                Some(_) => Ok(None),
-                None => resolve::builtins(client).await.map(Some),
-            }
-        };
-        let (started, database, builtins) = tokio::join!(setup, database, builtins);
-        started.map_err(DbError::from_pg)?;
-        let mut database = resolve::database_from(&database.map_err(DbError::from_pg)?)?;
-        if let Some(rows) = builtins.map_err(DbError::from_pg)? {
-            self.builtins = Some(resolve::builtins_from(&rows));
+        if self.builtins.is_none() {
+            self.builtins =
+                Some(resolve::builtins_from(&resolve::builtins(&self.client).await.map_err(DbError::from_pg)?));
         }
-        // Domain checks can run while a literal is parsed, before any tree exists: they are
-        // judged first, and a failing one keeps string constants out.
+        loop {
+            while self.notices.try_recv().is_ok() {}
+            // Once the database's domain checks are known to call only allowlisted built-ins,
+            // the gate checks that they still are, ahead of the Parse in the same round trip;
+            // else they are read and judged first, in a round trip of their own.
+            let gate = self.safe_domains.clone();
+            let mut database = match &gate {
+                Some(_) => resolved::Database::default(),
+                None => self.judged_domains(sql).await?,
+            };
+            match self.parse_with_tree(sql, copy, gate.as_deref()).await {
+                Err(Parse::GateClosed) => {
+                    // A domain check changed or appeared: nothing was analysed; judge it first.
+                    self.safe_domains = None;
+                    self.reset().await?;
+                    continue;
+                }
+                Err(Parse::Failed(e)) => return Err(e),
+                Ok(parsed) => {
+                    if let Some(rows) = parsed.json_casts {
+                        database.json_casts = resolve::database_from(&rows)?.json_casts;
+                    }
+                    let old_server = self.info.version_num < 160000;
+                    let show = old_server && guard::first_keyword(sql).as_deref() == Some("show");
+                    let trees: Vec<&Tree> = parsed.trees.iter().collect();
+                    let mut facts = Facts::default();
+                    self.judge(&trees, &database, &mut facts, show || parsed.explained).await?;
+                    let user_tables = trees.iter().any(|t| resolve::reads_user_tables(t));
+                    return Ok(Proved { statement: parsed.statement, copy: parsed.copy, user_tables });
+                }
+            }
+        }
+    }
+
+    /// The first round trip without the gate: the transaction, the database's domains and json
+    /// casts; the domains judged (a failing one keeps string constants out of the Parse).
+    async fn judged_domains(&mut self, sql: &str) -> Result<resolved::Database, DbError> {
+        let client = &self.client;
+        let (domains, json) = (self.own(resolve::DOMAINS)?, self.own(resolve::JSON_CASTS)?);
+        let (started, domains, json) =
+            tokio::join!(client.batch_execute(SETUP), client.query(&domains, &[]), client.query(&json, &[]));
+        started.map_err(DbError::from_pg)?;
+        let mut rows = domains.map_err(DbError::from_pg)?;
+        rows.extend(json.map_err(DbError::from_pg)?);
+        let mut database = resolve::database_from(&rows)?;
         let mut facts = Facts::default();
         self.judge_domains(&mut database, &mut facts).await?;
+        let builtins = self.builtins.as_ref().ok_or_else(|| DbError::Decode("no built-in facts".into()))?;
+        self.safe_domains =
+            resolved::builtin_only_checks(&database, builtins, self.info.version_num).map(|h| h.join(","));
         if let Some(why) = database.failing.values().next().filter(|_| guard::has_string_literal(sql)) {
             return Err(DbError::Refused(vec![format!(
                 "has a string constant, and the database has {why}: PostgreSQL can run that CHECK while it \
@@ -502,35 +534,73 @@ impl Session {
                  nothing was sent"
             )]));
         }
-        // Second: the statement's Parse between warroom's own switching of the tree on and off.
+        Ok(database)
+    }
+
+    /// The statement's Parse between warroom's own switching of the tree on and off, with the
+    /// COPY prepared behind it; with `gate` (the hashes of the domain checks known to call only
+    /// built-ins), the transaction's start, the gate and the json casts in front of it.
+    async fn parse_with_tree(
+        &mut self,
+        sql: &str,
+        copy: Option<(&str, usize)>,
+        gate: Option<&str>,
+    ) -> Result<Parsed, Parse> {
+        let failed = |e: tokio_postgres::Error| Parse::Failed(DbError::from_pg(e));
+        let (gate_query, json_query) =
+            (self.own(resolve::GATE).map_err(Parse::Failed)?, self.own(resolve::JSON_CASTS).map_err(Parse::Failed)?);
         let client = &self.client;
+        let start_sql = gate.map(|safe| {
+            format!("{SETUP}; SELECT pg_catalog.set_config('warroom.safe', {}, true)", resolve::literal(safe))
+        });
+        let start = async {
+            match &start_sql {
+                Some(s) => {
+                    let (started, gated, json) = tokio::join!(
+                        client.batch_execute(s),
+                        client.query(&gate_query, &[]),
+                        client.query(&json_query, &[])
+                    );
+                    started?;
+                    gated?;
+                    json.map(Some)
+                }
+                None => Ok(None),
+            }
+        };
         let on_sql = format!("{}; SET LOCAL debug_print_parse = on", self.user_search_path());
         let on = client.batch_execute(&on_sql);
         // Parse and describe the statement alone: the server refuses two statements here.
         let prepare = client.prepare(sql);
         // Before 16 an EXPLAIN's tree is printed as `?`: its statement is parsed on its own too.
-        let old_server = self.info.version_num < 160000;
-        let inner = guard::explained_statement(sql).filter(|_| old_server);
+        let inner = guard::explained_statement(sql).filter(|_| self.info.version_num < 160000);
         let prepare_inner = prepare_opt(client, inner);
         let off = client.batch_execute(resolve::PRINT_OFF);
         let prepare_copy = prepare_opt(client, copy.map(|c| c.0));
-        let (on, statement, inner_statement, off, copy_statement) =
-            tokio::join!(on, prepare, prepare_inner, off, prepare_copy);
-        on.map_err(DbError::from_pg)?;
-        let statement = statement.map_err(DbError::from_pg)?;
+        let (json_casts, on, statement, inner_statement, off, copy_statement) =
+            tokio::join!(start, on, prepare, prepare_inner, off, prepare_copy);
+        let json_casts = match json_casts {
+            Err(e) if resolve::gate_closed(&e) => return Err(Parse::GateClosed),
+            other => other.map_err(failed)?,
+        };
+        on.map_err(failed)?;
+        let statement = statement.map_err(failed)?;
         let before_inner = sql.len() - inner.map_or(sql.len(), str::len);
-        drop(inner_statement.map_err(|e| DbError::from_pg(e).shift(sql[..before_inner].chars().count()))?);
-        off.map_err(DbError::from_pg)?;
-        let copy = copy_statement.map_err(|e| DbError::from_pg(e).shift(copy.map_or(0, |c| c.1)))?;
+        let inner_shift = sql[..before_inner].chars().count();
+        drop(inner_statement.map_err(|e| Parse::Failed(DbError::from_pg(e).shift(inner_shift)))?);
+        off.map_err(failed)?;
+        let copy = copy_statement.map_err(|e| Parse::Failed(DbError::from_pg(e).shift(copy.map_or(0, |c| c.1))))?;
         let mut notices = Vec::new();
         while let Ok(n) = self.notices.try_recv() {
             notices.push(n);
         }
-        let trees = resolve::statement_trees(&notices, 1 + usize::from(inner.is_some()))?;
-        let show = old_server && guard::first_keyword(sql).as_deref() == Some("show");
-        let trees: Vec<&Tree> = trees.iter().collect();
-        self.judge(&trees, &database, &mut facts, show || inner.is_some()).await?;
-        Ok(Proved { statement, copy, user_tables: trees.iter().any(|t| resolve::reads_user_tables(t)) })
+        let trees = resolve::statement_trees(&notices, 1 + usize::from(inner.is_some())).map_err(Parse::Failed)?;
+        Ok(Parsed { statement, copy, trees, explained: inner.is_some(), json_casts })
+    }
+
+    /// One of warroom's own prepared queries.
+    fn own(&self, sql: &'static str) -> Result<Statement, DbError> {
+        self.prepared.get(sql).cloned().ok_or_else(|| DbError::Decode("warroom's own queries were not prepared".into()))
     }
 
     /// The transaction and the statement prepared as they were before the server's tree was
@@ -617,8 +687,15 @@ impl Session {
     /// warroom's own queries of a read, prepared together on the connection's first read,
     /// outside any transaction: under warroom's own search path.
     async fn prepare_own(&mut self) -> Result<(), tokio_postgres::Error> {
-        const OWN: [&str; 5] =
-            [resolve::DATABASE, resolve::FUNCTION_FACTS, resolve::OPERATOR_FACTS, resolve::RELATION_FACTS, TABLE_SIZES];
+        const OWN: [&str; 7] = [
+            resolve::DOMAINS,
+            resolve::JSON_CASTS,
+            resolve::GATE,
+            resolve::FUNCTION_FACTS,
+            resolve::OPERATOR_FACTS,
+            resolve::RELATION_FACTS,
+            TABLE_SIZES,
+        ];
         if OWN.iter().all(|q| self.prepared.contains_key(q)) {
             return Ok(());
         }
@@ -794,6 +871,26 @@ impl Session {
     pub(crate) async fn catalog(&self, sql: &str) -> Result<Vec<tokio_postgres::Row>, DbError> {
         self.client.query_typed(sql, &[]).await.map_err(DbError::from_pg)
     }
+}
+
+/// How a read's transaction starts: read-only, LOG notices to the client, the tree compact.
+const SETUP: &str =
+    "START TRANSACTION READ ONLY; SET LOCAL client_min_messages = log; SET LOCAL debug_pretty_print = off";
+
+/// The statement parsed with its tree (and, through the gate, the json casts).
+struct Parsed {
+    statement: Statement,
+    copy: Option<Statement>,
+    trees: Vec<Tree>,
+    /// Before 16: an EXPLAIN's statement was parsed and judged on its own.
+    explained: bool,
+    json_casts: Option<Vec<tokio_postgres::Row>>,
+}
+
+enum Parse {
+    /// The gate found a domain check not judged yet: nothing was analysed.
+    GateClosed,
+    Failed(DbError),
 }
 
 /// A statement proved read-only and prepared in its open transaction.

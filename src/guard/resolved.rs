@@ -148,6 +148,8 @@ pub struct Domain {
     pub base: u32,
     /// Its CHECK constraints' stored trees.
     pub checks: Vec<Tree>,
+    /// Their SHA-256, as text (what the session's gate knows them by).
+    pub hashes: Vec<String>,
 }
 
 /// Database-wide facts read fresh before the statement is parsed.
@@ -333,6 +335,20 @@ pub fn judge(statement: &[&Tree], database: &Database, cx: &Context) -> Outcome 
 pub struct Domains {
     pub failing: HashMap<u32, String>,
     pub wanted: Wanted,
+}
+
+/// The hashes of every domain CHECK of the database when each calls only allowlisted
+/// built-ins (a verdict no later change of a function of the database's can alter, as none is
+/// called): the gate may then let a statement's Parse go out before the domains are read.
+/// `None` when any check names an object of the database's own, or does not pass.
+pub fn builtin_only_checks(database: &Database, builtins: &Builtins, version_num: i32) -> Option<Vec<String>> {
+    let facts = Facts::default();
+    let cx = Context { version_num, builtins, facts: &facts, trusted_servers: &[], opaque_utility_ok: false };
+    let judged = judge_domains(database, &cx);
+    if !judged.failing.is_empty() || !judged.wanted.is_empty() {
+        return None;
+    }
+    Some(database.domains.values().flat_map(|d| d.hashes.iter().cloned()).collect())
 }
 
 pub fn judge_domains(database: &Database, cx: &Context) -> Domains {
