@@ -282,13 +282,18 @@ async fn read_path() {
         s.run(sql, Some(10), &mut set).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
     // Nothing is kept across statements: every check reads the facts of the database's own
-    // objects it names again, a check of built-ins only none.
-    let sent = s.fact_reads;
+    // objects it names again, with the statement's Parse (no round trip of its own); a check
+    // of built-ins only needs no more.
+    let (sent, trips) = (s.fact_queries, s.fact_reads);
     s.check("SELECT count(*) FROM t").await.unwrap();
     s.check("SELECT count(*) FROM t").await.unwrap();
-    assert_eq!(s.fact_reads, sent + 2, "the table's facts are read for each statement");
+    assert_eq!(s.fact_queries, sent + 2, "the table's facts are read for each statement");
+    assert_eq!(s.fact_reads, trips, "they come with the Parse, in its round trip");
     s.check("SELECT relname FROM pg_class LIMIT 1").await.unwrap();
-    assert_eq!(s.fact_reads, sent + 2, "no facts are read for the server's own objects");
+    assert_eq!(s.fact_reads, trips, "no round trip of facts for the server's own objects");
+    // A view's stored query names what its text does not: a round trip more, after the Parse.
+    assert!(matches!(s.check("SELECT * FROM v_over").await, Err(DbError::Refused(_))));
+    assert!(s.fact_reads > trips, "the view's relations are read after the Parse");
     assert_eq!(alive("session"), 1);
     assert_eq!(advisory_locks(), "0");
     // And the planted objects are real: past the guard, one read ends the victim's session.

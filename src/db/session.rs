@@ -4,7 +4,7 @@
 //! runs alone in its own `READ ONLY` transaction through the extended protocol (so the
 //! server refuses a second statement), and whatever a read leaves behind is discarded.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use futures_util::{StreamExt, pin_mut};
@@ -116,13 +116,19 @@ pub struct Session {
     search_path: String,
     /// The server's notices (LOG lines among them while a read is proved).
     notices: tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::error::DbError>,
-    /// Round trips of fact reading sent so far (one per round of OIDs not yet known).
+    /// Round trips of fact reading sent so far after a statement's Parse (one per round of
+    /// OIDs that the facts which came with the Parse did not cover).
     pub fact_reads: u64,
+    /// Reads of facts sent so far, those that come with a statement's Parse included: every
+    /// statement that names a relation reads its facts afresh.
+    pub fact_queries: u64,
     /// warroom's own queries that every read sends, prepared (and planned) once per connection.
     prepared: HashMap<&'static str, Statement>,
     /// The hashes of the database's domain checks, once they were all found to call only
     /// allowlisted built-ins (see [`resolve::GATE`]).
     safe_domains: Option<String>,
+    /// [`resolve::RELATION_FACTS_BY_NAME`], prepared under the user's search path.
+    by_name: Option<Statement>,
     /// Why the connection ended, once it has.
     closed: tokio::sync::watch::Receiver<Option<String>>,
     /// The sizes of tables the planner's estimates scanned, kept for the connection.
@@ -338,8 +344,10 @@ impl Session {
             search_path,
             notices,
             fact_reads: 0,
+            fact_queries: 0,
             prepared: HashMap::new(),
             safe_domains: None,
+            by_name: None,
             closed,
             table_sizes: HashMap::new(),
             prefetched,
@@ -367,9 +375,9 @@ impl Session {
     /// own tables that the planner expects to be heavier than the session's limits is held
     /// back ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
-        text_proof(sql)?;
+        let named = text_proof(sql)?;
         let heavy = Some(self.limits.heavy).filter(|h| !h.off());
-        self.read(sql, limit, sink, heavy, true).await
+        self.read(sql, limit, sink, heavy, Some(&named)).await
     }
 
     /// [`Session::run`] for a read whose planner estimate a person has seen and accepted: the
@@ -380,8 +388,8 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
-        text_proof(sql)?;
-        self.read(sql, limit, sink, None, true).await
+        let named = text_proof(sql)?;
+        self.read(sql, limit, sink, None, Some(&named)).await
     }
 
     /// [`Session::run`] without either proof: only for tests that prove the session and
@@ -393,7 +401,7 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
-        self.read(sql, limit, sink, None, false).await
+        self.read(sql, limit, sink, None, None).await
     }
 
     async fn read(
@@ -402,7 +410,7 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
         heavy: Option<HeavyLimits>,
-        prove: bool,
+        prove: Option<&BTreeSet<String>>,
     ) -> Result<Outcome, DbError> {
         let started = Instant::now();
         let mut reset_sent = false;
@@ -425,14 +433,17 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
         heavy: Option<HeavyLimits>,
-        prove: bool,
+        prove: Option<&BTreeSet<String>>,
         reset_sent: &mut bool,
     ) -> Result<Outcome, DbError> {
         let first = guard::first_keyword(sql).unwrap_or_default();
         let rows_by_copy = FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str());
         let (copy_sql, prefix_chars) = copy_of(sql, limit);
         let copy = rows_by_copy.then_some((copy_sql.as_str(), prefix_chars));
-        let proved = if prove { self.begin_proved(sql, copy).await? } else { self.begin_unproved(sql, copy).await? };
+        let proved = match prove {
+            Some(named) => self.begin_proved(sql, copy, named).await?,
+            None => self.begin_unproved(sql, copy).await?,
+        };
         if !rows_by_copy {
             return self.run_through_portal(proved.statement, limit, sink).await;
         }
@@ -471,7 +482,12 @@ impl Session {
     /// success the transaction stays open with the statement prepared (its Parse is the one
     /// judged) and, with `copy` (its text, and how many characters it puts before the read's),
     /// the COPY that will carry its rows.
-    async fn begin_proved(&mut self, sql: &str, copy: Option<(&str, usize)>) -> Result<Proved, DbError> {
+    async fn begin_proved(
+        &mut self,
+        sql: &str,
+        copy: Option<(&str, usize)>,
+        named: &BTreeSet<String>,
+    ) -> Result<Proved, DbError> {
         self.prepare_own().await.map_err(DbError::from_pg)?;
         if self.builtins.is_none() {
             self.builtins =
@@ -487,7 +503,7 @@ impl Session {
                 Some(_) => resolved::Database::default(),
                 None => self.judged_domains(sql).await?,
             };
-            match self.parse_with_tree(sql, copy, gate.as_deref()).await {
+            match self.parse_with_tree(sql, copy, gate.as_deref(), named).await {
                 Err(Parse::GateClosed) => {
                     // A domain check changed or appeared: nothing was analysed; judge it first.
                     self.safe_domains = None;
@@ -503,6 +519,7 @@ impl Session {
                     let show = old_server && guard::first_keyword(sql).as_deref() == Some("show");
                     let trees: Vec<&Tree> = parsed.trees.iter().collect();
                     let mut facts = Facts::default();
+                    resolve::add_facts(&mut facts, &parsed.relation_facts)?;
                     self.judge(&trees, &database, &mut facts, show || parsed.explained).await?;
                     let user_tables = trees.iter().any(|t| resolve::reads_user_tables(t));
                     return Ok(Proved { statement: parsed.statement, copy: parsed.copy, user_tables });
@@ -545,6 +562,7 @@ impl Session {
         sql: &str,
         copy: Option<(&str, usize)>,
         gate: Option<&str>,
+        named: &BTreeSet<String>,
     ) -> Result<Parsed, Parse> {
         let failed = |e: tokio_postgres::Error| Parse::Failed(DbError::from_pg(e));
         let (gate_query, json_query) =
@@ -568,7 +586,11 @@ impl Session {
                 None => Ok(None),
             }
         };
-        let on_sql = format!("{}; SET LOCAL debug_print_parse = on", self.user_search_path());
+        let on_sql = format!(
+            "{}; SELECT pg_catalog.set_config('warroom.names', {}, true); SET LOCAL debug_print_parse = on",
+            self.user_search_path(),
+            resolve::literal(&resolve::relation_names(named))
+        );
         let on = client.batch_execute(&on_sql);
         // Parse and describe the statement alone: the server refuses two statements here.
         let prepare = client.prepare(sql);
@@ -577,8 +599,18 @@ impl Session {
         let prepare_inner = prepare_opt(client, inner);
         let off = client.batch_execute(resolve::PRINT_OFF);
         let prepare_copy = prepare_opt(client, copy.map(|c| c.0));
-        let (json_casts, on, statement, inner_statement, off, copy_statement) =
-            tokio::join!(start, on, prepare, prepare_inner, off, prepare_copy);
+        // Behind them, the facts of the relations the text names. Prepared on the first read
+        // under the user's path, its plan then stays valid: it always runs under that path.
+        let by_name = self.by_name.clone();
+        let relation_facts = async {
+            match &by_name {
+                Some(q) => client.query(q, &[]).await.map(|rows| (rows, None)),
+                None if named.is_empty() => Ok((Vec::new(), None)),
+                None => client.prepare(resolve::RELATION_FACTS_BY_NAME).await.map(|q| (Vec::new(), Some(q))),
+            }
+        };
+        let (json_casts, on, statement, inner_statement, off, copy_statement, relation_facts) =
+            tokio::join!(start, on, prepare, prepare_inner, off, prepare_copy, relation_facts);
         let json_casts = match json_casts {
             Err(e) if resolve::gate_closed(&e) => return Err(Parse::GateClosed),
             other => other.map_err(failed)?,
@@ -590,12 +622,18 @@ impl Session {
         drop(inner_statement.map_err(|e| Parse::Failed(DbError::from_pg(e).shift(inner_shift)))?);
         off.map_err(failed)?;
         let copy = copy_statement.map_err(|e| Parse::Failed(DbError::from_pg(e).shift(copy.map_or(0, |c| c.1))))?;
+        let (relation_facts, prepared) = relation_facts.map_err(|e| Parse::Failed(unreadable(e)))?;
+        match prepared {
+            Some(q) => self.by_name = Some(q),
+            None if by_name.is_some() => self.fact_queries += 1,
+            None => {}
+        }
         let mut notices = Vec::new();
         while let Ok(n) = self.notices.try_recv() {
             notices.push(n);
         }
         let trees = resolve::statement_trees(&notices, 1 + usize::from(inner.is_some())).map_err(Parse::Failed)?;
-        Ok(Parsed { statement, copy, trees, explained: inner.is_some(), json_casts })
+        Ok(Parsed { statement, copy, trees, explained: inner.is_some(), json_casts, relation_facts })
     }
 
     /// One of warroom's own prepared queries.
@@ -680,6 +718,7 @@ impl Session {
     /// One round trip of facts about `wanted`.
     async fn read_facts(&mut self, wanted: &resolved::Wanted, facts: &mut Facts) -> Result<(), DbError> {
         self.fact_reads += 1;
+        self.fact_queries += 1;
         let rows = self.own_query(&resolve::fact_queries(wanted), &resolve::facts_params(wanted)).await;
         resolve::add_facts(facts, &rows.map_err(unreadable)?)
     }
@@ -808,8 +847,8 @@ impl Session {
     /// read-only transaction that is rolled back. Refused, with the reasons, unless both
     /// say it is a read.
     pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
-        text_proof(sql)?;
-        let proved = self.begin_proved(sql, None).await;
+        let named = text_proof(sql)?;
+        let proved = self.begin_proved(sql, None, &named).await;
         let reset = self.reset().await;
         proved?;
         reset
@@ -885,6 +924,8 @@ struct Parsed {
     /// Before 16: an EXPLAIN's statement was parsed and judged on its own.
     explained: bool,
     json_casts: Option<Vec<tokio_postgres::Row>>,
+    /// The facts of the relations the text names.
+    relation_facts: Vec<tokio_postgres::Row>,
 }
 
 enum Parse {
@@ -903,10 +944,11 @@ struct Proved {
 
 /// The first proof, from the text alone: the guard as it stands where the server will judge
 /// what only it can know (a cast to a type of the database's, a trusted extension's function).
-fn text_proof(sql: &str) -> Result<(), DbError> {
+/// On success, the relations the text names (their facts come with the Parse).
+fn text_proof(sql: &str) -> Result<BTreeSet<String>, DbError> {
     let review = guard::review_best_case(sql);
     if review.verdict() == guard::Class::Read {
-        return Ok(());
+        return Ok(guard::mentions(&review).relations);
     }
     Err(DbError::Refused(review.writes().flat_map(|s| s.reasons.iter().cloned()).collect()))
 }
