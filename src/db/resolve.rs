@@ -401,9 +401,4 @@ pub fn reads_user_tables(tree: &Tree) -> bool {
     })
 }
 
-/// `value` as a single-quoted SQL literal (standard_conforming_strings is on).
-pub fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 pub const TEXT: Type = Type::TEXT;

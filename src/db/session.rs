@@ -569,7 +569,7 @@ impl Session {
             (self.own(resolve::GATE).map_err(Parse::Failed)?, self.own(resolve::JSON_CASTS).map_err(Parse::Failed)?);
         let client = &self.client;
         let start_sql = gate.map(|safe| {
-            format!("{SETUP}; SELECT pg_catalog.set_config('warroom.safe', {}, true)", resolve::literal(safe))
+            format!("{SETUP}; SELECT pg_catalog.set_config('warroom.safe', {}, true)", guard::sql_literal(safe))
         });
         let start = async {
             match &start_sql {
@@ -589,7 +589,7 @@ impl Session {
         let on_sql = format!(
             "{}; SELECT pg_catalog.set_config('warroom.names', {}, true); SET LOCAL debug_print_parse = on",
             self.user_search_path(),
-            resolve::literal(&resolve::relation_names(named))
+            guard::sql_literal(&resolve::relation_names(named))
         );
         let on = client.batch_execute(&on_sql);
         // Parse and describe the statement alone: the server refuses two statements here.
@@ -657,7 +657,7 @@ impl Session {
 
     /// Inside a read: the database's search path for the user's statement, pg_catalog first.
     fn user_search_path(&self) -> String {
-        let path = resolve::literal(&format!("pg_catalog, {}", self.search_path));
+        let path = guard::sql_literal(&format!("pg_catalog, {}", self.search_path));
         format!("SELECT pg_catalog.set_config('search_path', {path}, true)")
     }
 
@@ -760,7 +760,7 @@ impl Session {
         let back = self.user_search_path();
         let pin = format!(
             "SET LOCAL search_path = pg_catalog; SELECT pg_catalog.set_config('warroom.wanted', {}, true)",
-            resolve::literal(wanted)
+            guard::sql_literal(wanted)
         );
         let client = &self.client;
         let (pinned, rows, restored) = tokio::join!(

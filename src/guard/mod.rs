@@ -223,6 +223,12 @@ pub fn first_keyword(sql: &str) -> Option<String> {
     }
 }
 
+/// `value` as a single-quoted SQL string constant (with standard_conforming_strings on, as
+/// warroom's sessions and plans have it).
+pub fn sql_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 /// Whether the text holds a string constant (which PostgreSQL may turn into a value of a
 /// type of the database's, by that type's input, while it parses the statement).
 pub fn has_string_literal(sql: &str) -> bool {

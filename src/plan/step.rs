@@ -361,10 +361,6 @@ fn dollar_tag(body: &str) -> String {
     format!("${tag}$")
 }
 
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
 fn do_block(body: &str) -> String {
     let tag = dollar_tag(body);
     format!("DO {tag}\n{body}\n{tag};\n")
@@ -391,7 +387,7 @@ pub fn build(n: usize, backup: &str, shape: &Shape, statement: &str, evidence: O
         return StepSql {
             forward: do_block(&format!(
                 "BEGIN\n  RAISE EXCEPTION {};\nEND",
-                literal(&format!("step {n}: {SECRET}; nothing was changed"))
+                guard::sql_literal(&format!("step {n}: {SECRET}; nothing was changed"))
             )) + &commented(&statement),
             rollback: None,
             irreversible: Some(format!("IRREVERSIBLE: {SECRET}")),
@@ -411,7 +407,7 @@ pub fn build(n: usize, backup: &str, shape: &Shape, statement: &str, evidence: O
         return StepSql {
             forward: do_block(&format!(
                 "BEGIN\n  RAISE EXCEPTION {};\nEND",
-                literal(&format!(
+                guard::sql_literal(&format!(
                     "step {n} has no evidence ({why}); stage it again while connected; nothing was changed"
                 ))
             )) + &commented(&statement),
@@ -441,7 +437,7 @@ pub fn build(n: usize, backup: &str, shape: &Shape, statement: &str, evidence: O
         forward.push_str("-- the rows must still be the ones reviewed\n");
         forward.push_str(&do_block(&format!(
             "DECLARE n bigint; h text; BEGIN\n  {check} INTO n, h;\n  IF n <> {rows} OR h <> {} THEN\n    RAISE EXCEPTION 'step {n}: the rows changed since review: % rows now, {rows} reviewed (or other keys); nothing was changed', n;\n  END IF;\nEND",
-            literal(hash)
+            guard::sql_literal(hash)
         )));
     }
     let rows = e.rows;
@@ -591,7 +587,7 @@ fn rollback(shape: &Shape, keys: &[String], backup: &str, e: &Evidence) -> (Opti
 pub fn script(title: &str, lock_timeout: &str, steps: &[String]) -> String {
     let mut out = format!(
         "-- {title}\n-- apply: psql -X -v ON_ERROR_STOP=1 -f <this file>   (add -v dry_run=1 to run it and roll back)\n\\set ON_ERROR_STOP on\nBEGIN;\nSET LOCAL lock_timeout = {};\n",
-        literal(lock_timeout)
+        guard::sql_literal(lock_timeout)
     );
     for s in steps {
         out.push_str(s);
