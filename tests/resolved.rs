@@ -62,6 +62,15 @@ async fn session(db: &str) -> Session {
     Session::connect(&target, Limits::default()).await.unwrap()
 }
 
+/// `sql` is refused on `s`, for a reason that names `why`.
+async fn refused(s: &mut Session, sql: &str, why: &str) {
+    let mut set = ResultSet::default();
+    match s.run(sql, Some(10), &mut set).await {
+        Err(DbError::Refused(r)) => assert!(r.iter().any(|r| r.contains(why)), "{sql}: {r:?}"),
+        other => panic!("{sql} must be refused, got {other:?}"),
+    }
+}
+
 #[test]
 fn everyday_reads_run_as_a_select_only_role_among_contrib_operators() {
     let Some(db) = contrib() else { return };
@@ -140,10 +149,7 @@ fn objects_changed_during_a_session_are_judged_fresh() {
             ("SELECT floor(3)", "calls public.floor(integer)"),
             ("SELECT length(name) FROM items", "calls public.length(character varying)"),
         ] {
-            match run(&mut s, sql).await {
-                Err(DbError::Refused(r)) => assert!(r.iter().any(|r| r.contains(why)), "{sql}: {r:?}"),
-                other => panic!("{sql} must be refused now, got {other:?}"),
-            }
+            refused(&mut s, sql, why).await;
         }
         // A domain whose CHECK ends the session that runs it, and a type that holds it, made
         // while the session is open: PostgreSQL would run the check while it parses the
@@ -153,10 +159,7 @@ fn objects_changed_during_a_session_are_judged_fresh() {
              CREATE DOMAIN public.ending AS int CHECK (VALUE IS NULL OR public.ends(VALUE));
              CREATE TYPE public.holder AS (a public.ending);",
         );
-        match run(&mut s, "SELECT '(1)'::holder").await {
-            Err(DbError::Refused(r)) => assert!(r.iter().any(|r| r.contains("the domain public.ending")), "{r:?}"),
-            other => panic!("the literal must be refused, got {other:?}"),
-        }
+        refused(&mut s, "SELECT '(1)'::holder", "the domain public.ending").await;
         run(&mut s, "SELECT count(*) FROM items").await.unwrap();
         owner("DROP TYPE public.holder; DROP DOMAIN public.ending; DROP FUNCTION public.ends(int);");
         // And put back: reads again, on the same session.
@@ -196,11 +199,7 @@ fn a_domain_that_runs_code_keeps_its_values_out() {
             ("SELECT 3::marked", "coerces to the domain public.marked whose CHECK calls public.mark(integer)"),
             ("SELECT 3::also_marked", "coerces to the domain public.marked whose CHECK calls public.mark(integer)"),
         ] {
-            let mut set = ResultSet::default();
-            match s.run(sql, Some(10), &mut set).await {
-                Err(DbError::Refused(r)) => assert!(r.iter().any(|r| r.contains(why)), "{sql}: {r:?}"),
-                other => panic!("{sql} must be refused, got {other:?}"),
-            }
+            refused(&mut s, sql, why).await;
         }
         // The check ends the session that runs it: this read on the same session proves it never ran.
         let mut set = ResultSet::default();
@@ -212,7 +211,7 @@ fn a_domain_that_runs_code_keeps_its_values_out() {
 /// partition; read once the profile names its server as trusted.
 #[test]
 fn foreign_tables_are_read_only_from_trusted_servers() {
-    let Some(c) = common::database(
+    if common::database(
         "remote",
         "postgres",
         "CREATE EXTENSION postgres_fdw;
@@ -226,10 +225,11 @@ fn foreign_tables_are_read_only_from_trusted_servers() {
          CREATE FOREIGN TABLE parts_far PARTITION OF parts FOR VALUES FROM (10) TO (20) SERVER elsewhere
            OPTIONS (table_name 'local_rows');
          GRANT SELECT ON local_rows, far, far_view, parts TO reader;",
-    ) else {
+    )
+    .is_none()
+    {
         return;
-    };
-    let _ = c;
+    }
     rt().block_on(async {
         let mut s = session("remote").await;
         for (sql, why) in [
@@ -237,11 +237,7 @@ fn foreign_tables_are_read_only_from_trusted_servers() {
             ("SELECT * FROM far_view", "the view public.far_view reads the foreign table public.far"),
             ("SELECT count(*) FROM parts", "has the foreign table public.parts_far among its partitions"),
         ] {
-            let mut set = ResultSet::default();
-            match s.run(sql, Some(10), &mut set).await {
-                Err(DbError::Refused(r)) => assert!(r.iter().any(|r| r.contains(why)), "{sql}: {r:?}"),
-                other => panic!("{sql} must be refused, got {other:?}"),
-            }
+            refused(&mut s, sql, why).await;
         }
         let mut set = ResultSet::default();
         s.run("SELECT count(*) FROM local_rows", Some(10), &mut set).await.unwrap();
