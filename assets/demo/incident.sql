@@ -87,6 +87,8 @@ FROM generate_series(1, 500) g;
 ANALYZE;
 
 -- The role warroom connects as: it can read, nothing else (what `warroom doctor` recommends).
+-- PostgreSQL 15's default on every server: no role creates objects in public unless granted.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 CREATE ROLE warroom_ro LOGIN;
 GRANT CONNECT ON DATABASE shop TO warroom_ro;
 GRANT USAGE ON SCHEMA public TO warroom_ro;
