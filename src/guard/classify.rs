@@ -640,6 +640,8 @@ impl Visitor for Walk<'_> {
                     "has {kw}(…), which PostgreSQL reads as the type {kw}, not a call, and rejects here; write \"{kw}\"(…) or CAST(… AS {kw})"
                 ));
             }
+            // `ARRAY(SELECT …)`: ARRAY is reserved, so unquoted it is the array of a subquery's rows, never a call.
+            Expr::Function(f) if array_of_subquery(f) => {}
             // `inet(x)`, `regtype('int4')`: a built-in type's name called with one argument is a cast.
             Expr::Function(f) => self.check_function(&f.name, one_argument(f)),
             Expr::Cast { data_type, .. } => self.check_type(data_type),
@@ -754,6 +756,11 @@ fn type_keyword(name: &ObjectName) -> Option<String> {
     }
 }
 
+fn array_of_subquery(f: &Function) -> bool {
+    matches!(f.name.0.as_slice(), [ObjectNamePart::Identifier(id)] if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("array"))
+        && matches!(f.args, FunctionArguments::Subquery(_))
+}
+
 fn one_argument(f: &Function) -> bool {
     matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 1 && l.clauses.is_empty() && l.duplicate_treatment.is_none())
         && f.over.is_none()
@@ -780,8 +787,15 @@ fn unqualified_or_catalog(name: &ObjectName) -> Result<(String, bool), String> {
     match parts.as_slice() {
         [one] => Ok((fold(one), false)),
         [schema, one] if fold(schema) == "pg_catalog" => Ok((fold(one), true)),
-        _ => Err(name.to_string()),
+        _ => Err(parts.iter().map(|p| shown(p)).collect::<Vec<_>>().join(".")),
     }
+}
+
+/// A name as the user would write it: quoted only where it has to be.
+fn shown(id: &Ident) -> String {
+    let plain = id.value.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && id.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if id.quote_style.is_none() || plain { id.value.clone() } else { id.to_string() }
 }
 
 impl Walk<'_> {

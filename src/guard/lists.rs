@@ -137,6 +137,10 @@ pub fn is_builtin_type(name: &str) -> bool {
     TYPES.contains(name)
 }
 
+pub fn builtin_operators() -> impl Iterator<Item = &'static str> {
+    OPERATORS.iter().copied()
+}
+
 pub fn is_builtin_operator(op: &str) -> bool {
     OPERATORS.contains(op)
 }

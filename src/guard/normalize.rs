@@ -6,7 +6,8 @@
 //! parser only ever sees text rebuilt from our tokens: comments gone, every string a plain
 //! `'...'` without quotes or backslashes inside, every quoted identifier decoded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use super::lex::{self, TokKind, Token};
 use super::lists;
@@ -68,13 +69,24 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
         let text = t.text(src);
         i += 1;
         if let Some(with) = rewrites.get(&(i - 1)) {
+            // A rewrite keeps the parentheses of what it replaces: `)` becomes `NULL )`.
+            for c in with.chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
             n.sql.push(' ');
             n.sql.push_str(with);
             n.sql.push(' ');
             continue;
         }
         match t.kind {
-            TokKind::Space => n.sql.push_str(text),
+            TokKind::Space => {
+                n.sql.push_str(text);
+                continue;
+            }
             TokKind::Comment => {
                 n.sql.push(' ');
                 n.sql.extend(std::iter::repeat_n('\n', text.matches('\n').count()));
@@ -96,6 +108,12 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
                 } else if upper == "TABLE" && starts_table_query(prev) {
                     // `TABLE t` is PostgreSQL's short form of `SELECT * FROM t`.
                     n.sql.push_str("SELECT * FROM");
+                } else if prev == Some(".") && next_is_paren(src, &toks[i..]) && sqlparser_keyword(&upper) {
+                    // `pg_catalog.current_user()`: after a dot any word names the function, a
+                    // keyword too; sqlparser reads it as a name when quoted, as PostgreSQL folds it.
+                    n.sql.push('"');
+                    n.sql.push_str(&text.to_ascii_lowercase());
+                    n.sql.push('"');
                 } else {
                     n.sql.push_str(text);
                 }
@@ -139,13 +157,21 @@ pub fn normalize(src: &str, toks: &[Token], standard_strings: bool) -> Normalize
             TokKind::Param => n.sql.push_str(text),
             TokKind::Op => {
                 // Re-split as PostgreSQL does, so sqlparser sees the operators PostgreSQL sees.
-                for op in pg_operators(text) {
+                let split = pg_operators(text);
+                let quantified = before_any(src, &toks[i..]);
+                for (k, op) in split.iter().enumerate() {
                     ops += 1;
-                    if !lists::is_builtin_operator(op) && !matches!(op, "!=" | "=>" | "::" | ":=") {
+                    if !lists::is_builtin_operator(op) && !matches!(*op, "!=" | "=>" | "::" | ":=") {
                         n.findings.push(lists::operator_reason(op));
                     }
                     n.sql.push(' ');
-                    n.sql.push_str(op);
+                    // `x && ANY (…)`: sqlparser takes only comparisons before ANY/ALL; the
+                    // operator itself was checked just above, so it sees `=` in its place.
+                    // An operator sqlparser's lexer cuts in two (`*=`, record image equality)
+                    // is given to it as `=` too, for the same reason.
+                    let last = k + 1 == split.len();
+                    let unread = (last && quantified && !SQLPARSER_QUANTIFIED.contains(op)) || split_by_sqlparser(op);
+                    n.sql.push_str(if unread { "=" } else { op });
                     n.sql.push(' ');
                 }
             }
@@ -199,16 +225,167 @@ fn rewrites(src: &str, toks: &[Token]) -> HashMap<usize, &'static str> {
     };
     let punct = |k: usize, p: &str| sig.get(k).is_some_and(|&i| toks[i].kind != TokKind::Str && toks[i].text(src) == p);
     let name = |k: usize| sig.get(k).is_some_and(|&i| matches!(toks[i].kind, TokKind::Word | TokKind::QuotedIdent));
+    let literal = |k: usize| {
+        sig.get(k).is_some_and(|&i| matches!(toks[i].kind, TokKind::Str | TokKind::Number))
+            || word(k, "TRUE")
+            || word(k, "FALSE")
+            || word(k, "NULL")
+    };
+    // `a, b, c`: the index after a list of names starting at k, if there is one.
+    let names_from = |mut k: usize| {
+        if !name(k) {
+            return None;
+        }
+        while punct(k + 1, ",") && name(k + 2) {
+            k += 2;
+        }
+        Some(k + 1)
+    };
     let mut out = HashMap::new();
-    // The function whose parentheses each open `(` belongs to, for SUBSTRING and XMLEXISTS.
+    // The function whose parentheses each open `(` belongs to, for SUBSTRING and XMLEXISTS
+    // ("GROUPING SETS" for a grouping sets list).
     let mut calls: Vec<Option<&str>> = Vec::new();
-    for k in 0..sig.len() {
+    let mut k = 0;
+    while k < sig.len() {
         let inside = calls.last().copied().flatten();
+        let in_sets = calls.contains(&Some(GROUPING_SETS));
         if punct(k, "(") {
-            let f = k.checked_sub(1).filter(|&p| name(p)).map(|p| toks[sig[p]].text(src));
+            let f = if k >= 2 && word(k - 1, "SETS") && word(k - 2, "GROUPING") {
+                Some(GROUPING_SETS)
+            } else {
+                k.checked_sub(1).filter(|&p| name(p)).map(|p| toks[sig[p]].text(src))
+            };
             calls.push(f);
         } else if punct(k, ")") {
+            // `()`, the empty grouping set, nested in a grouping set: sqlparser reads `(NULL)`.
+            if in_sets && punct(k.wrapping_sub(1), "(") && inside.is_none() {
+                out.insert(sig[k], "NULL )");
+            }
             calls.pop();
+        } else if in_sets
+            && ((word(k, "GROUPING") && word(k + 1, "SETS") && punct(k + 2, "("))
+                || ((word(k, "ROLLUP") || word(k, "CUBE")) && punct(k + 1, "(")))
+        {
+            // GROUPING SETS, ROLLUP and CUBE nested in a grouping set: their lists are sets too,
+            // and sqlparser reads them as lists of expressions.
+            out.insert(sig[k], "");
+            if word(k, "GROUPING") {
+                out.insert(sig[k + 1], "");
+                k += 1;
+            }
+        } else if (word(k, "DISTINCT") || word(k, "ALL"))
+            && k >= 2
+            && word(k - 1, "BY")
+            && word(k - 2, "GROUP")
+            && (name(k + 1) || punct(k + 1, "("))
+        {
+            // GROUP BY DISTINCT | ALL: which duplicate grouping sets are kept.
+            out.insert(sig[k], "");
+        } else if word(k, "SEARCH")
+            && punct(k.wrapping_sub(1), ")")
+            && (word(k + 1, "DEPTH") || word(k + 1, "BREADTH"))
+            && word(k + 2, "FIRST")
+            && word(k + 3, "BY")
+            && let Some(set) = names_from(k + 4)
+            && word(set, "SET")
+            && name(set + 1)
+        {
+            // A recursive query's SEARCH clause names columns only: the order it adds.
+            (k..set + 2).for_each(|j| _ = out.insert(sig[j], ""));
+            k = set + 2;
+            continue;
+        } else if word(k, "CYCLE")
+            && (punct(k.wrapping_sub(1), ")") || (k > 0 && out.get(&sig[k - 1]) == Some(&"")))
+            && let Some(set) = names_from(k + 1)
+            && word(set, "SET")
+            && name(set + 1)
+        {
+            // CYCLE columns SET mark [TO constant DEFAULT constant] USING path: names and constants only.
+            let mut using = set + 2;
+            if word(using, "TO") && literal(using + 1) && word(using + 2, "DEFAULT") && literal(using + 3) {
+                using += 4;
+            }
+            if word(using, "USING") && name(using + 1) {
+                (k..using + 2).for_each(|j| _ = out.insert(sig[j], ""));
+                k = using + 2;
+                continue;
+            }
+        } else if word(k, "AS")
+            && punct(k.wrapping_sub(1), ")")
+            && punct(k + 1, "(")
+            && name(k + 2)
+            && name(k + 3)
+            && !QUERY_WORDS.iter().any(|w| word(k + 2, w))
+        {
+            // `FROM f(…) AS (a int, b text)`: a column definition list without an alias.
+            out.insert(sig[k], "AS warroom_columns");
+        } else if (word(k, "ISNULL") || word(k, "NOTNULL"))
+            && !punct(k + 1, "(")
+            && !punct(k.wrapping_sub(1), ".")
+            && !word(k.wrapping_sub(1), "AS")
+        {
+            // The postfix forms of IS NULL and IS NOT NULL.
+            out.insert(sig[k], if word(k, "ISNULL") { "IS NULL" } else { "IS NOT NULL" });
+        } else if (word(k, "LIKE") || word(k, "ILIKE"))
+            && (word(k + 1, "ANY") || word(k + 1, "ALL") || word(k + 1, "SOME"))
+            && punct(k + 2, "(")
+        {
+            // `x [NOT] LIKE ANY (…)`: the grammar's spelling of the operators ~~ and ~~*.
+            let not = k > 0 && word(k - 1, "NOT");
+            if not {
+                out.insert(sig[k - 1], "");
+            }
+            out.insert(
+                sig[k],
+                match (word(k, "LIKE"), not) {
+                    (true, false) => "~~",
+                    (true, true) => "!~~",
+                    (false, false) => "~~*",
+                    (false, true) => "!~~*",
+                },
+            );
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("xmlelement") || f.eq_ignore_ascii_case("xmlpi"))
+            && punct(k.wrapping_sub(1), "(")
+            && word(k, "NAME")
+            && name(k + 1)
+        {
+            // XMLELEMENT(NAME tag, …): the tag is a name, not a value; sqlparser sees a column.
+            out.insert(sig[k], "");
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("xmlattributes") || f.eq_ignore_ascii_case("xmlforest"))
+            && word(k, "AS")
+            && name(k + 1)
+            && (punct(k + 2, ",") || punct(k + 2, ")"))
+        {
+            // XMLATTRIBUTES(value AS name, …): the name labels the value.
+            out.insert(sig[k], "");
+            out.insert(sig[k + 1], "");
+        } else if word(k, "LATERAL") && word(k + 1, "XMLTABLE") && punct(k + 2, "(") {
+            // A function in FROM sees the items before it anyway; LATERAL changes nothing there.
+            out.insert(sig[k], "");
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("xmlserialize") || f.eq_ignore_ascii_case("xmlparse"))
+            && punct(k.wrapping_sub(1), "(")
+            && (word(k, "DOCUMENT") || word(k, "CONTENT"))
+        {
+            // XMLSERIALIZE(DOCUMENT | CONTENT value AS type): which kind of xml value it is.
+            out.insert(sig[k], "");
+        } else if inside.is_some_and(|f| f.eq_ignore_ascii_case("xmlserialize"))
+            && word(k, "INDENT")
+            && punct(k + 1, ")")
+        {
+            // XMLSERIALIZE(… AS text [NO] INDENT): how the text is laid out.
+            out.insert(sig[k], "");
+            if word(k.wrapping_sub(1), "NO") {
+                out.insert(sig[k - 1], "");
+            }
+        } else if word(k, "DOCUMENT")
+            && (word(k.wrapping_sub(1), "IS") || (word(k.wrapping_sub(1), "NOT") && word(k.wrapping_sub(2), "IS")))
+        {
+            // `x IS [NOT] DOCUMENT`, a test of an xml value, as sqlparser's `IS [NOT] NULL`.
+            out.insert(sig[k], "NULL");
+        } else if word(k, "COLLATION") && word(k + 1, "FOR") && punct(k + 2, "(") {
+            // COLLATION FOR (x) is the grammar's spelling of pg_catalog.pg_collation_for(x).
+            out.insert(sig[k], "pg_catalog.pg_collation_for");
+            out.insert(sig[k + 1], "");
         } else if word(k, "VARIADIC") && (punct(k.wrapping_sub(1), "(") || punct(k.wrapping_sub(1), ",")) {
             // `f(VARIADIC arr)`: the same function, given an array.
             out.insert(sig[k], "");
@@ -260,8 +437,52 @@ fn rewrites(src: &str, toks: &[Token]) -> HashMap<usize, &'static str> {
                 out.insert(sig[k + 1], "");
             }
         }
+        k += 1;
     }
     out
+}
+
+const GROUPING_SETS: &str = "GROUPING SETS";
+
+/// Words that begin a query in parentheses (a CTE's body after `AS`).
+const QUERY_WORDS: &[&str] = &["SELECT", "VALUES", "WITH", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE"];
+
+/// The operators sqlparser reads before ANY / ALL / SOME.
+const SQLPARSER_QUANTIFIED: &[&str] =
+    &["=", "<>", "!=", "<", ">", "<=", ">=", "~", "~*", "!~", "!~*", "~~", "~~*", "!~~", "!~~*"];
+
+/// A built-in operator that sqlparser's lexer does not read as one token.
+fn split_by_sqlparser(op: &str) -> bool {
+    static SPLIT: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+        lists::builtin_operators()
+            .filter(|op| {
+                let read = sqlparser::tokenizer::Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, op)
+                    .tokenize()
+                    .map(|t| t.iter().filter(|t| !matches!(t, sqlparser::tokenizer::Token::Whitespace(_))).count());
+                op.chars().all(|c| !c.is_alphanumeric()) && read != Ok(1)
+            })
+            .collect()
+    });
+    SPLIT.contains(op)
+}
+
+fn sqlparser_keyword(upper: &str) -> bool {
+    sqlparser::keywords::ALL_KEYWORDS.binary_search(&upper).is_ok()
+}
+
+fn next_is_paren(src: &str, rest: &[Token]) -> bool {
+    rest.iter().find(|t| t.is_significant()).is_some_and(|t| t.kind == TokKind::Punct && t.text(src) == "(")
+}
+
+/// The tokens after an operator are `ANY (`, `ALL (` or `SOME (`.
+fn before_any(src: &str, rest: &[Token]) -> bool {
+    let mut sig = rest.iter().filter(|t| t.is_significant());
+    matches!(
+        (sig.next(), sig.next()),
+        (Some(w), Some(p)) if w.kind == TokKind::Word
+            && ["ANY", "ALL", "SOME"].iter().any(|k| w.text(src).eq_ignore_ascii_case(k))
+            && p.kind == TokKind::Punct && p.text(src) == "("
+    )
 }
 
 /// scan.l's rule: an operator may end in `+` or `-` only if it also has one of ``~!@#%^&|`?``;

@@ -168,6 +168,26 @@ pub const PLACES: &[&str] = &[
     "EXPLAIN (ANALYZE, COSTS off) SELECT {e}",
     "COPY (SELECT {e}) TO STDOUT",
     "TABLE t LIMIT CASE WHEN {e} IS NULL THEN 1 END",
+    // PostgreSQL syntax that the guard rewrites for sqlparser (normalize::rewrites).
+    "-- a comment\nTABLE t LIMIT CASE WHEN {e} IS NULL THEN 1 END",
+    "SELECT ARRAY(SELECT {e})",
+    "SELECT ARRAY(SELECT id FROM t ORDER BY {e})",
+    "SELECT 1 WHERE to_tsvector('a') @@ ANY (ARRAY[plainto_tsquery(({e})::text)])",
+    "SELECT 1 WHERE 'a' LIKE ALL (ARRAY[({e})::text])",
+    "SELECT 1 WHERE 'a' NOT ILIKE ANY (ARRAY[({e})::text])",
+    "SELECT count(*) FROM t GROUP BY GROUPING SETS ((), ROLLUP (({e})::text))",
+    "SELECT count(*) FROM t GROUP BY GROUPING SETS ((), GROUPING SETS ((), (({e})::text)))",
+    "SELECT count(*) FROM t GROUP BY DISTINCT ROLLUP (id, ({e})::text)",
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 2) SEARCH DEPTH FIRST BY n SET o SELECT *, {e} FROM r",
+    "WITH RECURSIVE r(n) AS (SELECT length(({e})::text) UNION ALL SELECT n + 1 FROM r WHERE n < 2) CYCLE n SET c TO 'y' DEFAULT 'n' USING p SELECT * FROM r",
+    "SELECT * FROM json_to_record(json_build_object('a', {e})) AS (a text)",
+    "SELECT * FROM t WHERE ({e}) ISNULL",
+    "SELECT COLLATION FOR (({e})::text)",
+    "SELECT xmlelement(NAME x, xmlattributes(({e})::text AS a))",
+    "SELECT xmlserialize(CONTENT xmlelement(NAME x, ({e})::text) AS text)",
+    "SELECT xml '<a/>' IS NOT DOCUMENT, {e}",
+    "SELECT ROW({e}) *= ROW(1)",
+    "SELECT pg_catalog.current_user(), {e}",
 ];
 
 /// A mutation of the whole statement that keeps its meaning to PostgreSQL.
