@@ -78,13 +78,13 @@ fn every_way_sql_reaches_postgres() {
         ("echo `psql -c 'DELETE FROM users'`", "deny", "DELETE FROM users"),
         ("psql -c 'SELECT 1' && psql -c 'TRUNCATE users'", "deny", "TRUNCATE"),
         ("dropdb app", "deny", "dropdb"),
-        ("createdb scratch", "deny", "createdb"),
+        ("createdb scratch", "ask", "createdb"),
         ("pg_restore --clean -d app dump.pgc", "deny", "pg_restore"),
         ("pg_ctl -D /var/lib/pg stop", "deny", "pg_ctl"),
         ("pg_ctlcluster 15 main restart", "deny", "pg_ctlcluster"),
-        ("vacuumdb --all", "deny", "vacuumdb"),
-        ("reindexdb app", "deny", "reindexdb"),
-        ("clusterdb app", "deny", "clusterdb"),
+        ("vacuumdb --all", "ask", "vacuumdb"),
+        ("reindexdb app", "ask", "reindexdb"),
+        ("clusterdb app", "ask", "clusterdb"),
         ("pg_resetwal -f /d", "deny", "pg_resetwal"),
         ("psql -l", "allow", "read"),
         ("psql -c '\\d users'", "allow", "read"),
@@ -137,8 +137,9 @@ fn other_tools_bad_input_freeze_and_policy() {
     let (_, d, r) = hook_raw(state.path(), &bash("psql -c 'SELECT 1'"), &env);
     assert_eq!(d, "deny");
     assert!(r.contains("FROZEN") && r.contains("failover in progress"), "{r}");
-    let (_, d, _) = hook_raw(state.path(), &bash("ls"), &env);
-    assert_eq!(d, "pass", "a freeze stops database calls, not the agent's other work");
+    let (_, d, r) = hook_raw(state.path(), &bash("ls"), &env);
+    assert_eq!(d, "deny", "a freeze stops the agent whole, not only its SQL");
+    assert!(r.contains("failover in progress") && r.contains("warroom thaw"), "{r}");
     // A policy of review: reads do not run.
     let config = state.path().join("warroom.toml");
     std::fs::write(
@@ -197,6 +198,12 @@ fn install_keeps_what_is_there_and_is_idempotent() {
     assert_eq!(pre.len(), 2);
     assert_eq!(pre[0], before["hooks"]["PreToolUse"][0]);
     assert!(pre[1]["hooks"][0]["command"].as_str().unwrap().ends_with("warroom hook claude"), "{pre:?}");
+    assert_eq!(pre[1]["matcher"], "*", "every tool: the kill switch stops them all");
+    for event in ["SessionStart", "UserPromptSubmit"] {
+        let list = after["hooks"][event].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{event} once: {list:?}");
+        assert!(list[0]["hooks"][0]["command"].as_str().unwrap().ends_with("warroom hook claude"));
+    }
     let backup = dir.path().join(".claude/settings.json.warroom-backup");
     assert_eq!(serde_json::from_str::<Value>(&std::fs::read_to_string(backup).unwrap()).unwrap(), before);
     let servers: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join(".mcp.json")).unwrap()).unwrap();
@@ -210,4 +217,289 @@ fn install_keeps_what_is_there_and_is_idempotent() {
     std::fs::remove_file(dir.path().join(".mcp.json")).unwrap();
     let printed = install(&["--print", "--mcp", "staging"]);
     assert!(printed.contains("\"staging\"") && !dir.path().join(".mcp.json").exists(), "{printed}");
+}
+
+/// The whole answer to any event: the JSON printed (Null when nothing is).
+fn answer(state: &Path, input: &Value, env: &[(&str, &str)]) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    cmd.args(["hook", "claude"])
+        .env("XDG_STATE_HOME", state)
+        .env("WARROOM_CONFIG", "/dev/null")
+        .env_remove("WARROOM_INCIDENT")
+        .env_remove("WARROOM_FREEZE_FILE")
+        .current_dir(state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
+}
+
+/// (command, decision, fragments the reason must hold): each run through the real binary.
+fn table(cases: &[(&str, &str, &[&str])], env: &[(&str, &str)]) {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(state.path().join("bench.sql"), "UPDATE pgbench_accounts SET abalance = 0;").unwrap();
+    for (command, decision, why) in cases {
+        let (_, got, reason) = hook_raw(state.path(), &bash(command), env);
+        assert_eq!(&got, decision, "{command}: {reason}");
+        for w in *why {
+            assert!(reason.contains(w), "{command}: the reason names {w:?}: {reason}");
+        }
+    }
+}
+
+#[test]
+fn tools_that_destroy_a_database_without_sql() {
+    table(
+        &[
+            ("drizzle-kit push --force", "deny", &["drizzle-kit push --force", "drizzle-kit generate"]),
+            ("pnpm exec drizzle-kit push --force --config=prod.ts", "deny", &["drizzle-kit push"]),
+            ("terraform destroy -auto-approve", "deny", &["terraform destroy", "plan -destroy"]),
+            ("tofu apply -destroy -var env=prod", "deny", &["-destroy"]),
+            ("terraform state rm aws_db_instance.main", "deny", &["state rm"]),
+            ("terraform apply", "ask", &["terraform apply", "plan"]),
+            ("npx prisma migrate reset --force", "deny", &["prisma migrate reset", "warroom stage"]),
+            ("prisma db push --accept-data-loss", "deny", &["--accept-data-loss"]),
+            ("RAILS_ENV=production bin/rails db:schema:load", "deny", &["db:schema:load"]),
+            ("python3 manage.py flush --no-input", "deny", &["flush"]),
+            ("poetry run alembic downgrade base", "deny", &["alembic downgrade base", "-1 --sql"]),
+            ("flyway -url=jdbc:postgresql://db/app clean", "deny", &["flyway"]),
+            ("supabase db reset --linked", "deny", &["supabase db reset"]),
+            ("heroku pg:reset DATABASE --confirm shop", "deny", &["pg:reset"]),
+            (
+                "aws rds delete-db-cluster --db-cluster-identifier prod --skip-final-snapshot",
+                "deny",
+                &["delete-db-cluster"],
+            ),
+            ("gcloud sql instances delete prod-pg", "deny", &["gcloud sql"]),
+            ("kubectl -n prod delete pvc data-postgres-0", "deny", &["pvc"]),
+            ("kubectl delete namespace payments", "deny", &["namespace"]),
+            ("helm uninstall postgres -n db", "deny", &["helm uninstall"]),
+            ("docker volume rm app_pgdata", "deny", &["volume rm"]),
+            ("docker compose down --volumes", "deny", &["down"]),
+            ("pgbench -i -s 50 app", "deny", &["pgbench -i"]),
+            ("pgbench -c 10 -T 60 app", "deny", &["built-in"]),
+            ("pulumi destroy --yes", "deny", &["pulumi destroy"]),
+            ("dropdb app", "deny", &["dropdb"]),
+            // The safer steps themselves, and looks: no decision.
+            ("terraform plan -destroy -out=destroy.plan", "pass", &[]),
+            ("prisma migrate status", "pass", &[]),
+            ("kubectl get pvc -n prod", "pass", &[]),
+            ("docker volume ls", "pass", &[]),
+            ("pgbench -S -c 4 -T 10 app", "pass", &[]),
+            ("alembic history", "pass", &[]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn every_way_a_command_runs_another() {
+    table(
+        &[
+            ("eval \"psql -c 'DROP TABLE users'\"", "deny", &["DROP TABLE users"]),
+            ("su postgres -c \"psql -c 'DROP TABLE users'\"", "deny", &["DROP TABLE users"]),
+            ("su - postgres -c \"psql -c 'TRUNCATE users'\"", "deny", &["TRUNCATE users"]),
+            ("runuser -u postgres -- psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("sudo -iu postgres psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("setsid -f psql -c 'DELETE FROM users'", "deny", &["DELETE FROM users"]),
+            // watch joins its words and hands them to sh -c: the quotes are gone, as here.
+            ("watch -n 5 psql -c 'DELETE FROM users'", "deny", &["DELETE"]),
+            ("find /tmp -name x.sql -exec psql -f {} \\;", "deny", &["{}"]),
+            ("find . -maxdepth 1 -exec psql -c 'DROP TABLE users' \\;", "deny", &["DROP TABLE users"]),
+            ("tmux new-session -d -s fix 'psql -c \"DROP TABLE users\"'", "deny", &["DROP TABLE users"]),
+            ("tmux send-keys -t 0 \"psql -c 'DROP TABLE users'\" Enter", "deny", &["DROP TABLE users"]),
+            ("script -qc \"psql -c 'DROP TABLE users'\" /dev/null", "deny", &["DROP TABLE users"]),
+            ("docker compose exec -T db psql -U app -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("docker run --rm -e PGHOST=db postgres:16 psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("heroku pg:psql -a shop -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("PSQL=psql; $PSQL -c 'DROP TABLE users'", "deny", &["not shown", "psql"]),
+            ("$(which psql) -c 'DROP TABLE users'", "deny", &["not shown"]),
+            ("CMD=\"psql -c 'DROP TABLE users'\"; eval $CMD", "deny", &["not shown"]),
+            ("nohup nice -n 5 timeout 60 psql -c 'DELETE FROM users' &", "deny", &["DELETE FROM users"]),
+            ("ssh -i key db1 \"sudo -u postgres psql -c 'DROP TABLE users'\"", "deny", &["DROP TABLE users"]),
+            ("flock /tmp/lock psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("chroot /srv/pg psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("screen -dmS fix psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("doas -u postgres psql -c 'DROP TABLE users'", "deny", &["DROP TABLE users"]),
+            ("bundle exec rails db:drop", "deny", &["db:drop"]),
+            ("uv run alembic downgrade base", "deny", &["downgrade base"]),
+            ("watch -n 2 \"psql -c 'SELECT count(*) FROM pg_stat_activity'\"", "allow", &["read"]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn other_clients_and_inline_code() {
+    table(
+        &[
+            ("pgcli -e 'DROP TABLE users' postgres://db/app", "deny", &["pgcli -e", "DROP TABLE users"]),
+            ("pgcli --execute 'SELECT 1' app", "allow", &["read"]),
+            ("usql -c 'DELETE FROM users' pg://db/app", "deny", &["usql -c", "DELETE FROM users"]),
+            ("pgbench -n -f bench.sql -T 10 app", "deny", &["UPDATE pgbench_accounts"]),
+            (
+                "python3 -c \"import psycopg; c = psycopg.connect('dbname=app'); c.execute('DELETE FROM users WHERE id = 1')\"",
+                "deny",
+                &["python3 -c", "DELETE FROM users"],
+            ),
+            (
+                "python -c \"import psycopg2; psycopg2.connect('dbname=app').cursor().execute('SELECT count(*) FROM users')\"",
+                "pass",
+                &[],
+            ),
+            (
+                "node -e \"const {Client} = require('pg'); const c = new Client(); c.connect().then(() => c.query('TRUNCATE orders'))\"",
+                "deny",
+                &["node -e", "TRUNCATE orders"],
+            ),
+            (
+                "python -c \"import psycopg; t = 'users'; psycopg.connect().execute(f'DROP TABLE {t}')\"",
+                "ask",
+                &["filled in at run time"],
+            ),
+            (
+                "ruby -e \"require 'pg'; PG.connect(dbname: 'app').exec('DROP TABLE users')\"",
+                "deny",
+                &["DROP TABLE users"],
+            ),
+            ("python -c \"print('DROP TABLE users')\"", "pass", &[]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn harmless_stays_harmless() {
+    table(
+        &[
+            ("psql --version", "pass", &[]),
+            ("psql --help", "pass", &[]),
+            ("psql -V", "pass", &[]),
+            ("pgcli --help", "pass", &[]),
+            ("man psql", "pass", &[]),
+            ("grep -rn 'DROP TABLE' migrations/", "pass", &[]),
+            ("git log --oneline -- db/", "pass", &[]),
+            ("echo 'DELETE FROM users WHERE id = 1;' > fix.sql", "pass", &[]),
+            ("cat > fix.sql <<'EOF'\nDROP TABLE users;\nEOF", "pass", &[]),
+            ("terraform plan", "pass", &[]),
+            ("psql -c 'SELECT 1' && rm -rf build", "pass", &[]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn the_config_adds_and_relaxes_but_never_weakens_a_deny() {
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("warroom.toml");
+    std::fs::write(
+        &config,
+        "[hook]\ndeny = [\"make db-wipe\"]\nask = [\"./scripts/reseed.sh\"]\nallow = [\"terraform apply\", \"terraform destroy\"]\n",
+    )
+    .unwrap();
+    let env = [("WARROOM_CONFIG", config.to_str().unwrap())];
+    table(
+        &[
+            ("make db-wipe", "deny", &["make db-wipe"]),
+            ("./scripts/reseed.sh --all", "ask", &["reseed.sh"]),
+            ("terraform apply", "pass", &[]),
+            ("terraform destroy", "deny", &["terraform destroy"]),
+        ],
+        &env,
+    );
+}
+
+#[test]
+fn mcp_sql_at_any_depth_and_platform_tools() {
+    let state = tempfile::tempdir().unwrap();
+    let call =
+        |tool: &str, args: Value| json!({ "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": args });
+    let decision = |v: &Value| v["hookSpecificOutput"]["permissionDecision"].as_str().unwrap_or("pass").to_string();
+    let reason = |v: &Value| v["hookSpecificOutput"]["permissionDecisionReason"].as_str().unwrap_or("").to_string();
+    let cases = [
+        (
+            call("mcp__db__run", json!({ "sqlStatements": ["SELECT 1", "DROP TABLE users"] })),
+            "deny",
+            "DROP TABLE users",
+        ),
+        (call("mcp__db__run", json!({ "params": { "query": "DELETE FROM users" } })), "deny", "DELETE FROM users"),
+        (call("mcp__db__batch", json!({ "ops": [{ "sql": "TRUNCATE t" }] })), "deny", "TRUNCATE t"),
+        (call("mcp__db__run", json!({ "statements": ["SELECT 1", "SELECT 2"] })), "allow", "read"),
+        (call("mcp__neon__delete_project", json!({ "projectId": "p-1" })), "deny", "delete_project"),
+        (call("mcp__neon__reset_from_parent", json!({ "branchId": "b" })), "deny", "reset_from_parent"),
+        (call("mcp__supabase__list_tables", json!({ "schemas": ["public"] })), "pass", ""),
+        (call("mcp__db__run", json!({ "sql": 42 })), "deny", "not SQL"),
+    ];
+    for (input, want, why) in cases {
+        let got = answer(state.path(), &input, &[]);
+        assert_eq!(decision(&got), want, "{input}: {got}");
+        assert!(reason(&got).contains(why), "{input}: {got}");
+    }
+}
+
+#[test]
+fn session_start_tells_the_agent_where_it_is_and_a_freeze_halts_it() {
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("warroom.toml");
+    // A profile whose cluster cannot be reached: warroom says so, and treats it as production.
+    std::fs::write(
+        &config,
+        "default_profile = \"prod\"\n[profiles.prod]\nenvironment = \"staging\"\ndsn = \"postgresql://nobody@127.0.0.1:1/app?connect_timeout=1\"\n",
+    )
+    .unwrap();
+    let env = [("WARROOM_CONFIG", config.to_str().unwrap())];
+    let start = answer(state.path(), &json!({ "hook_event_name": "SessionStart", "source": "startup" }), &env);
+    let o = &start["hookSpecificOutput"];
+    assert_eq!(o["hookEventName"], "SessionStart");
+    let text = o["additionalContext"].as_str().unwrap();
+    for fact in [
+        "profile prod",
+        "PRODUCTION",
+        "could not be reached",
+        "Agent policy: read",
+        "Kill switch: off",
+        "warroom stage",
+        "run_read",
+        "Runbook",
+    ] {
+        assert!(text.contains(fact), "SessionStart names {fact:?}: {text}");
+    }
+    assert!(!text.contains("STAGING"), "the profile's label alone never decides: {text}");
+    // No freeze: prompts go through.
+    assert_eq!(
+        answer(state.path(), &json!({ "hook_event_name": "UserPromptSubmit", "prompt": "hi" }), &env),
+        Value::Null
+    );
+    let freeze = state.path().join("FREEZE");
+    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["freeze", "--reason", "replica lag, hands off"])
+        .env("XDG_STATE_HOME", state.path())
+        .env("WARROOM_CONFIG", "/dev/null")
+        .env("WARROOM_FREEZE_FILE", &freeze)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let env = [("WARROOM_CONFIG", config.to_str().unwrap()), ("WARROOM_FREEZE_FILE", freeze.to_str().unwrap())];
+    let blocked = answer(state.path(), &json!({ "hook_event_name": "UserPromptSubmit", "prompt": "fix it" }), &env);
+    assert_eq!(blocked["decision"], "block");
+    assert!(
+        blocked["reason"].as_str().unwrap().contains("replica lag")
+            && blocked["reason"].as_str().unwrap().contains("warroom thaw"),
+        "{blocked}"
+    );
+    let edit = answer(
+        state.path(),
+        &json!({ "hook_event_name": "PreToolUse", "tool_name": "Edit", "tool_input": { "file_path": "x" } }),
+        &env,
+    );
+    assert_eq!(edit["hookSpecificOutput"]["permissionDecision"], "deny", "every tool while frozen: {edit}");
+    let start = answer(state.path(), &json!({ "hook_event_name": "SessionStart" }), &env);
+    assert!(start["hookSpecificOutput"]["additionalContext"].as_str().unwrap().contains("Kill switch: ON"), "{start}");
 }

@@ -39,8 +39,24 @@ pub struct Config {
     /// Key binding overrides (see assets/keymap.toml).
     #[serde(default)]
     pub keys: KeysConfig,
+    /// `warroom hook claude`'s own command rules, added to src/guard/commands.toml's.
+    #[serde(default)]
+    pub hook: HookConfig,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+}
+
+/// `[hook]`: commands as `program word word` (each word among the arguments). `deny` and
+/// `ask` add to the built-in list; `allow` relaxes an `ask`, never a `deny`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookConfig {
+    #[serde(default)]
+    pub deny: Vec<String>,
+    #[serde(default)]
+    pub ask: Vec<String>,
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -4,7 +4,9 @@
 
 pub mod catalog;
 mod classify;
+pub mod commands;
 mod fence;
+mod inline;
 mod lex;
 mod lists;
 mod normalize;

@@ -11,6 +11,10 @@ use brush_parser::ast::{
 use brush_parser::word::{self, WordPiece, WordPieceWithSource};
 use brush_parser::{Parser, ParserOptions};
 
+use super::commands::{self, Decision, Rules, Wrapper, WrapperKind};
+
+mod clients;
+
 /// What a command does with a database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
@@ -22,18 +26,47 @@ pub enum Found {
     Listing,
     /// SQL reaches the server but the command does not show it.
     Hidden { via: String, why: String },
-    /// A program that changes a database or the server without SQL.
-    Changes { program: String, why: String },
+    /// A program that destroys or changes a database without SQL (`commands.toml`).
+    Changes { program: String, why: String, instead: String, decision: Decision },
+    /// Code that connects to PostgreSQL with SQL the hook cannot read: the person decides.
+    Unseen { via: String, why: String },
+    /// The shell builds a program's name or script, and a database tool is named: not shown.
+    Blind { why: String },
 }
 
 /// Deeper than this (`sh -c "sh -c …"`), a command is not followed.
 const MAX_DEPTH: usize = 8;
 
+/// What a command does with databases.
+#[derive(Debug, Default)]
+pub struct Calls {
+    pub found: Vec<Found>,
+    /// It also runs something that is neither a database client nor a plain helper
+    /// (`commands.toml`'s plain): then warroom never says "allow" for the whole command.
+    pub other: bool,
+}
+
 /// Every database call in `command`; Err when it does not parse as shell.
-pub fn database_calls(command: &str, read_file: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Found>, String> {
-    let mut w = Walker { read_file, found: Vec::new() };
+pub fn database_calls(
+    command: &str,
+    read_file: &dyn Fn(&str) -> Option<String>,
+    rules: &Rules,
+) -> Result<Calls, String> {
+    let mut w = Walker { read_file, rules, found: Vec::new(), blind: false, other: false };
     w.program(command, 0)?;
-    Ok(w.found)
+    if w.blind {
+        let lower = command.to_lowercase();
+        let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))).collect();
+        if let Some(tool) = commands::data().blind.iter().find(|t| words.contains(&t.as_str())) {
+            w.found.push(Found::Blind {
+                why: format!(
+                    "the shell builds a program's name or a script here (a variable, `$(…)`, `eval`), and the command names {tool}: what runs is not shown"
+                ),
+            });
+        }
+        w.other = true;
+    }
+    Ok(Calls { found: w.found, other: w.other })
 }
 
 /// What a command writes to the next one in a pipeline, as far as it shows.
@@ -49,7 +82,11 @@ type Arg = Option<String>;
 
 struct Walker<'a> {
     read_file: &'a dyn Fn(&str) -> Option<String>,
+    rules: &'a Rules,
     found: Vec<Found>,
+    /// Somewhere the shell builds what runs.
+    blind: bool,
+    other: bool,
 }
 
 fn options() -> ParserOptions {
@@ -179,8 +216,10 @@ impl Walker<'_> {
             match item {
                 CommandPrefixOrSuffixItem::IoRedirect(r) => redirects.push(r),
                 CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
-                    // `VAR=$(psql …) cmd`: the substitution runs.
-                    self.arg(&w.value, depth)?;
+                    // `VAR=$(psql …) cmd`: the substitution runs (after the name, it is an argument).
+                    if s.prefix.iter().flat_map(|p| &p.0).any(|p| std::ptr::eq(p, item)) {
+                        self.arg(&w.value, depth)?;
+                    }
                 }
                 CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => self.list(&sub.list, depth)?,
                 CommandPrefixOrSuffixItem::Word(_) => {}
@@ -190,7 +229,8 @@ impl Walker<'_> {
             argv.push(self.arg(&name.value, depth)?);
         }
         for item in s.suffix.iter().flat_map(|p| &p.0) {
-            if let CommandPrefixOrSuffixItem::Word(w) = item {
+            // After the program's name, `K=V` is an argument (`docker run -e K=V`).
+            if let CommandPrefixOrSuffixItem::Word(w) | CommandPrefixOrSuffixItem::AssignmentWord(_, w) = item {
                 argv.push(self.arg(&w.value, depth)?);
             }
         }
@@ -233,67 +273,83 @@ impl Walker<'_> {
     fn run(&mut self, argv: &[Arg], stdin: Option<Feed>, depth: usize) -> Result<Option<Feed>, String> {
         let Some(first) = argv.first() else { return Ok(None) };
         let Some(program) = first.as_deref() else {
-            // A command whose name the shell builds: only its arguments can be judged.
-            if argv.iter().flatten().any(|a| base(a) == "psql") {
-                self.hidden("psql", "the program name is built by the shell, so what runs is not shown");
-            }
+            // A command whose name the shell builds (`$(which psql)`, `$TOOL`): not shown.
+            self.blind = true;
             return Ok(Some(Feed::Opaque));
         };
+        if depth > MAX_DEPTH {
+            return Err(format!("the command wraps commands more than {MAX_DEPTH} deep"));
+        }
         let rest = &argv[1..];
-        match base(program) {
-            "sudo" => {
-                self.run(skip_options(rest, &["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U"]), stdin, depth)
+        let name = base(program);
+        let data = commands::data();
+        let literal: Vec<&str> = rest.iter().flatten().map(String::as_str).collect();
+        if let Some(m) = commands::judge(name, &literal, self.rules) {
+            let shown = std::iter::once(name).chain(literal.iter().copied()).collect::<Vec<_>>().join(" ");
+            self.found.push(Found::Changes {
+                program: name.to_string(),
+                why: format!("`{}`: {}", clip_words(&shown, 80), m.reason),
+                instead: m.instead,
+                decision: m.decision,
+            });
+        }
+        if let Some(c) = data.client.iter().find(|c| {
+            c.program.iter().any(|p| p == name)
+                && c.subcommand.as_deref().is_none_or(|sub| rest.first().and_then(|a| a.as_deref()) == Some(sub))
+        }) {
+            let args = if c.subcommand.is_some() { &rest[1..] } else { rest };
+            self.client(c, name, args, stdin);
+            return Ok(Some(Feed::Opaque));
+        }
+        if let Some(inline) = data.inline.iter().find(|i| i.program.iter().any(|p| p == name)) {
+            return self.interpreter(inline, name, rest, stdin, depth);
+        }
+        if let Some(w) = data.wrapper.iter().find(|w| w.program.iter().any(|p| p == name)) {
+            return self.wrapper(w, rest, stdin, depth);
+        }
+        if let Some(r) = data.runner.iter().find(|r| r.program.iter().any(|p| p == name)) {
+            match rest.first().and_then(|a| a.as_deref()) {
+                Some(sub) if r.words.iter().any(|w| w == sub) => {
+                    return self.run(skip_options(&rest[1..], &[]), stdin, depth + 1);
+                }
+                Some(sub) if r.bare && !sub.starts_with('-') => return self.run(rest, stdin, depth + 1),
+                _ => {}
             }
+        }
+        match name {
             "env" => {
                 let after =
                     rest.iter().position(|a| !a.as_deref().is_some_and(|a| a.contains('=') || a.starts_with('-')));
-                self.run(&rest[after.unwrap_or(rest.len())..], stdin, depth)
+                self.run(&rest[after.unwrap_or(rest.len())..], stdin, depth + 1)
             }
-            "nohup" | "exec" | "command" | "builtin" | "stdbuf" | "chronic" => self.run(rest, stdin, depth),
-            "time" | "nice" | "ionice" | "timeout" => {
-                let after = rest.iter().position(|a| {
-                    !a.as_deref().is_some_and(|a| {
-                        a.starts_with('-') || a.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 's' || c == 'm')
-                    })
-                });
-                self.run(&rest[after.unwrap_or(rest.len())..], stdin, depth)
-            }
-            "sh" | "bash" | "zsh" | "dash" | "ksh" => {
+            "sh" | "bash" | "zsh" | "dash" | "ksh" | "fish" | "busybox" => {
                 match rest.iter().position(|a| a.as_deref().is_some_and(|a| a.starts_with('-') && a.contains('c'))) {
                     Some(i) => match rest.get(i + 1) {
                         Some(Some(script)) => self.program(script, depth + 1)?,
-                        _ => {
-                            self.hidden(program, "the shell's script is built by the shell, so what runs is not shown")
-                        }
+                        _ => self.blind = true,
                     },
-                    None => {
-                        if let Some(Feed::Text(t)) = &stdin {
-                            self.program(t, depth + 1)?;
-                        }
-                    }
+                    None => match &stdin {
+                        Some(Feed::Text(t)) => self.program(t, depth + 1)?,
+                        // `bash script.sh`: what the script does is not shown.
+                        _ => self.other = true,
+                    },
                 }
                 Ok(Some(Feed::Opaque))
             }
-            "docker" | "podman" => {
-                if rest.first().and_then(|a| a.as_deref()) == Some("exec") {
-                    let after =
-                        skip_options(&rest[1..], &["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file"]);
-                    // The container, then the command.
-                    if after.len() > 1 {
-                        return self.run(&after[1..], stdin, depth);
-                    }
-                }
-                Ok(Some(Feed::Opaque))
+            "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
+                self.container(name, rest, stdin, depth)
             }
             "kubectl" | "oc" => {
-                if rest.iter().any(|a| a.as_deref() == Some("exec"))
+                self.other = true;
+                if rest.iter().any(|a| matches!(a.as_deref(), Some("exec" | "run" | "debug")))
                     && let Some(i) = rest.iter().position(|a| a.as_deref() == Some("--"))
                 {
-                    return self.run(&rest[i + 1..], stdin, depth);
+                    return self.run(&rest[i + 1..], stdin, depth + 1);
                 }
                 Ok(Some(Feed::Opaque))
             }
             "ssh" => {
+                self.other = true;
                 let after = skip_options(
                     rest,
                     &["-p", "-i", "-l", "-o", "-J", "-F", "-L", "-R", "-D", "-E", "-b", "-c", "-m", "-S", "-W", "-w"],
@@ -302,31 +358,43 @@ impl Walker<'_> {
                     let remote: Option<Vec<&str>> = after[1..].iter().map(|a| a.as_deref()).collect();
                     match remote {
                         Some(words) => self.program(&words.join(" "), depth + 1)?,
-                        None => {
-                            if after.iter().flatten().any(|a| a.contains("psql")) {
-                                self.hidden(
-                                    "ssh",
-                                    "the remote command is built by the shell, so what runs is not shown",
-                                );
-                            }
-                        }
+                        None => self.blind = true,
                     }
                 }
                 Ok(Some(Feed::Opaque))
             }
             "xargs" => {
-                if rest.iter().flatten().any(|a| base(a) == "psql") {
+                self.other = true;
+                let cmd = skip_options(rest, &["-I", "-i", "-L", "-l", "-n", "-P", "-s", "-d", "-E", "-e", "-a"]);
+                if cmd.iter().flatten().any(|a| data.client.iter().any(|c| c.program.iter().any(|p| p == base(a)))) {
                     self.hidden(
-                        "xargs psql",
-                        "xargs builds psql's arguments from its input, which the command does not show",
+                        "xargs",
+                        "xargs builds the client's arguments from its input, which the command does not show",
                     );
+                }
+                self.run(cmd, None, depth + 1)?;
+                Ok(Some(Feed::Opaque))
+            }
+            "find" | "fd" | "fdfind" => {
+                self.other = true;
+                let mut i = 0;
+                while i < rest.len() {
+                    if matches!(
+                        rest[i].as_deref(),
+                        Some("-exec" | "-execdir" | "-ok" | "-okdir" | "-x" | "--exec" | "-X" | "--exec-batch")
+                    ) {
+                        let end = rest[i + 1..]
+                            .iter()
+                            .position(|a| matches!(a.as_deref(), Some(";" | "+")))
+                            .map_or(rest.len(), |p| i + 1 + p);
+                        self.run(&rest[i + 1..end], None, depth + 1)?;
+                        i = end;
+                    }
+                    i += 1;
                 }
                 Ok(Some(Feed::Opaque))
             }
-            "psql" => {
-                self.psql(rest, stdin);
-                Ok(Some(Feed::Opaque))
-            }
+            "tmux" => self.tmux(rest, depth),
             "echo" => {
                 let words: Option<Vec<&str>> =
                     rest.iter().map(|a| a.as_deref()).filter(|a| !matches!(a, Some("-n" | "-e" | "-E"))).collect();
@@ -342,140 +410,226 @@ impl Walker<'_> {
                 _ => Feed::Opaque,
             })),
             name => {
-                if let Some(why) = changes_without_sql(name, rest) {
-                    self.found.push(Found::Changes { program: name.to_string(), why });
+                if !data.plain.iter().any(|p| p == name) {
+                    self.other = true;
                 }
                 Ok(Some(Feed::Opaque))
             }
         }
     }
 
+    /// A program that runs another: `sudo`, `nohup`, `su -c`, `watch`, `eval`, …
+    fn wrapper(
+        &mut self,
+        w: &Wrapper,
+        rest: &[Arg],
+        stdin: Option<Feed>,
+        depth: usize,
+    ) -> Result<Option<Feed>, String> {
+        let takes = |list: &[String], a: &str| {
+            let flag = a.split_once('=').map_or(a, |(f, _)| f);
+            if list.iter().any(|v| v == flag) {
+                return true;
+            }
+            // `-iu postgres`: a cluster of short options whose last one takes a value.
+            !a.starts_with("--")
+                && a.len() > 2
+                && !a.contains('=')
+                && a.chars().last().is_some_and(|c| list.iter().any(|v| *v == format!("-{c}")))
+        };
+        // A script option among the options and the `skip` words (`su - postgres -c '…'`).
+        let mut positional = 0;
+        for (i, a) in rest.iter().enumerate() {
+            let Some(a) = a.as_deref() else { continue };
+            if a == "--" {
+                break;
+            }
+            if !a.starts_with('-') {
+                positional += 1;
+                if positional > w.skip {
+                    break;
+                }
+                continue;
+            }
+            if a.starts_with('-') && takes(&w.script, a) {
+                let inline = a.split_once('=').map(|(_, v)| v.to_string());
+                match inline.or_else(|| rest.get(i + 1).cloned().flatten()) {
+                    Some(script) => self.program(&script, depth + 1)?,
+                    None => self.blind = true,
+                }
+                return Ok(Some(Feed::Opaque));
+            }
+        }
+        let mut i = 0;
+        while let Some(Some(a)) = rest.get(i) {
+            if a == "--" {
+                i += 1;
+                break;
+            }
+            if !a.starts_with('-') {
+                break;
+            }
+            i += if takes(&w.value, a) && !a.contains('=') { 2 } else { 1 };
+        }
+        let cmd = &rest[(i + w.skip).min(rest.len())..];
+        match w.kind {
+            WrapperKind::Command => self.run(cmd, stdin, depth + 1),
+            WrapperKind::Joined => {
+                match cmd.iter().map(|a| a.as_deref()).collect::<Option<Vec<&str>>>() {
+                    Some(words) => self.program(&words.join(" "), depth + 1)?,
+                    None => self.blind = true,
+                }
+                Ok(Some(Feed::Opaque))
+            }
+        }
+    }
+
+    /// `docker exec C cmd`, `docker run IMAGE cmd`, `docker compose exec SERVICE cmd`.
+    fn container(
+        &mut self,
+        name: &str,
+        rest: &[Arg],
+        stdin: Option<Feed>,
+        depth: usize,
+    ) -> Result<Option<Feed>, String> {
+        self.other = true;
+        let compose = name.ends_with("compose");
+        let (sub, after) = if compose || rest.first().and_then(|a| a.as_deref()) == Some("compose") {
+            let r = if compose { rest } else { &rest[1..] };
+            let r = skip_options(r, COMPOSE_GLOBAL);
+            (r.first().and_then(|a| a.as_deref()), r.get(1..).unwrap_or(&[]))
+        } else {
+            let r = skip_options(rest, &["-H", "--host", "-c", "--context", "--config", "-l", "--log-level"]);
+            (r.first().and_then(|a| a.as_deref()), r.get(1..).unwrap_or(&[]))
+        };
+        let with_value = match sub {
+            Some("exec") => CONTAINER_EXEC,
+            Some("run") => CONTAINER_RUN,
+            _ => return Ok(Some(Feed::Opaque)),
+        };
+        let after = skip_options(after, with_value);
+        // The container (image, service), then the command.
+        if after.len() > 1 {
+            return self.run(&after[1..], stdin, depth + 1);
+        }
+        Ok(Some(Feed::Opaque))
+    }
+
+    /// `tmux new-session 'cmd'`, `tmux send-keys 'cmd' Enter`.
+    fn tmux(&mut self, rest: &[Arg], depth: usize) -> Result<Option<Feed>, String> {
+        self.other = true;
+        let r = skip_options(rest, &["-L", "-S", "-f", "-T"]);
+        let (Some(Some(sub)), tail) = (r.first(), r.get(1..).unwrap_or(&[])) else { return Ok(Some(Feed::Opaque)) };
+        let keys = matches!(sub.as_str(), "send-keys" | "send");
+        let starts = matches!(
+            sub.as_str(),
+            "new-session"
+                | "new"
+                | "new-window"
+                | "neww"
+                | "split-window"
+                | "splitw"
+                | "respawn-pane"
+                | "respawnp"
+                | "respawn-window"
+                | "respawnw"
+                | "display-popup"
+                | "popup"
+                | "run-shell"
+                | "run"
+        );
+        if !keys && !starts {
+            return Ok(Some(Feed::Opaque));
+        }
+        let words = skip_options(tail, &["-s", "-n", "-t", "-c", "-x", "-y", "-F", "-e", "-l", "-p", "-N", "-w"]);
+        let words: Option<Vec<&str>> = words
+            .iter()
+            .map(|a| a.as_deref())
+            .filter(|a| !(keys && a.is_some_and(|k| matches!(k, "Enter" | "C-m" | "KPEnter" | "C-j" | "Escape"))))
+            .collect();
+        match words {
+            Some(w) if !w.is_empty() => self.program(&w.join(" "), depth + 1)?,
+            Some(_) => {}
+            None => self.blind = true,
+        }
+        Ok(Some(Feed::Opaque))
+    }
+
     fn hidden(&mut self, via: &str, why: &str) {
         self.found.push(Found::Hidden { via: via.to_string(), why: why.to_string() });
     }
+}
 
-    fn sql(&mut self, via: String, text: String) {
-        let trimmed = text.trim_start();
-        if trimmed.starts_with('\\') {
-            let command = trimmed.split_whitespace().next().unwrap_or("\\").to_string();
-            let read_only = read_only_meta(&command) && !trimmed.contains('\n');
-            self.found.push(Found::Meta { via, command: trimmed.to_string(), read_only });
-        } else {
-            self.found.push(Found::Sql { via, sql: text });
-        }
-    }
+/// docker compose's options before its subcommand that take a value.
+const COMPOSE_GLOBAL: &[&str] =
+    &["-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi", "--parallel"];
+/// `docker exec`'s options that take a value.
+const CONTAINER_EXEC: &[&str] =
+    &["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "--index"];
+/// `docker run`'s options that take a value.
+const CONTAINER_RUN: &[&str] = &[
+    "-e",
+    "--env",
+    "-v",
+    "--volume",
+    "-p",
+    "--publish",
+    "--name",
+    "--network",
+    "--net",
+    "-w",
+    "--workdir",
+    "-u",
+    "--user",
+    "--entrypoint",
+    "--env-file",
+    "-l",
+    "--label",
+    "--mount",
+    "--add-host",
+    "--platform",
+    "--pull",
+    "-h",
+    "--hostname",
+    "--cpus",
+    "-m",
+    "--memory",
+    "--restart",
+    "--link",
+    "--dns",
+    "--device",
+    "--cap-add",
+    "--cap-drop",
+    "--security-opt",
+    "--ulimit",
+    "--log-driver",
+    "--log-opt",
+    "--tmpfs",
+    "--gpus",
+    "--ipc",
+    "--pid",
+    "--shm-size",
+    "--stop-signal",
+    "--health-cmd",
+    "--label-file",
+    "--expose",
+    "--group-add",
+    "--volumes-from",
+    "--runtime",
+    "--cidfile",
+    "--network-alias",
+    "--ip",
+    "--mac-address",
+    "--userns",
+    "--uts",
+    "--cgroupns",
+    "--isolation",
+];
 
-    fn sql_in_file(&mut self, via: String, path: &str) {
-        match (self.read_file)(path) {
-            Some(text) => self.sql(via, text),
-            None => self.hidden(&via, &format!("psql would read SQL from {path}, which cannot be read to check it")),
-        }
-    }
-
-    fn psql(&mut self, args: &[Arg], stdin: Option<Feed>) {
-        let mut explicit = false;
-        let mut list = false;
-        let mut i = 0;
-        while i < args.len() {
-            let Some(a) = args[i].as_deref() else {
-                i += 1;
-                continue;
-            };
-            let value = |i: usize| args.get(i + 1).cloned().flatten();
-            let (flag, inline) = if let Some(long) = a.strip_prefix("--") {
-                match long.split_once('=') {
-                    Some((f, v)) => (f.to_string(), Some(v.to_string())),
-                    None => (long.to_string(), None),
-                }
-            } else if a.starts_with('-') && a.len() > 1 {
-                // Short flags may be grouped (`-Atc SQL`); -c and -f take the rest or the next word.
-                let chars: Vec<char> = a[1..].chars().collect();
-                match chars.iter().position(|c| {
-                    matches!(c, 'c' | 'f' | 'l' | 'd' | 'h' | 'p' | 'U' | 'v' | 'P' | 'o' | 'L' | 'T' | 'F' | 'R')
-                }) {
-                    Some(k) => {
-                        let rest: String = chars[k + 1..].iter().collect();
-                        (chars[k].to_string(), (!rest.is_empty()).then_some(rest))
-                    }
-                    None => (String::new(), None),
-                }
-            } else {
-                (String::new(), None)
-            };
-            let takes = |f: &str| {
-                matches!(
-                    f,
-                    "c" | "command"
-                        | "f"
-                        | "file"
-                        | "d"
-                        | "dbname"
-                        | "h"
-                        | "host"
-                        | "p"
-                        | "port"
-                        | "U"
-                        | "username"
-                        | "v"
-                        | "set"
-                        | "variable"
-                        | "P"
-                        | "pset"
-                        | "o"
-                        | "output"
-                        | "L"
-                        | "log-file"
-                        | "T"
-                        | "table-attr"
-                        | "F"
-                        | "field-separator"
-                        | "R"
-                        | "record-separator"
-                )
-            };
-            let (val, used) = match inline {
-                Some(v) => (Some(v), 0),
-                None if takes(&flag) => (value(i), 1),
-                None => (None, 0),
-            };
-            match flag.as_str() {
-                "c" | "command" => {
-                    explicit = true;
-                    match val {
-                        Some(sql) => self.sql("psql -c".into(), sql),
-                        None => self.hidden(
-                            "psql -c",
-                            "the SQL is built by the shell (a variable or a command's output), so it is not shown",
-                        ),
-                    }
-                }
-                "f" | "file" => {
-                    explicit = true;
-                    match val.as_deref() {
-                        Some("-") => self.stdin_sql(stdin.clone()),
-                        Some(path) => self.sql_in_file(format!("psql -f {path}"), path),
-                        None => self.hidden("psql -f", "the file name is built by the shell, so its SQL is not shown"),
-                    }
-                }
-                "l" | "list" => list = true,
-                _ => {}
-            }
-            i += 1 + used;
-        }
-        if list && !explicit {
-            self.found.push(Found::Listing);
-        } else if !explicit {
-            self.stdin_sql(stdin);
-        }
-    }
-
-    fn stdin_sql(&mut self, stdin: Option<Feed>) {
-        match stdin {
-            Some(Feed::Text(t)) => self.sql("psql's input".into(), t),
-            Some(Feed::File(p)) => self.sql_in_file(format!("psql < {p}"), &p),
-            _ => self.hidden("psql", "psql would read SQL from its input, which this command does not show"),
-        }
-    }
+/// `text` on one line, at most `max` characters.
+fn clip_words(text: &str, max: usize) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() <= max { one } else { format!("{}…", one.chars().take(max).collect::<String>()) }
 }
 
 /// The program's name without its folder (`/usr/bin/psql` → `psql`).
@@ -498,44 +652,12 @@ fn skip_options<'a>(args: &'a [Arg], with_value: &[&str]) -> &'a [Arg] {
     &args[i.min(args.len())..]
 }
 
-/// psql meta-commands that only show the catalog or settings.
-fn read_only_meta(command: &str) -> bool {
-    let c = command.trim_end_matches('+').trim_end_matches('S');
-    c.starts_with("\\d")
-        || matches!(c, "\\l" | "\\list" | "\\conninfo" | "\\encoding" | "\\x" | "\\timing" | "\\z" | "\\sf" | "\\sv")
-}
-
-/// PostgreSQL's programs that change a database or the server without SQL.
-fn changes_without_sql(program: &str, args: &[Arg]) -> Option<String> {
-    let has = |w: &str| args.iter().flatten().any(|a| a == w || a.starts_with(&format!("{w}=")));
-    Some(match program {
-        "dropdb" => "dropdb drops a database and everything in it".into(),
-        "createdb" => "createdb creates a database".into(),
-        "dropuser" | "createuser" => format!("{program} changes the server's roles"),
-        "pg_restore" if has("--clean") || has("-c") || has("-d") || has("--dbname") => {
-            "pg_restore into a database writes to it (and --clean drops objects first)".into()
-        }
-        "pg_ctl" | "pg_ctlcluster"
-            if args
-                .iter()
-                .flatten()
-                .any(|a| matches!(a.as_str(), "stop" | "restart" | "promote" | "kill" | "reload")) =>
-        {
-            format!("{program} stops, restarts or promotes the server")
-        }
-        "vacuumdb" | "reindexdb" | "clusterdb" => format!("{program} is maintenance that writes and takes locks"),
-        "pg_resetwal" | "pg_resetxlog" => "pg_resetwal rewrites the server's write-ahead log and can lose data".into(),
-        "pg_upgrade" | "initdb" | "pg_rewind" => format!("{program} changes a cluster's files"),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn calls(cmd: &str) -> Vec<Found> {
-        database_calls(cmd, &|p| (p == "q.sql").then(|| "DELETE FROM t".to_string())).unwrap()
+        database_calls(cmd, &|p| (p == "q.sql").then(|| "DELETE FROM t".to_string()), &Rules::default()).unwrap().found
     }
 
     fn sqls(cmd: &str) -> Vec<String> {
@@ -612,6 +734,6 @@ mod tests {
         ] {
             assert!(calls(cmd).is_empty(), "{cmd}: {:?}", calls(cmd));
         }
-        assert!(database_calls("echo 'unterminated", &|_| None).is_err());
+        assert!(database_calls("echo 'unterminated", &|_| None, &Rules::default()).is_err());
     }
 }
