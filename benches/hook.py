@@ -12,7 +12,13 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 CALLS = {
     "psql read": "psql -X -h db -c 'SELECT pid, state, now() - xact_start FROM pg_stat_activity WHERE state <> ''idle'' LIMIT 20'",
     "plain command": "git status && ls -la src | head",
+    "destructive tool": "npx drizzle-kit push --force --config=drizzle.prod.ts",
+    # A 10 KB command: a heredoc of SQL into psql, as agents write them.
+    "10 KB command": "psql -X app <<'EOF'\n"
+    + "".join(f"SELECT id, email, created_at FROM users WHERE id = {i} AND email LIKE '%@example.com';\n" for i in range(120))
+    + "EOF",
 }
+
 
 
 def timed(argv, stdin, env):
@@ -32,4 +38,4 @@ with tempfile.TemporaryDirectory() as state:
     for name, command in CALLS.items():
         call = json.dumps({"tool_name": "Bash", "tool_input": {"command": command}}).encode()
         t = timed([WARROOM, "hook", "claude"], call, env)
-        print(f"warroom hook claude, {name}: median {t:.2f} ms, {t - base:+.2f} ms above true (target: under 5 ms)")
+        print(f"warroom hook claude, {name} ({len(command)} bytes): median {t:.2f} ms, {t - base:+.2f} ms above true (target: under 5 ms; 10 ms for 10 KB)")

@@ -137,7 +137,7 @@ pub enum Command {
     Freeze(FreezeArgs),
     /// Release the kill switch (remove the freeze file); a timeline event records it.
     Thaw(FreezeArgs),
-    /// Claude Code's PreToolUse hook, and installing it.
+    /// Claude Code's hook (PreToolUse, SessionStart, UserPromptSubmit), and installing it.
     #[command(subcommand)]
     Hook(HookCommand),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
@@ -175,16 +175,21 @@ pub struct PinArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum HookCommand {
-    /// Read one PreToolUse call (JSON) on stdin and answer with Claude Code's JSON decision.
+    /// Answer one Claude Code hook event (JSON on stdin) with Claude Code's JSON.
     ///
-    /// A Bash command is parsed as shell to find every way SQL reaches PostgreSQL (psql -c/-f,
-    /// pipes, heredocs, sh -c, sudo, docker/kubectl exec, ssh, $(…)); another MCP server's tool
-    /// with a `sql`/`query`/`statement` argument is judged by its SQL. Reads: allow; writes,
-    /// hidden SQL, dropdb and the like, a freeze or a policy: deny with the reason. Anything
-    /// else: no decision (Claude Code's own permissions apply). Always exit 0.
+    /// PreToolUse: a Bash command is parsed as shell to find every way it reaches a database
+    /// (psql, pgcli, usql, pgbench, inline python/node/ruby/perl code; through sh -c, eval, su,
+    /// sudo, watch, tmux, find -exec, docker, kubectl, ssh, runners, $(…)) and every tool that
+    /// destroys one without SQL (src/guard/commands.toml, plus the config's [hook] deny/ask/
+    /// allow); another MCP server's tool is judged by the SQL in its arguments, at any depth.
+    /// Reads alone: allow; writes, hidden SQL, destroying tools: deny, naming the safer step;
+    /// tools marked ask: ask; anything else: no decision. While frozen every tool is denied.
+    /// SessionStart: tells the agent the pinned environment, policy, kill switch and how to
+    /// stage. UserPromptSubmit: blocked while frozen. Always exit 0.
     Claude(HookArgs),
-    /// Merge the hook (and with --mcp, `warroom mcp`) into Claude Code's settings, keeping
-    /// everything else, with a backup; running it twice changes nothing.
+    /// Merge the hook for PreToolUse (every tool), SessionStart and UserPromptSubmit (and with
+    /// --mcp, `warroom mcp`) into Claude Code's settings, keeping everything else, with a
+    /// backup; running it twice changes nothing.
     Install(InstallArgs),
 }
 
