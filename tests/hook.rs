@@ -213,6 +213,14 @@ fn install_keeps_what_is_there_and_is_idempotent() {
     let said = install(&["--project", "--mcp", "prod"]);
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), first);
     assert!(said.contains("unchanged"), "{said}");
+    // An older warroom entry (PreToolUse for Bash and MCP only) becomes the new one, in place.
+    let mut old = after.clone();
+    old["hooks"]["PreToolUse"][1]["matcher"] = json!("Bash|mcp__.*");
+    old["hooks"].as_object_mut().unwrap().remove("SessionStart");
+    std::fs::write(&settings, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    install(&["--project", "--mcp", "prod"]);
+    let upgraded: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(upgraded, after, "the same file as a fresh install");
     // --print shows it and writes nothing.
     std::fs::remove_file(dir.path().join(".mcp.json")).unwrap();
     let printed = install(&["--print", "--mcp", "staging"]);
@@ -245,6 +253,11 @@ fn answer(state: &Path, input: &Value, env: &[(&str, &str)]) -> Value {
 fn table(cases: &[(&str, &str, &[&str])], env: &[(&str, &str)]) {
     let state = tempfile::tempdir().unwrap();
     std::fs::write(state.path().join("bench.sql"), "UPDATE pgbench_accounts SET abalance = 0;").unwrap();
+    std::fs::write(
+        state.path().join("cleanup.py"),
+        "import psycopg2\nconn = psycopg2.connect(host='db')\nconn.cursor().execute(\"DELETE FROM orders WHERE status = 'stale'\")\n",
+    )
+    .unwrap();
     for (command, decision, why) in cases {
         let (_, got, reason) = hook_raw(state.path(), &bash(command), env);
         assert_eq!(&got, decision, "{command}: {reason}");
@@ -370,6 +383,12 @@ fn other_clients_and_inline_code() {
                 &["DROP TABLE users"],
             ),
             ("python -c \"print('DROP TABLE users')\"", "pass", &[]),
+            (
+                "python3 - <<'EOF'\nimport psycopg\nwith psycopg.connect('dbname=app') as c:\n    c.execute('DROP TABLE users')\nEOF",
+                "deny",
+                &["python3's input", "DROP TABLE users"],
+            ),
+            ("python3 cleanup.py --yes", "deny", &["cleanup.py", "DELETE FROM orders"]),
         ],
         &[],
     );

@@ -31,12 +31,29 @@ impl Walker<'_> {
             if a == "-m" {
                 return self.run(&rest[i + 1..], stdin, depth + 1);
             }
+            if a == "-" {
+                break;
+            }
             if !a.starts_with('-') {
-                // A script and its arguments: judged as the program the script is (`manage.py flush`).
+                // A script and its arguments: its code is read (`python fix.py`), and it is
+                // judged as the program it is (`manage.py flush`).
                 self.other = true;
+                if let Some(code) = (self.read_file)(a) {
+                    self.code(&format!("{name} {a}"), &code, name);
+                }
                 return self.run(&rest[i..], stdin, depth + 1);
             }
             i += 1;
+        }
+        // `python3 - <<EOF … EOF`, `node < x.js`: the program comes on standard input.
+        match stdin {
+            Some(Feed::Text(code)) => self.code(&format!("{name}'s input"), &code, name),
+            Some(Feed::File(path)) => {
+                if let Some(code) = (self.read_file)(&path) {
+                    self.code(&format!("{name} < {path}"), &code, name);
+                }
+            }
+            _ => {}
         }
         self.other = true;
         Ok(Some(Feed::Opaque))
