@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-/// The hook's answer to `input` (exit status, decision or "pass", reason), with its state in `state`.
-fn hook_raw(state: &Path, input: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+/// The hook run on `input`: its exit status and what it printed.
+fn spawn(state: &Path, input: &str, env: &[(&str, &str)]) -> (i32, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_warroom"));
     cmd.args(["hook", "claude"])
         .env("XDG_STATE_HOME", state)
@@ -25,15 +25,20 @@ fn hook_raw(state: &Path, input: &str, env: &[(&str, &str)]) -> (i32, String, St
     let mut child = cmd.spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The hook's answer to `input` (exit status, decision or "pass", reason), with its state in `state`.
+fn hook_raw(state: &Path, input: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    let (code, stdout) = spawn(state, input, env);
     if stdout.trim().is_empty() {
-        return (out.status.code().unwrap_or(-1), "pass".into(), String::new());
+        return (code, "pass".into(), String::new());
     }
     let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let o = &v["hookSpecificOutput"];
     assert_eq!(o["hookEventName"], "PreToolUse");
     (
-        out.status.code().unwrap_or(-1),
+        code,
         o["permissionDecision"].as_str().unwrap().to_string(),
         o["permissionDecisionReason"].as_str().unwrap().to_string(),
     )
@@ -229,23 +234,8 @@ fn install_keeps_what_is_there_and_is_idempotent() {
 
 /// The whole answer to any event: the JSON printed (Null when nothing is).
 fn answer(state: &Path, input: &Value, env: &[(&str, &str)]) -> Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_warroom"));
-    cmd.args(["hook", "claude"])
-        .env("XDG_STATE_HOME", state)
-        .env("WARROOM_CONFIG", "/dev/null")
-        .env_remove("WARROOM_INCIDENT")
-        .env_remove("WARROOM_FREEZE_FILE")
-        .current_dir(state)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (code, text) = spawn(state, &input.to_string(), env);
+    assert_eq!(code, 0);
     if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
 }
 
