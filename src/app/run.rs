@@ -517,7 +517,6 @@ async fn db_task(
 ) {
     let mut session: Option<Session> = None;
     let publish = |s: Option<&Session>| connected.store(s.is_some(), std::sync::atomic::Ordering::Relaxed);
-    let backstop = limits.statement_timeout + Duration::from_secs(5);
     let limit = (row_limit > 0).then_some(row_limit);
     // The connection's end, watched while nothing runs; and, once lost, when it was lost
     // and when the next attempt to reconnect is due.
@@ -599,27 +598,7 @@ async fn db_task(
                         break;
                     };
                     let mut set = ResultSet::default();
-                    let result = {
-                        let cancel = s.canceller();
-                        let run = async {
-                            if anyway {
-                                s.run_anyway(&sql, limit, &mut set).await
-                            } else {
-                                s.run(&sql, limit, &mut set).await
-                            }
-                        };
-                        tokio::pin!(run);
-                        tokio::select! {
-                            r = &mut run => r,
-                            _ = tokio::time::sleep(backstop) => {
-                                let _ = cancel.cancel().await;
-                                match tokio::time::timeout(Duration::from_secs(5), run).await {
-                                    Ok(_) => Err(DbError::TimedOut(backstop)),
-                                    Err(_) => Err(DbError::Lost("the server stopped answering".into())),
-                                }
-                            }
-                        }
-                    };
+                    let result = s.run_bounded(&sql, limit, &mut set, anyway).await;
                     let entry = match result {
                         // Measuring a big result takes milliseconds: here, not on the UI's thread.
                         Ok(outcome) => ResultEntry::rows(index, sql, set, &outcome),

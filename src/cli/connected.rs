@@ -199,8 +199,6 @@ async fn run_reads(
     let canceller = session.canceller();
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    // The server's statement_timeout stops a read; this stops one whose server went quiet.
-    let backstop = resolved.limits.statement_timeout + Duration::from_secs(5);
     // With --watch, the statements run again every interval until Ctrl-C, as psql's \watch.
     let (started_at, mut runs, mut interrupted) = (crate::incident::now_utc(), 0u32, false);
     'watch: loop {
@@ -219,13 +217,7 @@ async fn run_reads(
                 None => Box::new(ChartSink { set: render::ResultSet::default(), out: &mut out, stmt }),
             };
             let result = {
-                let run = async {
-                    if heavy {
-                        session.run_anyway(&stmt.text, limit, sink.as_mut()).await
-                    } else {
-                        session.run(&stmt.text, limit, sink.as_mut()).await
-                    }
-                };
+                let run = session.run_bounded(&stmt.text, limit, sink.as_mut(), heavy);
                 tokio::pin!(run);
                 tokio::select! {
                     r = &mut run => r,
@@ -239,11 +231,6 @@ async fn run_reads(
                         ))?;
                         let _ = canceller.cancel().await;
                         run.await
-                    }
-                    _ = tokio::time::sleep(backstop) => {
-                        let _ = canceller.cancel().await;
-                        let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
-                        Err(DbError::TimedOut(backstop))
                     }
                 }
             };

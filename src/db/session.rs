@@ -58,6 +58,47 @@ pub struct ServerInfo {
     pub statement_timeout: String,
     /// Which cluster this is, and where the session landed.
     pub identity: Identity,
+    /// Each timeout warroom sets: the server's value for this role, the profile's, and the
+    /// one in force (the stricter).
+    pub timeouts: Vec<Timeout>,
+}
+
+/// A timeout as the server would give the role (its configuration, the database's and the
+/// role's settings) and as the profile asks, and the stricter one, which is in force.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Timeout {
+    pub name: String,
+    /// Milliseconds; 0 is none.
+    pub server_ms: i64,
+    /// pg_settings.source of the server's value: "default", "configuration file", "user", "database", …
+    pub server_source: String,
+    pub profile_ms: i64,
+    pub in_force_ms: i64,
+}
+
+impl Timeout {
+    /// Which one is in force, for people: "3s (the role's setting; the profile asks 30s)".
+    pub fn describe(&self) -> String {
+        let show = |ms: i64| if ms == 0 { "none".to_string() } else { millis_text(ms) };
+        if self.in_force_ms == self.profile_ms {
+            format!("{} (the profile's; the server's is {})", show(self.in_force_ms), show(self.server_ms))
+        } else {
+            format!(
+                "{} (the server's, from {}: stricter than the profile's {})",
+                show(self.in_force_ms),
+                self.server_source,
+                show(self.profile_ms)
+            )
+        }
+    }
+}
+
+/// The stricter of two timeouts in milliseconds, 0 being none.
+pub fn stricter_ms(a: i64, b: i64) -> i64 {
+    match (a, b) {
+        (0, x) | (x, 0) => x,
+        (x, y) => x.min(y),
+    }
 }
 
 /// How a column's values are shaped, for alignment and for JSON.
@@ -151,8 +192,32 @@ impl Closed {
     }
 }
 
-fn millis(d: Duration) -> u128 {
-    d.as_millis().max(1)
+/// The three timeouts warroom sets: for each, the server's value for this role (its source),
+/// the profile's ($1, $2, $3, milliseconds, 0 for none) and the stricter, which this sets for
+/// the session. Run with the search path pinned, fully qualified.
+const TIMEOUTS: &str = "
+SELECT name, setting, source, want, in_force, pg_catalog.set_config(name, in_force::text, false)
+  FROM (SELECT s.name::text, s.setting::int8, s.source::text, w.want,
+               CASE WHEN s.setting::int8 = 0 THEN w.want WHEN w.want = 0 THEN s.setting::int8
+                    ELSE LEAST(s.setting::int8, w.want) END AS in_force
+          FROM pg_catalog.pg_settings s
+          JOIN (VALUES ('statement_timeout', $1::int8), ('lock_timeout', $2::int8),
+                       ('idle_in_transaction_session_timeout', $3::int8)) AS w(name, want) ON w.name = s.name
+       OFFSET 0) t
+ ORDER BY name";
+
+/// Milliseconds as people write them: 500ms, 3s, 2min, 1h.
+pub fn millis_text(ms: i64) -> String {
+    match ms {
+        m if m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),
+        m if m % 60_000 == 0 => format!("{}min", m / 60_000),
+        m if m % 1000 == 0 => format!("{}s", m / 1000),
+        m => format!("{m}ms"),
+    }
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 const FIRST_KEYWORDS_WITH_ROWS: &[&str] = &["select", "with", "values", "table"];
@@ -253,13 +318,10 @@ impl Session {
         }
         // A server that vanishes without a word (a cable, a VM) is noticed within a minute.
         config.keepalives(true).keepalives_idle(Duration::from_secs(20)).keepalives_interval(Duration::from_secs(5));
-        // Ours come last so they win over anything in the user's `options`.
-        let ours = format!(
-            "-c default_transaction_read_only=on -c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={} -c standard_conforming_strings=on",
-            millis(limits.statement_timeout),
-            millis(limits.lock_timeout),
-            millis(limits.idle_in_transaction_timeout)
-        );
+        // Ours come last so they win over anything in the user's `options`. The timeouts are
+        // not among them: a startup option would override a stricter one the DBA set on the
+        // role or the database; they are set once connected, the stricter of the two.
+        let ours = "-c default_transaction_read_only=on -c standard_conforming_strings=on".to_string();
         config.options(match &target.options {
             Some(user) => format!("{user} {ours}"),
             None => ours,
@@ -297,16 +359,51 @@ impl Session {
                  coalesce(inet_server_port(), current_setting('port')::int4)",
             &[],
         );
-        let (pinned, row, prefetched) = match prefetch {
+        let wanted = [
+            ms(limits.statement_timeout),
+            ms(limits.lock_timeout),
+            ms(limits.idle_in_transaction_timeout),
+        ];
+        let params: [(&(dyn tokio_postgres::types::ToSql + Sync), tokio_postgres::types::Type); 3] = [
+            (&wanted[0], tokio_postgres::types::Type::INT8),
+            (&wanted[1], tokio_postgres::types::Type::INT8),
+            (&wanted[2], tokio_postgres::types::Type::INT8),
+        ];
+        let timeouts = client.query_typed(TIMEOUTS, &params);
+        let (pinned, row, timeouts, prefetched) = match prefetch {
             Some(sql) => {
-                let (pinned, info, rows) = tokio::join!(pin, info, client.query_typed(sql, &[]));
-                (pinned, info, Some(rows))
+                let (pinned, timeouts, info, rows) = tokio::join!(pin, timeouts, info, client.query_typed(sql, &[]));
+                (pinned, info, timeouts, Some(rows))
             }
             None => {
-                let (pinned, info) = tokio::join!(pin, info);
-                (pinned, info, None)
+                let (pinned, timeouts, info) = tokio::join!(pin, timeouts, info);
+                (pinned, info, timeouts, None)
             }
         };
+        let timeouts: Vec<Timeout> = timeouts
+            .map_err(DbError::from_pg)?
+            .iter()
+            .map(|r| Timeout {
+                name: r.get(0),
+                server_ms: r.get(1),
+                server_source: r.get(2),
+                profile_ms: r.get(3),
+                in_force_ms: r.get(4),
+            })
+            .collect();
+        if timeouts.len() != 3 {
+            return Err(DbError::Posture("the server did not report its timeouts".into()));
+        }
+        // The limits are the ones in force from here on (a backstop is measured from them).
+        let mut limits = limits;
+        for t in &timeouts {
+            let d = Duration::from_millis(u64::try_from(t.in_force_ms).unwrap_or(0));
+            match t.name.as_str() {
+                "statement_timeout" => limits.statement_timeout = d,
+                "lock_timeout" => limits.lock_timeout = d,
+                _ => limits.idle_in_transaction_timeout = d,
+            }
+        }
         let search_path: String = pinned.map_err(DbError::from_pg)?.get(0);
         let row = row.map_err(DbError::from_pg)?;
         let prefetched = prefetched.transpose().map_err(DbError::from_pg)?;
@@ -329,6 +426,7 @@ impl Session {
             default_read_only: row.get(5),
             statement_timeout: row.get(6),
             identity,
+            timeouts,
         };
         if !info.default_read_only {
             return Err(DbError::Posture(
@@ -368,6 +466,47 @@ impl Session {
         Canceller { token: self.client.cancel_token(), tls: self.tls.clone() }
     }
 
+    /// The limits in force: the profile's, or the server's where it is stricter.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// How long a read may take before warroom itself ends it: the statement timeout in
+    /// force and 5 s more for the server to say so (None when no timeout is set at all).
+    pub fn bound(&self) -> Option<Duration> {
+        (!self.limits.statement_timeout.is_zero()).then(|| self.limits.statement_timeout + Duration::from_secs(5))
+    }
+
+    /// [`Session::run`] (or with `anyway`, [`Session::run_anyway`]) within [`Session::bound`]:
+    /// a read the server does not end in time (a network that went quiet, a server that
+    /// stopped answering) gets a cancel request, and 5 s later is given up as lost. The one
+    /// bounded run for every read: the cockpit, `query`, `--watch` and `warroom mcp`.
+    pub async fn run_bounded(
+        &mut self,
+        sql: &str,
+        limit: Option<u64>,
+        sink: &mut dyn RowSink,
+        anyway: bool,
+    ) -> Result<Outcome, DbError> {
+        let bound = self.bound();
+        let cancel = self.canceller();
+        let run = async {
+            if anyway { self.run_anyway(sql, limit, sink).await } else { self.run(sql, limit, sink).await }
+        };
+        let Some(bound) = bound else { return run.await };
+        tokio::pin!(run);
+        tokio::select! {
+            r = &mut run => r,
+            _ = tokio::time::sleep(bound) => {
+                let _ = tokio::time::timeout(Duration::from_secs(2), cancel.cancel()).await;
+                match tokio::time::timeout(Duration::from_secs(5), run).await {
+                    Ok(_) => Err(DbError::TimedOut(bound)),
+                    Err(_) => Err(DbError::Lost("the server stopped answering".into())),
+                }
+            }
+        }
+    }
+
     /// Runs one statement in its own read-only transaction, sending at most `limit` rows
     /// (all when `None`) to `sink`. The server refuses anything that is not a read.
     /// Two proofs decide first: the guard's, from the text, and the server's own analysed
@@ -376,6 +515,12 @@ impl Session {
     /// back ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
         let named = text_proof(sql)?;
+        // `COPY (query) TO STDOUT`: the query is the read, and its rows come back as rows.
+        if let Some(query) = guard::copy_query(sql) {
+            let named = text_proof(query)?;
+            let heavy = Some(self.limits.heavy).filter(|h| !h.off());
+            return Box::pin(self.read(query, limit, sink, heavy, Some(&named))).await;
+        }
         let heavy = Some(self.limits.heavy).filter(|h| !h.off());
         self.read(sql, limit, sink, heavy, Some(&named)).await
     }
@@ -832,6 +977,14 @@ impl Session {
             self.client.query_typed("SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql", &[]),
         );
         reset.map_err(DbError::from_pg)?;
+        // RESET ALL brought back the role's timeouts: the ones in force are set again.
+        let again: Vec<String> = self
+            .info
+            .timeouts
+            .iter()
+            .map(|t| format!("pg_catalog.set_config('{}', '{}', false)", t.name, t.in_force_ms))
+            .collect();
+        self.client.batch_execute(&format!("SELECT {}", again.join(", "))).await.map_err(DbError::from_pg)?;
         for row in prepared.map_err(DbError::from_pg)? {
             let name: String = row.get(0);
             self.client

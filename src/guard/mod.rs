@@ -262,6 +262,29 @@ pub fn explained_statement(sql: &str) -> Option<&str> {
     None
 }
 
+/// The query of `COPY (query) TO STDOUT [options]`: a read whose rows come back like any
+/// read's. `None` for any other statement (COPY of a table, to or from a file or program).
+pub fn copy_query(sql: &str) -> Option<&str> {
+    let toks = lex::tokenize(sql);
+    let sig: Vec<&lex::Token> = toks.iter().filter(|t| t.is_significant()).collect();
+    let word = |i: usize, w: &str| sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Word && t.text(sql).eq_ignore_ascii_case(w));
+    let punct = |i: usize, p: &str| sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Punct && t.text(sql) == p);
+    if !word(0, "copy") || !punct(1, "(") {
+        return None;
+    }
+    let mut depth = 0usize;
+    let close = (1..sig.len()).find(|&i| {
+        if punct(i, "(") {
+            depth += 1;
+        } else if punct(i, ")") {
+            depth -= 1;
+            return depth == 0;
+        }
+        false
+    })?;
+    (word(close + 1, "to") && word(close + 2, "stdout")).then(|| &sql[sig[1].end..sig[close].start])
+}
+
 /// The statement without its trailing `;` and anything after it, for embedding in a
 /// larger statement; comments and strings are respected.
 pub fn without_terminator(sql: &str) -> &str {
