@@ -33,15 +33,98 @@ explain_read before a heavy read, and the runbook's queries. Everything you do i
 /// Above this many bytes of SQL, a call is refused before anything is parsed.
 const MAX_SQL: usize = 1024 * 1024;
 
-/// The server's state: one read-only session, the incident it records into, the runbook.
+/// The server's state: one read-only session (and how to make it again), the incident it
+/// records into, the runbook.
 #[derive(Clone)]
 pub struct Warroom {
-    session: Arc<Mutex<Session>>,
+    session: Arc<Mutex<Link>>,
     incident: Arc<Chosen>,
     runbook: Arc<String>,
     row_limit: u64,
     gate: Arc<Gate>,
     tool_router: ToolRouter<Self>,
+}
+
+/// The session and what it takes to reconnect: the cockpit's way, for the agent.
+pub struct Link {
+    session: Session,
+    target: crate::db::Target,
+    limits: crate::db::Limits,
+    /// Said once, at the head of the next tool result: a loss and a reconnect.
+    news: Option<String>,
+}
+
+/// How long the first call after a loss waits for the server to come back.
+const RECONNECT_FOR: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl Link {
+    pub fn new(session: Session, target: crate::db::Target, limits: crate::db::Limits) -> Self {
+        Link { session, target, limits, news: None }
+    }
+
+    /// The session, connected again (with backoff, up to [`RECONNECT_FOR`]) if it was lost,
+    /// its posture and cluster identity checked anew; `record` writes the loss and the
+    /// reconnect to the timeline.
+    async fn ready(&mut self, record: &dyn Fn(Entry)) -> Result<&mut Session, String> {
+        if !self.session.is_closed() {
+            return Ok(&mut self.session);
+        }
+        let before = self.session.info.identity.clone();
+        record(Entry::new(
+            Kind::Error,
+            "warroom mcp: the connection to the server was lost".to_string(),
+            json!({ "source": "mcp", "event": "connection lost", "cluster": before }),
+        ));
+        let started = Instant::now();
+        let mut wait = std::time::Duration::from_millis(200);
+        let last = loop {
+            match posture::connect(&self.target, self.limits.clone()).await {
+                Ok((session, checked)) => break Ok((session, checked)),
+                Err(e) if started.elapsed() + wait < RECONNECT_FOR => {
+                    let _ = e;
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(4));
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        let (session, checked) = match last {
+            Ok(found) => found,
+            Err(e) => {
+                return Err(format!(
+                    "The connection to the server was lost, and reconnecting for {} s failed: {e}. Nothing ran;                      the next call tries again.",
+                    RECONNECT_FOR.as_secs()
+                ));
+            }
+        };
+        let after = session.info.identity.clone();
+        let mut said = format!(
+            "warroom reconnected after the connection was lost (in {:.1} s); a read in flight then was not retried.",
+            started.elapsed().as_secs_f64()
+        );
+        if after.system_identifier != before.system_identifier {
+            said.push_str(" It is now a DIFFERENT CLUSTER than before (its system identifier changed): check where you are.");
+        }
+        if after.standby != before.standby {
+            said.push_str(if after.standby {
+                " The server is now a standby (in recovery), where a primary was."
+            } else {
+                " The server is now a primary, where a standby was (a failover?)."
+            });
+        }
+        let failed: Vec<&str> = checked.failures().map(|c| c.name).collect();
+        if !failed.is_empty() {
+            said.push_str(&format!(" The role could write here ({}); reads still run READ ONLY.", failed.join(", ")));
+        }
+        record(Entry::new(
+            Kind::Review,
+            format!("warroom mcp: reconnected ({})", crate::timeline::one_line(&said, 80)),
+            json!({ "source": "mcp", "event": "reconnected", "cluster": after, "said": said }),
+        ));
+        self.news = Some(said);
+        self.session = session;
+        Ok(&mut self.session)
+    }
 }
 
 /// What every call passes first: the kill switch, and the environment's policy for agents.
@@ -80,8 +163,10 @@ pub struct Sql {
 pub struct RunRead {
     /// The reads to run, in order.
     pub sql: String,
-    /// At most this many rows per statement (default: the profile's row limit).
-    pub limit: Option<u64>,
+    /// At most this many rows per statement (default: the profile's row limit). A number;
+    /// a numeric string (`"3"`) is taken too.
+    #[schemars(with = "Option<u64>")]
+    pub limit: Option<Value>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -110,6 +195,18 @@ pub struct Note {
     pub text: String,
 }
 
+/// `limit` as clients send it: a whole number, or a string of one (models often quote
+/// numbers). Anything else is the caller's mistake, said as a tool error it can correct.
+fn whole_number(v: Option<&Value>) -> Result<Option<u64>, String> {
+    let bad = |v: &Value| format!("limit must be a whole number of rows, such as 100; got {v}");
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| bad(v.unwrap())),
+        Some(Value::String(t)) => t.trim().parse::<u64>().map(Some).map_err(|_| bad(v.unwrap())),
+        Some(other) => Err(bad(other)),
+    }
+}
+
 fn error(text: impl Into<String>) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(text.into())])
 }
@@ -124,9 +221,9 @@ fn ok(text: impl Into<String>, structured: Value) -> CallToolResult {
 
 #[tool_router]
 impl Warroom {
-    pub fn new(session: Session, incident: Chosen, runbook: String, row_limit: u64, gate: Gate) -> Self {
+    pub fn new(link: Link, incident: Chosen, runbook: String, row_limit: u64, gate: Gate) -> Self {
         Warroom {
-            session: Arc::new(Mutex::new(session)),
+            session: Arc::new(Mutex::new(link)),
             incident: Arc::new(incident),
             runbook: Arc::new(runbook),
             row_limit,
@@ -183,7 +280,8 @@ impl Warroom {
     }
 
     #[tool(
-        description = "Classify SQL without running it: each statement READ or WRITE, with the reasons (as `warroom check --json`)."
+        description = "Classify SQL without running it: each statement READ or WRITE, with the reasons (as `warroom check --json`).",
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn review_sql(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
         if let Some(refused) = self.gated(&peer, "review_sql", Some(&sql)) {
@@ -219,7 +317,8 @@ impl Warroom {
     }
 
     #[tool(
-        description = "Run reads (only reads: any write refuses the whole call, and nothing runs), each in its own read-only transaction, with a row limit."
+        description = "Run reads (only reads: any write refuses the whole call, and nothing runs), each in its own read-only transaction, with a row limit.",
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn run_read(
         &self,
@@ -239,8 +338,16 @@ impl Warroom {
         if !writes.is_empty() {
             return self.refused(&peer, "run_read", &writes);
         }
-        let limit = limit.unwrap_or(self.row_limit).min(self.row_limit.max(1));
-        let mut session = self.session.lock().await;
+        let limit = match whole_number(limit.as_ref()) {
+            Ok(n) => n.unwrap_or(self.row_limit).min(self.row_limit.max(1)),
+            Err(why) => return error(why),
+        };
+        let mut link = self.session.lock().await;
+        let record = |e: Entry| self.record(&peer, e);
+        let session = match link.ready(&record).await {
+            Ok(s) => s,
+            Err(why) => return error(why),
+        };
         // Several statements: every one proven before any runs (one alone is proven as it runs).
         for s in review.statements.iter().filter(|_| review.statements.len() > 1) {
             if let Err(e) = session.check(&s.text).await {
@@ -259,7 +366,7 @@ impl Warroom {
         for s in &review.statements {
             let mut set = ResultSet::default();
             let started = Instant::now();
-            match session.run(&s.text, Some(limit), &mut set).await {
+            match session.run_bounded(&s.text, Some(limit), &mut set, false).await {
                 Ok(outcome) => {
                     self.record(&peer, read_entry(s, Ok((outcome.rows, outcome.more, started.elapsed()))));
                     let mut table = Vec::new();
@@ -314,7 +421,8 @@ impl Warroom {
     }
 
     #[tool(
-        description = "Show the planner's plan for a read (plain EXPLAIN, never ANALYZE): estimated rows and cost, without running it."
+        description = "Show the planner's plan for a read (plain EXPLAIN, never ANALYZE): estimated rows and cost, without running it.",
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn explain_read(&self, Parameters(Sql { sql }): Parameters<Sql>, peer: Peer<RoleServer>) -> CallToolResult {
         if let Some(refused) = self.gated(&peer, "explain_read", Some(&sql)) {
@@ -329,7 +437,12 @@ impl Warroom {
         }
         let explain = format!("EXPLAIN {}", guard::without_terminator(statement.text.trim()));
         let mut set = ResultSet::default();
-        let mut session = self.session.lock().await;
+        let mut link = self.session.lock().await;
+        let record = |e: Entry| self.record(&peer, e);
+        let session = match link.ready(&record).await {
+            Ok(s) => s,
+            Err(why) => return error(why),
+        };
         match session.run(&explain, None, &mut set).await {
             Ok(outcome) => {
                 let ran = guard::Statement { text: explain.clone(), ..statement.clone() };
@@ -349,7 +462,8 @@ impl Warroom {
     }
 
     #[tool(
-        description = "Stage writes into the incident's rollback plan with evidence (rows they touch, the way back). Nothing runs; a person reviews the plan in warroom's cockpit."
+        description = "Stage writes into the incident's rollback plan with evidence (rows they touch, the way back). Nothing runs; a person reviews the plan in warroom's cockpit.",
+        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
     )]
     async fn stage_write(
         &self,
@@ -375,12 +489,17 @@ impl Warroom {
         if let Err(e) = crate::incident::ensure(&self.incident.dir) {
             return error(e.to_string());
         }
-        let mut session = self.session.lock().await;
-        let steps = match plan::stage_writes(Some(&mut session), &self.incident.dir, &self.incident.id, &writes).await {
+        let mut link = self.session.lock().await;
+        let record = |e: Entry| self.record(&peer, e);
+        let session = match link.ready(&record).await {
+            Ok(s) => s,
+            Err(why) => return error(why),
+        };
+        let steps = match plan::stage_writes(Some(&mut *session), &self.incident.dir, &self.incident.id, &writes).await {
             Ok(steps) => steps,
             Err(e) => return error(format!("cannot stage: {e}")),
         };
-        drop(session);
+        drop(link);
         let mut entry = plan::staged_entry(&steps, &store::plan_path(&self.incident.dir));
         entry.details["source"] = json!("mcp");
         entry.details["why"] = json!(why);
@@ -409,7 +528,8 @@ impl Warroom {
     }
 
     #[tool(
-        description = "Describe the database: without a table, the tables and views the role can read (row estimates, sizes); with one, its columns, keys, indexes, foreign keys and triggers."
+        description = "Describe the database: without a table, the tables and views the role can read (row estimates, sizes); with one, its columns, keys, indexes, foreign keys and triggers.",
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn describe(
         &self,
@@ -419,7 +539,12 @@ impl Warroom {
         if let Some(refused) = self.gated(&peer, "describe", None) {
             return refused;
         }
-        let mut session = self.session.lock().await;
+        let mut link = self.session.lock().await;
+        let record = |e: Entry| self.record(&peer, e);
+        let session = match link.ready(&record).await {
+            Ok(s) => s,
+            Err(why) => return error(why),
+        };
         let result = match &table {
             None => session
                 .facts(LIST_RELATIONS, &[])
@@ -454,7 +579,8 @@ impl Warroom {
     }
 
     #[tool(
-        description = "The incident runbook: without a heading, its headings; with one, that section's text and its SQL blocks (reads to run with run_read)."
+        description = "The incident runbook: without a heading, its headings; with one, that section's text and its SQL blocks (reads to run with run_read).",
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn runbook(
         &self,
@@ -488,7 +614,7 @@ impl Warroom {
         }
     }
 
-    #[tool(description = "Add a note to the incident's timeline (what you found, what you think, what you did).")]
+    #[tool(description = "Add a note to the incident's timeline (what you found, what you think, what you did).", annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false))]
     async fn note(&self, Parameters(Note { text }): Parameters<Note>, peer: Peer<RoleServer>) -> CallToolResult {
         if let Some(refused) = self.gated(&peer, "note", None) {
             return refused;
@@ -506,14 +632,20 @@ impl Warroom {
     }
 
     #[tool(
-        description = "The read-only posture of this connection: what warroom checked (role, session, timeouts) and what failed."
+        description = "The read-only posture of this connection: what warroom checked (role, session, timeouts) and what failed.",
+        annotations(read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
     )]
     async fn posture(&self, peer: Peer<RoleServer>) -> CallToolResult {
         if let Some(refused) = self.gated(&peer, "posture", None) {
             return refused;
         }
-        let mut session = self.session.lock().await;
-        match posture::check(&mut session).await {
+        let mut link = self.session.lock().await;
+        let record = |e: Entry| self.record(&peer, e);
+        let session = match link.ready(&record).await {
+            Ok(s) => s,
+            Err(why) => return error(why),
+        };
+        match posture::check(&mut *session).await {
             Ok(p) => {
                 let text: Vec<String> =
                     p.checks.iter().map(|c| format!("{} {}: {}", c.level.label(), c.name, c.finding)).collect();
@@ -535,6 +667,30 @@ fn read_entry(
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Warroom {
+    /// Every tool's result, with what happened to the connection since the last call
+    /// (a loss and a reconnect) said first. An unknown tool is a protocol error
+    /// (invalid params), as the specification says.
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: rmcp::service::RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        if self.tool_router.get(&request.name).is_none() {
+            return Err(rmcp::ErrorData::invalid_params(
+                format!("unknown tool {:?}; warroom's tools are listed by tools/list", request.name),
+                None,
+            ));
+        }
+        let tcc = rmcp::handler::server::tool::ToolCallContext::new(self, request, context);
+        let mut response = self.tool_router.call(tcc).await?;
+        if let rmcp::model::CallToolResponse::Complete(result) = &mut response
+            && let Some(news) = self.session.lock().await.news.take()
+        {
+            result.content.insert(0, ContentBlock::text(news));
+        }
+        Ok(response)
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("warroom", env!("CARGO_PKG_VERSION")))

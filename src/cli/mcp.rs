@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::connected::{describe_db_error, resolve, runtime};
 use super::{CliError, McpArgs, exit};
-use crate::agent::mcp::{self, Gate, Warroom};
+use crate::agent::mcp::{self, Gate, Warroom, Link};
 use crate::config::AgentPolicy;
 use crate::db::posture;
 use crate::runbook;
@@ -36,7 +36,7 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
     // The session's futures stay on this thread (rmcp's `local` mode): a LocalSet runs them.
     let local = tokio::task::LocalSet::new();
     rt.block_on(local.run_until(async {
-        let (session, checked) = posture::connect(&resolved.target, resolved.limits)
+        let (session, checked) = posture::connect(&resolved.target, resolved.limits.clone())
             .await
             .map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
         // The cluster's pin decides the environment; the stricter environment's policy applies.
@@ -71,7 +71,13 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
         eprintln!("warroom mcp: serving on stdio; the agent's work goes to incident {}.", chosen.id);
         let row_limit = policy.row_limit.map_or(row_limit, |n| n.min(row_limit));
         let server =
-            Warroom::new(session, chosen, runbook, row_limit, Gate { agent: policy.agent, freeze_file, where_ });
+            Warroom::new(
+                Link::new(session, resolved.target.clone(), resolved.limits.clone()),
+                chosen,
+                runbook,
+                row_limit,
+                Gate { agent: policy.agent, freeze_file, where_ },
+            );
         mcp::serve(server).await.map_err(CliError::Usage)?;
         Ok(exit::DONE)
     }))

@@ -329,6 +329,12 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     ));
     checks.push(Check::new(
         Level::Pass,
+        "timeouts",
+        info.timeouts.iter().map(|t| format!("{} {}", t.name, t.describe())).collect::<Vec<_>>().join("; "),
+        "the stricter of the server's and the profile's is in force: warroom never loosens a DBA's timeout",
+    ));
+    checks.push(Check::new(
+        Level::Pass,
         "server role",
         if info.in_recovery {
             "a standby (pg_is_in_recovery): nothing can be written here".into()

@@ -176,6 +176,8 @@ pub struct Session {
     table_sizes: HashMap<(String, String), TableSize>,
     /// The rows of the query sent with the connection's first question, until taken.
     prefetched: Option<Vec<tokio_postgres::Row>>,
+    /// A read was given up on this connection (the server stopped answering): it is not used again.
+    given_up: bool,
 }
 
 /// Waits for a session's connection to end; it can outlive the session.
@@ -449,12 +451,19 @@ impl Session {
             closed,
             table_sizes: HashMap::new(),
             prefetched,
+            given_up: false,
         })
     }
 
     /// The rows of the query given to [`Session::connect_prefetching`], once.
     pub(crate) fn take_prefetched(&mut self) -> Option<Vec<tokio_postgres::Row>> {
         self.prefetched.take()
+    }
+
+    /// The connection is gone (the server ended it, the network dropped), or a read on it
+    /// was given up because the server stopped answering.
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed() || self.given_up
     }
 
     /// Resolves when the connection is gone (the server stopped, the network dropped), with why.
@@ -490,21 +499,30 @@ impl Session {
     ) -> Result<Outcome, DbError> {
         let bound = self.bound();
         let cancel = self.canceller();
-        let run = async {
-            if anyway { self.run_anyway(sql, limit, sink).await } else { self.run(sql, limit, sink).await }
-        };
-        let Some(bound) = bound else { return run.await };
-        tokio::pin!(run);
-        tokio::select! {
-            r = &mut run => r,
-            _ = tokio::time::sleep(bound) => {
-                let _ = tokio::time::timeout(Duration::from_secs(2), cancel.cancel()).await;
-                match tokio::time::timeout(Duration::from_secs(5), run).await {
-                    Ok(_) => Err(DbError::TimedOut(bound)),
-                    Err(_) => Err(DbError::Lost("the server stopped answering".into())),
+        let result = {
+            let run = async {
+                if anyway { self.run_anyway(sql, limit, sink).await } else { self.run(sql, limit, sink).await }
+            };
+            let Some(bound) = bound else { return run.await };
+            tokio::pin!(run);
+            tokio::select! {
+                r = &mut run => r,
+                _ = tokio::time::sleep(bound) => {
+                    let _ = tokio::time::timeout(Duration::from_secs(2), cancel.cancel()).await;
+                    match tokio::time::timeout(Duration::from_secs(5), run).await {
+                        Ok(_) => Err(DbError::TimedOut(bound)),
+                        Err(_) => Err(DbError::Lost(format!(
+                            "the server stopped answering: the read was given up after {} s and a cancel request",
+                            bound.as_secs() + 5
+                        ))),
+                    }
                 }
             }
+        };
+        if matches!(&result, Err(DbError::Lost(why)) if why.starts_with("the server stopped answering")) {
+            self.given_up = true;
         }
+        result
     }
 
     /// Runs one statement in its own read-only transaction, sending at most `limit` rows

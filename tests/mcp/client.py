@@ -1,15 +1,18 @@
 """Drives `warroom mcp` with the official MCP Python SDK's stdio client, as an agent would.
 
 Usage: client.py -- COMMAND ARGS... < CALLS_JSON
-CALLS_JSON (on standard input) is a list of {"tool": name, "arguments": {...}}. Prints one JSON object: the
-server's name and instructions, the tool names with their input schemas, and each call's
-result (is_error, text, structured content), in order.
+CALLS_JSON (on standard input) is a list of {"tool": name, "arguments": {...}}, or of
+{"pause": NAME}: the client writes $XDG_STATE_HOME/NAME.ready and waits for NAME.go, so that the
+test can act on the server between two calls. Prints one JSON object: the server's name and
+instructions, the tool names with their input schemas and annotations, and each call's result
+(is_error, text, structured content, milliseconds), in order.
 """
 
 import asyncio
 import json
 import os
 import sys
+import time
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -31,15 +34,27 @@ async def main() -> None:
             out["instructions"] = init.instructions
             tools = await session.list_tools()
             out["tools"] = {t.name: t.input_schema for t in tools.tools}
+            out["annotations"] = {
+                t.name: t.annotations.model_dump(exclude_none=True) if t.annotations else None for t in tools.tools
+            }
             for call in calls:
+                if "pause" in call:
+                    state = os.environ["XDG_STATE_HOME"]
+                    open(os.path.join(state, call["pause"] + ".ready"), "w").close()
+                    while not os.path.exists(os.path.join(state, call["pause"] + ".go")):
+                        await asyncio.sleep(0.05)
+                    continue
+                started = time.monotonic()
                 try:
                     r = await session.call_tool(call["tool"], call.get("arguments"))
                     text = "\n".join(c.text for c in r.content if getattr(c, "type", "") == "text")
                     out["calls"].append(
-                        {"is_error": bool(r.is_error), "text": text, "structured": r.structured_content}
+                        {"is_error": bool(r.is_error), "text": text, "structured": r.structured_content,
+                         "ms": int((time.monotonic() - started) * 1000)}
                     )
                 except Exception as e:  # a protocol-level error is an answer too
-                    out["calls"].append({"is_error": True, "text": f"protocol error: {e}", "structured": None})
+                    out["calls"].append({"is_error": True, "text": f"protocol error: {e}", "structured": None,
+                                         "ms": int((time.monotonic() - started) * 1000)})
     print(json.dumps(out))
 
 
