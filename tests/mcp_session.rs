@@ -104,7 +104,11 @@ fn the_agents_session_survives_the_night_and_never_loosens_a_timeout() {
     assert_eq!(c(0)["is_error"], false, "{}", text(0));
     // After the DBA's pg_terminate_backend: the next call reconnects and returns rows.
     assert_eq!(c(1)["is_error"], false, "{}", text(1));
-    assert!(text(1).contains("reconnected") && c(1)["structured"]["statements"][0]["rows"] == json!([[2]]), "{}", text(1));
+    assert!(
+        text(1).contains("reconnected") && c(1)["structured"]["statements"][0]["rows"] == json!([[2]]),
+        "{}",
+        text(1)
+    );
     // After a restart: the same.
     assert_eq!(c(2)["is_error"], false, "{}", text(2));
     assert!(text(2).contains("reconnected"), "{}", text(2));
@@ -121,7 +125,11 @@ fn the_agents_session_survives_the_night_and_never_loosens_a_timeout() {
     assert_eq!(c(6)["is_error"], true);
     assert!(text(6).contains("whole number"), "{}", text(6));
     // The posture says which timeout is in force and where it came from.
-    assert!(text(7).contains("statement_timeout 2s") && text(7).contains("stricter than the profile's 30s"), "{}", text(7));
+    assert!(
+        text(7).contains("statement_timeout 2s") && text(7).contains("stricter than the profile's 30s"),
+        "{}",
+        text(7)
+    );
     // A server that stops answering mid-read: the read ends at the bound (2 s + 5 s, then 5 s
     // for the cancel), a tool error; the next call reconnects and works.
     assert_eq!(c(8)["is_error"], true, "{}", text(8));
@@ -133,7 +141,16 @@ fn the_agents_session_survives_the_night_and_never_loosens_a_timeout() {
     assert!(text(10).contains("protocol error") && text(10).contains("unknown tool"), "{}", text(10));
     // Every tool carries annotations.
     let ann = &out["annotations"];
-    for (tool, read_only) in [("run_read", true), ("explain_read", true), ("describe", true), ("runbook", true), ("review_sql", true), ("posture", true), ("stage_write", false), ("note", false)] {
+    for (tool, read_only) in [
+        ("run_read", true),
+        ("explain_read", true),
+        ("describe", true),
+        ("runbook", true),
+        ("review_sql", true),
+        ("posture", true),
+        ("stage_write", false),
+        ("note", false),
+    ] {
         let a = &ann[tool];
         let hint = a.get("readOnlyHint").or_else(|| a.get("read_only_hint"));
         assert_eq!(hint, Some(&json!(read_only)), "{tool}: {a}");
@@ -152,4 +169,35 @@ fn the_agents_session_survives_the_night_and_never_loosens_a_timeout() {
     assert_ne!(code, 0);
     assert!(err.contains("statement timeout"), "{err}");
     assert!(started.elapsed() < Duration::from_millis(4500), "{:?}", started.elapsed());
+}
+
+/// The second client: the official TypeScript SDK. Tools with annotations, a string limit,
+/// an unknown tool, a refused write.
+#[test]
+fn the_typescript_sdk_agrees() {
+    let Some(modules) = mcp::node_sdk() else { return };
+    let cluster = match warroom::demo::start_incident() {
+        Ok(c) => c,
+        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => return,
+        Err(e) => panic!("cannot start PostgreSQL: {e}"),
+    };
+    let state = tempfile::tempdir().unwrap();
+    let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
+    let calls = json!([
+        { "tool": "run_read", "arguments": { "sql": "SELECT id FROM users ORDER BY id", "limit": "3" } },
+        { "tool": "no_such_tool", "arguments": {} },
+        { "tool": "run_read", "arguments": { "sql": "DELETE FROM users WHERE email IS NULL" } },
+    ]);
+    let out = mcp::drive_ts(&modules, state.path(), &calls, &["mcp", "--dsn", &dsn, "--incident", "inc-ts"]);
+    assert_eq!(out["server"], "warroom");
+    assert_eq!(out["tools"]["run_read"]["readOnlyHint"], true, "{}", out["tools"]);
+    assert_eq!(out["tools"]["stage_write"]["readOnlyHint"], false, "{}", out["tools"]);
+    assert_eq!(out["tools"]["stage_write"]["destructiveHint"], false, "{}", out["tools"]);
+    assert_eq!(out["calls"][0]["is_error"], false, "{}", out["calls"][0]);
+    assert_eq!(out["calls"][0]["structured"]["statements"][0]["row_count"], 3, "{}", out["calls"][0]);
+    assert_eq!(out["calls"][1]["protocol_error"]["code"], -32602, "{}", out["calls"][1]);
+    assert_eq!(out["calls"][2]["is_error"], true, "{}", out["calls"][2]);
+    assert!(out["calls"][2]["text"].as_str().unwrap().contains("Refused"), "{}", out["calls"][2]);
+    let admin = cluster.psql(ADMIN, DEMO_DB, "SELECT count(*) FROM users WHERE email IS NULL").unwrap();
+    assert_ne!(admin.trim(), "0", "the refused DELETE did not run");
 }

@@ -103,7 +103,9 @@ impl Link {
             started.elapsed().as_secs_f64()
         );
         if after.system_identifier != before.system_identifier {
-            said.push_str(" It is now a DIFFERENT CLUSTER than before (its system identifier changed): check where you are.");
+            said.push_str(
+                " It is now a DIFFERENT CLUSTER than before (its system identifier changed): check where you are.",
+            );
         }
         if after.standby != before.standby {
             said.push_str(if after.standby {
@@ -463,7 +465,12 @@ impl Warroom {
 
     #[tool(
         description = "Stage writes into the incident's rollback plan with evidence (rows they touch, the way back). Nothing runs; a person reviews the plan in warroom's cockpit.",
-        annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
     async fn stage_write(
         &self,
@@ -495,7 +502,8 @@ impl Warroom {
             Ok(s) => s,
             Err(why) => return error(why),
         };
-        let steps = match plan::stage_writes(Some(&mut *session), &self.incident.dir, &self.incident.id, &writes).await {
+        let steps = match plan::stage_writes(Some(&mut *session), &self.incident.dir, &self.incident.id, &writes).await
+        {
             Ok(steps) => steps,
             Err(e) => return error(format!("cannot stage: {e}")),
         };
@@ -614,7 +622,15 @@ impl Warroom {
         }
     }
 
-    #[tool(description = "Add a note to the incident's timeline (what you found, what you think, what you did).", annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false))]
+    #[tool(
+        description = "Add a note to the incident's timeline (what you found, what you think, what you did).",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
     async fn note(&self, Parameters(Note { text }): Parameters<Note>, peer: Peer<RoleServer>) -> CallToolResult {
         if let Some(refused) = self.gated(&peer, "note", None) {
             return refused;

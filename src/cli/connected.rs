@@ -72,7 +72,10 @@ pub(super) fn describe_db_error(e: &DbError, sql: Option<&str>) -> String {
     let Some(s) = e.server() else { return e.to_string() };
     let mut msg = s.report(sql);
     if s.sqlstate == "57014" && s.message.contains("statement timeout") {
-        msg.push_str("\nHINT:  the read ran longer than the timeout; narrow it, or raise --timeout");
+        msg.push_str(
+            "\nHINT:  the read ran longer than the statement timeout in force; narrow it, or raise --timeout \
+             (a stricter timeout the server sets for the role stays in force: `warroom doctor` shows where each comes from)",
+        );
     }
     msg
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::connected::{describe_db_error, resolve, runtime};
 use super::{CliError, McpArgs, exit};
-use crate::agent::mcp::{self, Gate, Warroom, Link};
+use crate::agent::mcp::{self, Gate, Link, Warroom};
 use crate::config::AgentPolicy;
 use crate::db::posture;
 use crate::runbook;
@@ -70,14 +70,13 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
         }
         eprintln!("warroom mcp: serving on stdio; the agent's work goes to incident {}.", chosen.id);
         let row_limit = policy.row_limit.map_or(row_limit, |n| n.min(row_limit));
-        let server =
-            Warroom::new(
-                Link::new(session, resolved.target.clone(), resolved.limits.clone()),
-                chosen,
-                runbook,
-                row_limit,
-                Gate { agent: policy.agent, freeze_file, where_ },
-            );
+        let server = Warroom::new(
+            Link::new(session, resolved.target.clone(), resolved.limits.clone()),
+            chosen,
+            runbook,
+            row_limit,
+            Gate { agent: policy.agent, freeze_file, where_ },
+        );
         mcp::serve(server).await.map_err(CliError::Usage)?;
         Ok(exit::DONE)
     }))

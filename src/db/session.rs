@@ -361,11 +361,7 @@ impl Session {
                  coalesce(inet_server_port(), current_setting('port')::int4)",
             &[],
         );
-        let wanted = [
-            ms(limits.statement_timeout),
-            ms(limits.lock_timeout),
-            ms(limits.idle_in_transaction_timeout),
-        ];
+        let wanted = [ms(limits.statement_timeout), ms(limits.lock_timeout), ms(limits.idle_in_transaction_timeout)];
         let params: [(&(dyn tokio_postgres::types::ToSql + Sync), tokio_postgres::types::Type); 3] = [
             (&wanted[0], tokio_postgres::types::Type::INT8),
             (&wanted[1], tokio_postgres::types::Type::INT8),

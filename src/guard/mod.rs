@@ -267,7 +267,9 @@ pub fn explained_statement(sql: &str) -> Option<&str> {
 pub fn copy_query(sql: &str) -> Option<&str> {
     let toks = lex::tokenize(sql);
     let sig: Vec<&lex::Token> = toks.iter().filter(|t| t.is_significant()).collect();
-    let word = |i: usize, w: &str| sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Word && t.text(sql).eq_ignore_ascii_case(w));
+    let word = |i: usize, w: &str| {
+        sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Word && t.text(sql).eq_ignore_ascii_case(w))
+    };
     let punct = |i: usize, p: &str| sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Punct && t.text(sql) == p);
     if !word(0, "copy") || !punct(1, "(") {
         return None;

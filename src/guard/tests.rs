@@ -865,7 +865,10 @@ fn postgres_syntax_sqlparser_lacks() {
 
 #[test]
 fn the_query_of_a_copy_to_stdout() {
-    assert_eq!(copy_query("COPY (SELECT (1), 'a)' FROM t) TO STDOUT WITH (FORMAT csv)"), Some("SELECT (1), 'a)' FROM t"));
+    assert_eq!(
+        copy_query("COPY (SELECT (1), 'a)' FROM t) TO STDOUT WITH (FORMAT csv)"),
+        Some("SELECT (1), 'a)' FROM t")
+    );
     assert_eq!(copy_query("copy (select 1) to stdout;"), Some("select 1"));
     assert_eq!(copy_query("COPY t TO STDOUT"), None);
     assert_eq!(copy_query("COPY (SELECT 1) TO '/tmp/x'"), None);

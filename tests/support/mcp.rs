@@ -54,3 +54,57 @@ pub fn drive(python: &Path, state: &Path, calls: &Value, args: &[&str]) -> Value
     assert!(out.status.success(), "client failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
+
+/// Node.js with the MCP TypeScript SDK: `$WARROOM_MCP_NODE_MODULES` (a node_modules folder),
+/// else a private install in the target folder, made here if it is missing (`.ci/run` makes
+/// it first).
+pub fn node_sdk() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WARROOM_MCP_NODE_MODULES") {
+        return Some(PathBuf::from(p));
+    }
+    let prefix = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/mcp-node");
+    let modules = prefix.join("node_modules");
+    let has = |m: &Path| m.join("@modelcontextprotocol/sdk/package.json").exists();
+    if !has(&modules) {
+        let _ = std::fs::create_dir_all(&prefix);
+        let _ = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("@modelcontextprotocol/sdk@{TS_SDK}"))
+            .status();
+    }
+    if has(&modules) {
+        return Some(modules);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "the MCP TypeScript SDK is needed for this test in CI");
+    eprintln!("SKIPPING: cannot install the MCP TypeScript SDK in {}", prefix.display());
+    None
+}
+
+/// The TypeScript SDK's version the tests pin.
+pub const TS_SDK: &str = "1.32.2";
+
+/// Runs `calls` through the TypeScript client against `warroom mcp ARGS`.
+pub fn drive_ts(modules: &Path, state: &Path, calls: &Value, args: &[&str]) -> Value {
+    // The client is copied next to its node_modules, where Node resolves the SDK from.
+    let client = modules.parent().unwrap().join("client.mjs");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.mjs"), &client).unwrap();
+    let mut child = Command::new("node")
+        .arg(&client)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .env("WARROOM_CONFIG", "/dev/null")
+        .env_remove("WARROOM_INCIDENT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(calls.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "client failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
