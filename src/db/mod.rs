@@ -12,7 +12,7 @@ pub mod tls;
 use std::fmt;
 
 pub use conn::{ConnError, Target};
-pub use session::{Canceller, Column, Limits, Outcome, RowSink, ServerInfo, Session, ValueKind};
+pub use session::{Canceller, Column, Limits, Outcome, RowSink, ServerInfo, Session, Timeout, ValueKind};
 
 /// A PostgreSQL error as the server reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -139,21 +139,47 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
             let failures: Vec<&str> = posture.failures().map(|c| c.name).collect();
             let fourth = if failures.is_empty() {
                 let tick = |label: String| [Span::styled("✓ ", ok), Span::styled(format!("{label}  "), text)];
-                let warn = posture.checks.iter().filter(|c| c.level == Level::Warn).count();
+                let warns: Vec<&str> =
+                    posture.checks.iter().filter(|c| c.level == Level::Warn).map(|c| c.name).collect();
                 let mut spans = Vec::new();
-                if short {
-                    spans.extend(tick("role".into()));
-                    spans.extend(tick("read-only".into()));
-                    spans.extend(tick(info.statement_timeout.clone()));
-                    spans.extend(tick(format!("{} rows", s.row_limit)));
-                } else {
-                    spans.extend(tick("role read-only".into()));
-                    spans.extend(tick("session read-only".into()));
-                    spans.extend(tick(format!("timeout {}", info.statement_timeout)));
-                    spans.extend(tick(format!("limit {}", s.row_limit)));
+                // The warnings first: the count and the first one stay on screen at any width.
+                if let Some(first) = warns.first() {
+                    spans.push(Span::styled(
+                        format!("⚠ {}: {first}  ", plural(warns.len(), "warning")),
+                        Style::default().fg(t.warn),
+                    ));
                 }
-                if warn > 0 {
-                    spans.push(Span::styled(format!("({})", plural(warn, "warning")), Style::default().fg(t.warn)));
+                // The statement timeout in force, and whose it is when the server's is stricter.
+                let origin = info
+                    .timeouts
+                    .iter()
+                    .find(|x| x.name == "statement_timeout" && x.in_force_ms != x.profile_ms)
+                    .map(|x| timeout_origin(&x.server_source));
+                let timeout = match origin {
+                    Some(o) => format!("{} ({o})", info.statement_timeout),
+                    None => info.statement_timeout.clone(),
+                };
+                // The longest form that fits; the timeout and the limit go before the rest does.
+                let used: usize = spans.iter().map(|x| x.content.chars().count()).sum();
+                let forms = [
+                    vec![
+                        "role read-only".to_string(),
+                        "session read-only".into(),
+                        format!("timeout {timeout}"),
+                        format!("limit {}", s.row_limit),
+                    ],
+                    vec!["role".into(), "read-only".into(), timeout.clone(), format!("{} rows", s.row_limit)],
+                    vec!["read-only".into(), timeout.clone(), format!("{} rows", s.row_limit)],
+                    vec![timeout.clone(), format!("{} rows", s.row_limit)],
+                    vec![timeout],
+                    vec![info.statement_timeout.clone()],
+                ];
+                let fits =
+                    |f: &Vec<String>| used + f.iter().map(|l| l.chars().count() + 4).sum::<usize>() <= width as usize;
+                let start = if short { 1 } else { 0 };
+                let form = forms[start..].iter().find(|f| fits(f)).unwrap_or(&forms[5]);
+                for label in form {
+                    spans.extend(tick(label.clone()));
                 }
                 Line::from(spans)
             } else {
@@ -177,4 +203,14 @@ fn info_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         None => fourth,
     };
     vec![Line::from(first), Line::from(second), third, fourth]
+}
+
+/// Whose a server-side timeout is, from pg_settings.source, in a word for the banner.
+fn timeout_origin(source: &str) -> &str {
+    match source {
+        "user" => "role's",
+        "database" => "database's",
+        "configuration file" | "default" | "override" => "server's",
+        other => other,
+    }
 }

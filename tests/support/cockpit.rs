@@ -49,6 +49,13 @@ pub fn info() -> Box<ServerInfo> {
             database: "shop".into(),
             standby: false,
         },
+        timeouts: vec![warroom::db::Timeout {
+            name: "statement_timeout".into(),
+            server_ms: 5000,
+            server_source: "user".into(),
+            profile_ms: 30000,
+            in_force_ms: 5000,
+        }],
     })
 }
 
