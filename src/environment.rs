@@ -10,42 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The file in warroom's state folder.
 pub const FILE: &str = "known_clusters.toml";
 
-/// What the server says about itself, read over the read-only session at connect time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Identity {
-    /// `pg_control_system()`'s system_identifier: shared by a primary and its physical
-    /// standbys, different for every other cluster. None where the role may not read it.
-    pub system_identifier: Option<String>,
-    pub cluster_name: String,
-    /// Where the session landed: the server's address and port (a socket folder for a
-    /// Unix socket, as libpq's `host`).
-    pub address: String,
-    pub port: u16,
-    pub database: String,
-    /// A standby (`pg_is_in_recovery()`), else the primary.
-    pub standby: bool,
-}
-
-impl Identity {
-    /// The key the cluster is pinned by: its system identifier, else its address (said so).
-    pub fn key(&self) -> String {
-        match &self.system_identifier {
-            Some(id) => format!("system_identifier:{id}"),
-            None => format!("address:{}:{}", self.address, self.port),
-        }
-    }
-
-    /// One line for people: "cluster 7714534663201746288 (main) at /run/pg:5432, primary".
-    pub fn describe(&self) -> String {
-        let id = match &self.system_identifier {
-            Some(id) => format!("cluster {id}"),
-            None => "cluster (system_identifier not readable by this role; known by its address)".to_string(),
-        };
-        let name = if self.cluster_name.is_empty() { String::new() } else { format!(" ({})", self.cluster_name) };
-        let role = if self.standby { "standby" } else { "primary" };
-        format!("{id}{name} at {}:{}, {role}", self.address, self.port)
-    }
-}
+pub use crate::db::Identity;
 
 /// One pinned cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,7 +96,7 @@ pub fn pin(file: &Path, identity: &Identity, environment: &str, by: &str, at: &s
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(write)?;
     }
-    crate::plan::file::write_atomic(file, format!("{HEADER}{body}").as_bytes()).map_err(write)?;
+    crate::durable::write_atomic(file, format!("{HEADER}{body}").as_bytes()).map_err(write)?;
     Ok(entry)
 }
 

@@ -63,7 +63,7 @@ pub fn freeze(path: &Path, reason: &str) -> io::Result<Freeze> {
     let f =
         Freeze { by: crate::incident::operator(), at: crate::incident::now_utc(), reason: reason.trim().to_string() };
     let text = serde_json::to_string_pretty(&f).map_err(io::Error::other)?;
-    crate::plan::file::write_atomic(path, format!("{text}\n").as_bytes())?;
+    crate::durable::write_atomic(path, format!("{text}\n").as_bytes())?;
     Ok(f)
 }
 

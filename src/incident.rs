@@ -106,7 +106,7 @@ pub const DRAFT: &str = "draft.sql";
 pub fn save_draft(dir: &Path, text: &str) -> Result<(), IncidentError> {
     ensure(dir)?;
     let path = dir.join(DRAFT);
-    crate::plan::file::write_atomic(&path, crate::timeline::scrub::text(text).as_bytes())
+    crate::durable::write_atomic(&path, crate::scrub::text(text).as_bytes())
         .map_err(|e| IncidentError::Io(path.display().to_string(), e.to_string()))
 }
 

@@ -5,9 +5,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::config::Theme;
-use crate::db::posture::plural;
 use crate::guard::{self, Class, Review};
 use crate::highlight;
+use crate::words::plural;
 
 #[derive(Debug, Clone)]
 pub struct Analysis {

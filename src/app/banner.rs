@@ -119,7 +119,7 @@ pub(super) fn reconnecting(state: &mut State, attempt: u32, next_in: Duration, e
 }
 
 /// The session's first event, once: where the cockpit is, and which cluster it reads.
-pub(super) fn start_entry(state: &mut State) -> Option<Entry> {
+pub(crate) fn start_entry(state: &mut State) -> Option<Entry> {
     if std::mem::replace(&mut state.started, true) {
         return None;
     }

@@ -2,9 +2,9 @@
 //! paste's), classified again as they are now, and only their reads sent to run.
 
 use super::{Conn, Effect, State, Tone, refused_while_frozen, watch};
-use crate::db::posture::plural;
 use crate::guard::{self, Class};
 use crate::timeline::{Entry, Kind as EventKind};
+use crate::words::plural;
 
 pub(super) fn offset_of(lines: &[String], row: usize, col: usize) -> usize {
     let before: usize = lines.iter().take(row).map(|l| l.len() + 1).sum();

@@ -16,12 +16,12 @@ use crate::runbook::Runbook;
 use crate::timeline::{Entry, Event, Kind as EventKind};
 
 pub mod analysis;
-mod banner;
+pub(crate) mod banner;
 pub mod chart;
 mod editor;
+pub mod layout;
 mod plan;
 pub mod results;
-pub mod run;
 mod runbook;
 mod timeline;
 pub mod watch;
@@ -259,7 +259,7 @@ pub struct State {
     /// The environment as decided from the cluster's pin and the profile (once connected).
     pub env: Option<crate::environment::Verdict>,
     /// The cluster last connected to, to notice a failover or a different cluster.
-    pub identity: Option<crate::environment::Identity>,
+    pub identity: Option<crate::db::Identity>,
     /// What the banner says about the connection's history: reconnecting, reconnected
     /// after N s, came back as a standby.
     pub notice: Option<(String, Tone)>,
@@ -417,7 +417,7 @@ pub enum Effect {
     Thaw,
     /// Pin this cluster to an environment in known_clusters.toml.
     Pin {
-        identity: Box<crate::environment::Identity>,
+        identity: Box<crate::db::Identity>,
         environment: String,
     },
     /// Save the editor's text as the incident's draft (draft.sql, replaced atomically).
@@ -519,7 +519,7 @@ impl State {
 
     /// Lays the runbook out again when its pane's width changed.
     fn relayout(&mut self) {
-        let areas = crate::ui::layout(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1), self);
+        let areas = layout::layout(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1), self);
         let (w, h) = areas.runbook.map(|r| (r.width.saturating_sub(2), r.height.saturating_sub(2))).unwrap_or((60, 10));
         if self.runbook.view.width != w || self.runbook.view.lines.is_empty() {
             self.runbook.view = self.setup.runbook.layout(w, &self.setup.theme);
@@ -853,7 +853,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 );
             }
             // On a small screen the results are a pane of their own: show them.
-            if crate::ui::is_narrow(state.size) && state.focus != Focus::Results && !state.results.entries.is_empty() {
+            if layout::is_narrow(state.size) && state.focus != Focus::Results && !state.results.entries.is_empty() {
                 state.set_focus(Focus::Results);
             }
             fx

@@ -4,9 +4,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::targets;
 use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll};
-use crate::db::posture::plural;
 use crate::guard::{self, Class, Kind};
 use crate::plan::CHECKLIST;
+use crate::words::plural;
 
 /// Ctrl-S: the writes among the statements F5 would mean go into the plan, with evidence.
 pub(super) fn stage(state: &mut State) -> Vec<Effect> {

@@ -1,7 +1,7 @@
 //! The runbook pane's search: the next (or previous) line that holds the text.
 
 use super::{Focus, State, Tone};
-use crate::db::posture::plural;
+use crate::words::plural;
 
 /// Moves the runbook to the next (or previous) line that holds the search text.
 pub(super) fn search(state: &mut State, forward: bool, from_here: bool) {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use super::results::{Table, seconds};
 use super::{Effect, State, Tone};
 use crate::db::ValueKind;
-use crate::db::posture::plural;
 use crate::timeline::{Entry, Kind as EventKind};
+use crate::words::plural;
 
 /// The intervals `+` and `-` step through.
 pub const STEPS: [Duration; 8] = [

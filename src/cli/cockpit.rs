@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use super::connected::{Resolved, resolve};
 use super::{CliError, CockpitArgs, exit};
 use crate::app::Setup;
-use crate::app::run::{self, Launch};
 use crate::config::{Keymap, Theme, theme};
 use crate::incident;
 use crate::plan::store;
 use crate::runbook::{self, Runbook};
+use crate::runtime::{self as run, Launch};
 
 /// Banner text when no profile says which environment this is: assume the worst.
 const DEFAULT_ENVIRONMENT: &str = "production";

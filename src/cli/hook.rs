@@ -176,7 +176,7 @@ pub fn install(args: InstallArgs) -> Result<u8, CliError> {
                 .map_err(|e| CliError::Usage(format!("cannot write the backup {}: {e}", backup.display())))?;
             println!("{}: backed up to {}", path.display(), backup.display());
         }
-        crate::plan::file::write_atomic(&path, text.as_bytes())
+        crate::durable::write_atomic(&path, text.as_bytes())
             .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
         println!("{}: written.", path.display());
     }

@@ -3,10 +3,10 @@
 use super::connected::{conn_and_sql, describe_db_error, resolve, runtime};
 use super::{CliError, StageArgs, Style, exit};
 use crate::db::Session;
-use crate::db::posture::plural;
 use crate::guard::{self, Class, Kind};
 use crate::incident;
 use crate::plan::{self, store};
+use crate::words::plural;
 
 pub fn stage(args: StageArgs) -> Result<u8, CliError> {
     super::freeze::refuse_if_frozen(&args.conn)?;

@@ -73,7 +73,7 @@ pub fn command(cmd: TimelineCommand) -> Result<u8, CliError> {
                     eprintln!(
                         "warroom: wrote incident {}'s timeline ({}) to {}.",
                         chosen.id,
-                        crate::db::posture::plural(reading.events.len(), "event"),
+                        crate::words::plural(reading.events.len(), "event"),
                         path.display()
                     );
                 }

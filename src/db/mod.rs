@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub mod heavy;
+mod identity;
 pub mod posture;
 pub mod render;
 pub mod resolve;
@@ -12,6 +13,7 @@ pub mod tls;
 use std::fmt;
 
 pub use conn::{ConnError, Target};
+pub use identity::Identity;
 pub use session::{Canceller, Column, Limits, Outcome, RowSink, ServerInfo, Session, Timeout, ValueKind};
 
 /// A PostgreSQL error as the server reported it.

@@ -74,9 +74,7 @@ fn list(items: &[String], max: usize) -> String {
     s
 }
 
-pub fn plural(n: usize, what: &str) -> String {
-    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
-}
+pub use crate::words::plural;
 
 fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))

@@ -12,11 +12,11 @@ use tokio_postgres::types::{FromSql, Kind, Type};
 use tokio_postgres::{CancelToken, Client, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::Identity;
 use super::conn::{Host, SessionAttrs, SslMode, Target};
 use super::heavy::{self, HeavyLimits, TableSize};
 use super::resolve;
 use super::{DbError, tls};
-use crate::environment::Identity;
 use crate::guard::resolved::{self, Builtins, Context, Facts, Outcome as Judged};
 use crate::guard::{self, tree::Tree};
 

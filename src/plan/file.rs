@@ -1,10 +1,7 @@
 //! The plan file: valid psql input whose comment header records the incident, the author,
 //! whether it was reviewed (by whom, when), and a checksum of its steps. Written atomically.
 
-use std::io::{self, Write};
-use std::path::Path;
-
-use sha2::{Digest, Sha256};
+pub use crate::durable::{checksum, write_atomic};
 
 const MAGIC: &str = "-- warroom plan";
 const END: &str = "-- end of header";
@@ -35,13 +32,6 @@ pub enum VerifyError {
     StepsChanged { expected: String, actual: String },
     #[error("its review record was edited (the seal does not match who reviewed it and when)")]
     SealBroken,
-}
-
-/// `sha256:` and the hex digest of `text`.
-pub fn checksum(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }
 
 /// Binds the review to the steps it saw: edit the reviewer, the time or the steps and it breaks.
@@ -139,26 +129,6 @@ pub fn verify(text: &str) -> Result<Verified, VerifyError> {
         Status::Draft => Err(VerifyError::Draft),
         Status::Reviewed { by, at } => Ok(Verified { incident: header.incident, by, at }),
     }
-}
-
-/// Replaces `path` with `contents` so that a crash leaves either the old file or the new
-/// one, never half of either: a temporary file beside it, fsync, rename, fsync the folder.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Session;
-use crate::db::posture::plural;
+use crate::words::plural;
 
 pub mod evidence;
 pub mod file;
@@ -117,7 +117,7 @@ impl Plan {
     pub fn stage(&mut self, statement: &str, evidence: Option<Evidence>, now: &str) -> &Step {
         let n = self.steps.len() + 1;
         // A password in the statement is masked on disk, so the statement cannot be planned.
-        let clean = crate::timeline::scrub::text(statement);
+        let clean = crate::scrub::text(statement);
         let (statement, shape) =
             if clean != statement { (clean.as_str(), step::secret()) } else { (statement, step::shape(statement)) };
         let sql = step::build(n, &step::backup_name(&self.incident, n), &shape, statement, evidence.as_ref());
@@ -245,7 +245,7 @@ pub async fn stage_writes(
     let mut gathered = Vec::new();
     for w in writes {
         let now = crate::incident::now_utc();
-        let secret = crate::timeline::scrub::text(w) != *w;
+        let secret = crate::scrub::text(w) != *w;
         let e = match session.as_deref_mut() {
             Some(s) if !secret => Some(evidence::gather(s, &step::shape(w), w, &now).await),
             _ => None,

@@ -12,10 +12,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::plan::file::checksum;
+use crate::durable::checksum;
 
 pub mod export;
-pub mod scrub;
+pub use crate::scrub;
 
 pub const JOURNAL: &str = "timeline.jsonl";
 
@@ -99,7 +99,7 @@ impl Entry {
         match result {
             Ok((rows, more, elapsed)) => {
                 let more_text = if more { " (more exist; limited)" } else { "" };
-                let rows_text = crate::db::posture::plural(rows as usize, "row");
+                let rows_text = crate::words::plural(rows as usize, "row");
                 Entry::new(
                     Kind::Read,
                     format!("Read ran: {what} → {rows_text}{more_text} in {}", millis(elapsed)),
@@ -127,7 +127,7 @@ impl Entry {
         let clean = scrub::text(text);
         Entry::new(
             Kind::Paste,
-            format!("Pasted {} into the editor: {}", crate::db::posture::plural(lines, "line"), one_line(text, 60)),
+            format!("Pasted {} into the editor: {}", crate::words::plural(lines, "line"), one_line(text, 60)),
             json!({ "source": "paste", "text": clean, "sha256": checksum(&clean), "bytes": text.len(),
                     "lines": lines, "redacted": clean != text }),
         )
@@ -320,7 +320,7 @@ impl Reading {
         if self.broken.is_empty() {
             parts.push(format!(
                 "the hash chain of its {} is intact: none was edited, none removed before the last",
-                crate::db::posture::plural(self.events.len(), "event")
+                crate::words::plural(self.events.len(), "event")
             ));
         } else {
             let lines: Vec<String> = self.broken.iter().map(|p| format!("line {}: {}", p.line, p.what)).collect();

@@ -87,3 +87,50 @@ pub fn to_text(data: &ChartData, width: u16, height: u16) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod data_tests {
+    //! The chart's data (app::chart) drawn as text.
+    use super::to_text;
+    use crate::app::chart::*;
+    use crate::app::results::Table;
+    use crate::db::Column;
+    use crate::db::ValueKind;
+    use crate::db::render::ResultSet;
+
+    fn table(first: (&str, &str, ValueKind), rows: &[(&str, &str)]) -> Table {
+        let set = ResultSet {
+            columns: vec![
+                Column { name: first.0.into(), type_name: first.1.into(), kind: first.2 },
+                Column { name: "errors".into(), type_name: "int8".into(), kind: ValueKind::Number },
+            ],
+            rows: rows.iter().map(|(a, b)| vec![Some(Box::from(*a)), Some(Box::from(*b))]).collect(),
+        };
+        let outcome = crate::db::Outcome { rows: rows.len() as u64, more: false, elapsed: Default::default() };
+        match crate::app::ResultEntry::rows(1, String::new(), set, &outcome).body {
+            crate::app::Body::Rows(t) => t,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_time_series_charts_and_text_does_not() {
+        let at = |m: u32| format!("2026-11-21 14:{m:02}:00+00");
+        let rows = [(at(0), "1"), (at(1), "5"), (at(2), "3")];
+        let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), *b)).collect();
+        let t = table(("at", "timestamptz", ValueKind::Text), &rows);
+        let data = from_table(&t).unwrap();
+        assert_eq!(data.x_labels, ["14:00", "14:01", "14:02"]);
+        assert_eq!(data.x_name, "at (2026-11-21 UTC+00)");
+        assert_eq!(data.series[0].points, [(0.0, 1.0), (1.0, 5.0), (2.0, 3.0)]);
+        let text = to_text(&data, 60, 14);
+        println!("{text}");
+        assert!(text.contains("errors by at") && text.contains("14:02"), "{text}");
+        let words = table(("name", "text", ValueKind::Text), &[("a", "1"), ("b", "2")]);
+        assert_eq!(from_table(&words), None, "a text first column is no axis");
+        let one = table(("n", "int4", ValueKind::Number), &[("1", "1")]);
+        assert_eq!(from_table(&one), None, "one row is no line");
+        let watched = from_history("count", &[0.0, 2.0, 1.0], 2.0).unwrap();
+        assert_eq!(watched.x_labels, ["-4 s", "-2 s", "now"]);
+    }
+}

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::State;
-use crate::db::posture::plural;
 use crate::plan::{self, CHECKLIST, Plan, Step};
+use crate::words::plural;
 
 fn status(plan: &Plan) -> String {
     match &plan.reviewed {

@@ -11,8 +11,8 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::results::{display, elapsed};
 use crate::app::{Body, Focus, State};
 use crate::db::ValueKind;
-use crate::db::posture::plural;
 use crate::db::render::NULL_DISPLAY;
+use crate::words::plural;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let t = &state.setup.theme;

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::State;
 use crate::config::Theme;
-use crate::db::posture::plural;
 use crate::timeline::Event;
+use crate::words::plural;
 
 /// The most lines of one detail value shown; the rest is in the export.
 const DETAIL_LINES: usize = 40;

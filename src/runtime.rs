@@ -12,13 +12,13 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::{Effect, Msg, ResultEntry, Setup, State, update};
-use crate::db::posture::plural;
+use crate::app::{Effect, Msg, ResultEntry, Setup, State, update};
 use crate::db::render::ResultSet;
 use crate::db::session::Closed;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
 use crate::plan::{self, Plan, store};
 use crate::timeline::{self, Entry, Journal, Kind};
+use crate::words::plural;
 
 /// Everything the cockpit needs to start.
 pub struct Launch {
@@ -304,7 +304,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     if let Some(c) = pending {
         let _ = tokio::time::timeout(Duration::from_secs(2), c.cancel()).await;
     }
-    if let Some(start) = super::banner::start_entry(&mut state) {
+    if let Some(start) = crate::app::banner::start_entry(&mut state) {
         let _ = journal_tx.send(JournalJob::Record(start));
     }
     let why = if state.quit { "quit" } else { "ended by a signal" };
@@ -381,13 +381,13 @@ fn spawn_analyzer(
                 job = newer;
             }
             if job.1.len() > BIG_TEXT {
-                let labels = super::analysis::analyze_with(job.0, &job.1, &theme, false);
+                let labels = crate::app::analysis::analyze_with(job.0, &job.1, &theme, false);
                 if tx.send(Msg::Analyzed(labels)).is_err() {
                     break;
                 }
             }
             let online = connected.load(std::sync::atomic::Ordering::Relaxed);
-            let analysis = super::analysis::analyze_against(job.0, &job.1, &theme, true, online);
+            let analysis = crate::app::analysis::analyze_against(job.0, &job.1, &theme, true, online);
             if tx.send(Msg::Analyzed(analysis)).is_err() {
                 break;
             }
@@ -612,7 +612,7 @@ async fn db_task(
                             ResultEntry::error(index, sql, &e)
                         }
                     };
-                    let failed = matches!(entry.body, super::Body::Error { .. });
+                    let failed = matches!(entry.body, crate::app::Body::Error { .. });
                     // The last result goes with the run's end, so both reach the screen in one frame.
                     if let Some(earlier) = pending.replace(Msg::Result { id, entry }) {
                         let _ = tx.send(earlier);
