@@ -18,7 +18,7 @@ mod pin;
 mod stage;
 mod timeline;
 
-/// Exit statuses shared by every subcommand (DESIGN.md §2).
+/// Exit statuses shared by every subcommand (README: each subcommand's exit status).
 pub mod exit {
     pub const DONE: u8 = 0;
     pub const REFUSED: u8 = 1;
