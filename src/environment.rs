@@ -137,6 +137,31 @@ impl Verdict {
     }
 }
 
+/// The environment of the cluster `identity` is, with what the pin file says: the one
+/// decision for every caller (cockpit, `doctor`, `mcp`, the hook). A pin file that cannot be
+/// read counts as no pin — production, the strictest — and says why.
+pub fn decide_for(profile: Option<&str>, identity: &Identity, file: &Path) -> Decided {
+    match pinned(file, identity) {
+        Ok(pin) => {
+            Decided { verdict: decide(profile, pin.as_ref().map(|p| p.environment.as_str())), pin, unreadable: None }
+        }
+        Err(e) => {
+            let mut verdict = decide(profile, None);
+            verdict.note = Some(format!("{} ({e})", verdict.note.unwrap_or_default()));
+            Decided { verdict, pin: None, unreadable: Some(e.to_string()) }
+        }
+    }
+}
+
+/// What [`decide_for`] found.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub verdict: Verdict,
+    pub pin: Option<Pin>,
+    /// Why the pin file could not be read, if it could not.
+    pub unreadable: Option<String>,
+}
+
 /// Decides the environment from the profile's label and the cluster's pin: unpinned is
 /// production; a disagreement goes to the stricter of the two.
 pub fn decide(profile: Option<&str>, pinned: Option<&str>) -> Verdict {

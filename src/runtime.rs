@@ -173,32 +173,39 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                 Effect::Stage { writes } => {
                     let _ = db_tx.send(DbCmd::Stage { writes });
                 }
+                // The kill switch's file may sit on a shared mount: written off the UI thread.
                 Effect::Freeze { reason } => {
-                    if let Some(path) = &state.setup.freeze_file {
-                        let (kind, said) = match crate::freeze::freeze(path, &reason) {
-                            Ok(f) => (Kind::Freeze, format!("FROZEN by {}: {}", f.by, f.reason)),
-                            Err(e) => (Kind::Error, format!("Could not freeze ({}): {e}", path.display())),
-                        };
-                        let _ = journal_tx.send(JournalJob::Record(Entry::new(
-                            kind,
-                            said,
-                            serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
-                        )));
+                    if let Some(path) = state.setup.freeze_file.clone() {
+                        let journal = journal_tx.clone();
+                        std::thread::spawn(move || {
+                            let (kind, said) = match crate::freeze::freeze(&path, &reason) {
+                                Ok(f) => (Kind::Freeze, format!("FROZEN by {}: {}", f.by, f.reason)),
+                                Err(e) => (Kind::Error, format!("Could not freeze ({}): {e}", path.display())),
+                            };
+                            let _ = journal.send(JournalJob::Record(Entry::new(
+                                kind,
+                                said,
+                                serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
+                            )));
+                        });
                     }
                 }
                 Effect::Thaw => {
-                    if let Some(path) = &state.setup.freeze_file {
-                        let said = match crate::freeze::thaw(path) {
-                            Ok(_) => {
-                                (Kind::Thaw, format!("Thawed by {} from the cockpit", crate::incident::operator()))
-                            }
-                            Err(e) => (Kind::Error, format!("Could not thaw ({}): {e}", path.display())),
-                        };
-                        let _ = journal_tx.send(JournalJob::Record(Entry::new(
-                            said.0,
-                            said.1,
-                            serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
-                        )));
+                    if let Some(path) = state.setup.freeze_file.clone() {
+                        let journal = journal_tx.clone();
+                        std::thread::spawn(move || {
+                            let (kind, said) = match crate::freeze::thaw(&path) {
+                                Ok(_) => {
+                                    (Kind::Thaw, format!("Thawed by {} from the cockpit", crate::incident::operator()))
+                                }
+                                Err(e) => (Kind::Error, format!("Could not thaw ({}): {e}", path.display())),
+                            };
+                            let _ = journal.send(JournalJob::Record(Entry::new(
+                                kind,
+                                said,
+                                serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
+                            )));
+                        });
                     }
                 }
                 Effect::SavePlan { expected, plan } => {

@@ -409,12 +409,10 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     });
     let (posture, identity) = checked.map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
     let known = crate::environment::path();
-    let (pinned, known_error) = match crate::environment::pinned(&known, &identity) {
-        Ok(p) => (p.map(|p| p.environment), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
     let labelled = resolved.profile.as_ref().and_then(|(_, p)| p.environment.clone());
-    let verdict = crate::environment::decide(labelled.as_deref(), pinned.as_deref());
+    let decided = crate::environment::decide_for(labelled.as_deref(), &identity, &known);
+    let known_error = decided.unreadable;
+    let verdict = decided.verdict;
     let mut out = std::io::stdout().lock();
     let failed = posture.failures().count();
     let profile = resolved.profile.as_ref().map(|(_, p)| p.clone());

@@ -78,19 +78,23 @@ fn session_facts(args: &HookArgs, named: Option<&(String, config::Profile)>) -> 
     };
     let headings =
         crate::runbook::sections(&runbook_text).into_iter().filter(|s| s.level <= 2).map(|s| s.title).collect();
-    let (environment, how) = match pin_of(args) {
-        Ok(Some(pin)) => {
-            let verdict = crate::environment::decide(labelled.as_deref(), Some(&pin.environment));
-            (
-                verdict.environment,
-                format!("the cluster is pinned as {} (by {}, `warroom pin`)", pin.environment, pin.pinned_by),
-            )
+    let (environment, how) = match identity_of(args) {
+        Ok(identity) => {
+            let decided = crate::environment::decide_for(labelled.as_deref(), &identity, &crate::environment::path());
+            let how = match (&decided.pin, &decided.unreadable) {
+                (Some(pin), _) => {
+                    format!("the cluster is pinned as {} (by {}, `warroom pin`)", pin.environment, pin.pinned_by)
+                }
+                (None, Some(why)) => {
+                    format!("the pins cannot be read ({why}), so warroom treats the cluster as production")
+                }
+                (None, None) => {
+                    "the cluster is not pinned, so warroom treats it as production (`warroom pin` records what it is)"
+                        .to_string()
+                }
+            };
+            (decided.verdict.environment, how)
         }
-        Ok(None) => (
-            "production".to_string(),
-            "the cluster is not pinned, so warroom treats it as production (`warroom pin` records what it is)"
-                .to_string(),
-        ),
         Err(e) => (
             "production".to_string(),
             format!("the cluster could not be reached to read its identity ({e}), so warroom treats it as production"),
@@ -99,8 +103,8 @@ fn session_facts(args: &HookArgs, named: Option<&(String, config::Profile)>) -> 
     SessionFacts { profile: named.map(|(n, _)| n.clone()), environment, how, runbook: runbook_name, headings }
 }
 
-/// The pin of the profile's cluster, asked of the server with a short timeout.
-fn pin_of(args: &HookArgs) -> Result<Option<crate::environment::Pin>, String> {
+/// The identity of the profile's cluster, asked of the server with a short timeout.
+fn identity_of(args: &HookArgs) -> Result<crate::db::Identity, String> {
     let conn =
         crate::cli::ConnArgs { profile: args.profile.clone(), config: args.config.clone(), ..Default::default() };
     let resolved = super::connected::resolve(&conn, None, None).map_err(|e| e.to_string())?;
@@ -113,7 +117,7 @@ fn pin_of(args: &HookArgs) -> Result<Option<crate::environment::Pin>, String> {
             Err(_) => Err("no answer within 3 s".to_string()),
         }
     })?;
-    crate::environment::pinned(&crate::environment::path(), &identity).map_err(|e| e.to_string())
+    Ok(identity)
 }
 
 /// The decision in the named or active incident's timeline, as the agent's.

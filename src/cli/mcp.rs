@@ -40,10 +40,13 @@ pub fn mcp(args: McpArgs) -> Result<u8, CliError> {
             .await
             .map_err(|e| CliError::Database(describe_db_error(&e, None)))?;
         // The cluster's pin decides the environment; the stricter environment's policy applies.
-        let pinned = crate::environment::pinned(&crate::environment::path(), &session.info.identity)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
         let labelled = profile.as_ref().and_then(|p| p.environment.clone());
-        let verdict = crate::environment::decide(labelled.as_deref(), pinned.as_ref().map(|p| p.environment.as_str()));
+        let decided =
+            crate::environment::decide_for(labelled.as_deref(), &session.info.identity, &crate::environment::path());
+        if let Some(why) = &decided.unreadable {
+            eprintln!("warroom mcp: the pins cannot be read ({why}): this cluster is treated as production");
+        }
+        let verdict = decided.verdict;
         if labelled.as_deref().is_none_or(|l| !l.eq_ignore_ascii_case(&verdict.environment))
             && let Some(stricter) = resolved.config.policy_for(&verdict.environment)
         {
