@@ -487,7 +487,7 @@ impl Warroom {
         let writes: Vec<String> = review
             .statements
             .iter()
-            .filter(|s| s.class == Class::Write && s.kind != guard::Kind::Transaction && s.kind != guard::Kind::Empty)
+            .filter(|s| plan::not_staged(s).is_none())
             .map(|s| s.text.clone())
             .collect();
         if writes.is_empty() {

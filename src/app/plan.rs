@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::targets;
 use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll};
-use crate::guard::{self, Class, Kind};
+use crate::guard;
 use crate::plan::CHECKLIST;
 use crate::words::plural;
 
@@ -25,7 +25,7 @@ pub(super) fn stage(state: &mut State) -> Vec<Effect> {
     let writes: Vec<String> = targets(state, &review, false)
         .into_iter()
         .map(|i| &review.statements[i])
-        .filter(|s| s.class == Class::Write && s.kind != Kind::Transaction)
+        .filter(|s| crate::plan::not_staged(s).is_none())
         .map(|s| s.text.clone())
         .collect();
     if writes.is_empty() {

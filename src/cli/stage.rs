@@ -3,7 +3,7 @@
 use super::connected::{conn_and_sql, describe_db_error, resolve, runtime};
 use super::{CliError, StageArgs, Style, exit};
 use crate::db::Session;
-use crate::guard::{self, Class, Kind};
+use crate::guard;
 use crate::incident;
 use crate::plan::{self, store};
 use crate::words::plural;
@@ -14,17 +14,9 @@ pub fn stage(args: StageArgs) -> Result<u8, CliError> {
     let review = guard::review(&sql);
     let mut writes = Vec::new();
     for s in &review.statements {
-        match (s.class, s.kind) {
-            (Class::Read, _) => eprintln!(
-                "warroom: statement #{} ({}) is a READ: nothing to stage (`warroom query` runs it).",
-                s.index,
-                s.kind.name()
-            ),
-            (_, Kind::Transaction) => eprintln!(
-                "warroom: statement #{} is transaction control: skipped, the plan has a transaction of its own.",
-                s.index
-            ),
-            _ => writes.push(s.text.clone()),
+        match plan::not_staged(s) {
+            Some(why) => eprintln!("warroom: statement #{} ({}) {why}.", s.index, s.kind.name()),
+            None => writes.push(s.text.clone()),
         }
     }
     if writes.is_empty() {

@@ -233,6 +233,19 @@ impl Plan {
     }
 }
 
+/// Why a statement of a paste is not staged, if it is not: a read, transaction control (the
+/// plan has a transaction of its own), or no statement at all. The one rule for the cockpit,
+/// `warroom stage` and `stage_write`.
+pub fn not_staged(s: &crate::guard::Statement) -> Option<&'static str> {
+    use crate::guard::{Class, Kind};
+    match (s.class, s.kind) {
+        (Class::Read, _) => Some("is a READ: nothing to stage (`warroom query` runs it)"),
+        (_, Kind::Transaction) => Some("is transaction control: skipped, the plan has a transaction of its own"),
+        (_, Kind::Empty) => Some("holds no statement: skipped"),
+        _ => None,
+    }
+}
+
 /// Stages each write into the incident's plan in `dir`: evidence first, over the read-only
 /// session when there is one (outside the lock, it may take a while), then every step is
 /// appended under the lock. Returns the steps as staged.
@@ -435,5 +448,18 @@ mod tests {
         assert!(undo2 < undo1, "{rb}");
         assert!(rb.contains("IRREVERSIBLE: restore from backup warroom_backup.inc_1_2"), "{rb}");
         assert!(rb.contains("INSERT INTO users SELECT * FROM warroom_backup.inc_1_1;"), "{rb}");
+    }
+}
+
+#[cfg(test)]
+mod stageable_tests {
+    use super::not_staged;
+
+    #[test]
+    fn one_rule_for_what_is_staged() {
+        let review = crate::guard::review("SELECT 1; BEGIN; DELETE FROM t WHERE id = 1; COMMIT; -- only a comment\n;");
+        let staged: Vec<&str> =
+            review.statements.iter().filter(|s| not_staged(s).is_none()).map(|s| s.text.as_str()).collect();
+        assert_eq!(staged, vec!["DELETE FROM t WHERE id = 1"], "{:#?}", review.statements);
     }
 }
