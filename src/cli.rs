@@ -1,20 +1,26 @@
 //! The command line: clap definitions, each subcommand a thin adapter over the library.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::guard::{self, Class, Review};
+use crate::guard::{self, Class};
 
+mod check;
 mod cockpit;
+mod completions;
 mod connected;
+mod demo;
+mod doctor;
 mod freeze;
 mod hook;
 mod mcp;
 mod pin;
+mod plan;
+mod query;
 mod stage;
 mod timeline;
 
@@ -434,12 +440,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => cockpit::open(cli.cockpit),
-        Some(Command::Check(args)) => check(&args),
-        Some(Command::Query(args)) => connected::query(args),
-        Some(Command::Doctor(args)) => connected::doctor(args),
-        Some(Command::Demo(args)) => connected::demo(args),
+        Some(Command::Check(args)) => check::check(&args),
+        Some(Command::Query(args)) => query::query(args),
+        Some(Command::Doctor(args)) => doctor::doctor(args),
+        Some(Command::Demo(args)) => demo::demo(args),
         Some(Command::Stage(args)) => stage::stage(args),
-        Some(Command::Plan(PlanCommand::Verify { file })) => plan_verify(&file),
+        Some(Command::Plan(PlanCommand::Verify { file })) => plan::plan_verify(&file),
         Some(Command::Note(args)) => timeline::note(args),
         Some(Command::Timeline(cmd)) => timeline::command(cmd),
         Some(Command::Mcp(args)) => mcp::mcp(args),
@@ -448,53 +454,14 @@ pub fn main() -> ExitCode {
         Some(Command::Hook(HookCommand::Claude(args))) => hook::claude(args),
         Some(Command::Hook(HookCommand::Install(args))) => hook::install(args),
         Some(Command::Pin(args)) => pin::pin(args),
-        Some(Command::Completions { shell }) => shell_help(Some(shell)),
-        Some(Command::Man) => shell_help(None),
+        Some(Command::Completions { shell }) => completions::shell_help(Some(shell)),
+        Some(Command::Man) => completions::shell_help(None),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("warroom: {e}");
             ExitCode::from(e.status())
-        }
-    }
-}
-
-/// A completion script for `shell`, else the manual page, from the same clap definitions.
-fn shell_help(shell: Option<clap_complete::Shell>) -> Result<u8, CliError> {
-    use clap::CommandFactory;
-    let mut out = std::io::stdout().lock();
-    let written = match shell {
-        Some(shell) => {
-            clap_complete::generate(shell, &mut Cli::command(), "warroom", &mut out);
-            Ok(())
-        }
-        None => clap_mangen::Man::new(Cli::command()).render(&mut out),
-    };
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Usage(format!("cannot write: {e}"))),
-        _ => Ok(exit::DONE),
-    }
-}
-
-fn plan_verify(file: &std::path::Path) -> Result<u8, CliError> {
-    let text = read_input(file)?;
-    let style = Style::detect();
-    match crate::plan::file::verify(&text) {
-        Ok(v) => {
-            println!(
-                "{} {}: incident {}, reviewed by {} at {}; its steps are what was reviewed.",
-                style.read("VERIFIED"),
-                file.display(),
-                v.incident,
-                v.by,
-                v.at
-            );
-            Ok(exit::DONE)
-        }
-        Err(e) => {
-            println!("{} {} must not be applied: {e}.", style.write("NOT VERIFIED"), file.display());
-            Ok(exit::REFUSED)
         }
     }
 }
@@ -542,56 +509,6 @@ struct SourcedIgnored<'a> {
     source: &'a str,
 }
 
-fn check(args: &CheckArgs) -> Result<u8, CliError> {
-    let files = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
-    if files.iter().any(|f| f.as_os_str() == "-") && std::io::stdin().is_terminal() {
-        return Err(CliError::Usage(
-            "nothing to check: give a FILE, or pipe SQL in (for example: echo 'SELECT 1' | warroom check)".into(),
-        ));
-    }
-    let mut reviews: Vec<(String, Review)> = Vec::new();
-    for f in &files {
-        let text = read_input(f)?;
-        let name = if f.as_os_str() == "-" { "-".to_string() } else { f.display().to_string() };
-        reviews.push((name, guard::review(&text)));
-    }
-    let all_read = reviews.iter().all(|(_, r)| r.verdict() == Class::Read);
-    let verdict = if all_read { Class::Read } else { Class::Write };
-
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        // One object for all inputs: `index` runs across files, `source` names each one.
-        for (i, s) in reviews.iter_mut().flat_map(|(_, r)| r.statements.iter_mut()).enumerate() {
-            s.index = i + 1;
-        }
-        let statements = reviews
-            .iter()
-            .flat_map(|(name, r)| r.statements.iter().map(move |s| SourcedStatement { statement: s, source: name }))
-            .collect();
-        let ignored = reviews
-            .iter()
-            .flat_map(|(name, r)| r.ignored.iter().map(move |i| SourcedIgnored { ignored: i, source: name }))
-            .collect();
-        let report = CheckJson { verdict, catalog_checked: false, statements, ignored };
-        serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|_| writeln!(out))
-    } else {
-        let style = Style::detect();
-        let multi = reviews.len() > 1;
-        reviews.iter().try_for_each(|(name, review)| {
-            if multi {
-                writeln!(out, "{}", style.bold(&format!("== {name}")))?;
-            }
-            write_human(&mut out, review, &style)
-        })
-    };
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(CliError::Usage(format!("cannot write the report: {e}")));
-    }
-    Ok(if all_read { exit::DONE } else { exit::REFUSED })
-}
-
 /// ANSI styling, only on a terminal and without NO_COLOR.
 pub struct Style {
     color: bool,
@@ -632,56 +549,4 @@ impl Style {
     pub fn dim(&self, t: &str) -> String {
         self.paint("2", t)
     }
-}
-
-fn write_human(out: &mut impl Write, review: &Review, style: &Style) -> std::io::Result<()> {
-    for s in &review.statements {
-        let badge = match s.class {
-            Class::Read => style.read("READ "),
-            Class::Write => style.write("WRITE"),
-        };
-        let mut head = format!("#{:<3} {badge}  {:<12} {}", s.index, s.kind.name(), s.span.lines());
-        if s.destructive {
-            head.push_str("  ");
-            head.push_str(&style.destructive("DESTRUCTIVE"));
-        }
-        writeln!(out, "{head}")?;
-        for line in s.text.lines().take(6) {
-            writeln!(out, "      {}", style.dim(line))?;
-        }
-        if s.text.lines().count() > 6 {
-            writeln!(out, "      {}", style.dim("…"))?;
-        }
-        for r in &s.reasons {
-            writeln!(out, "      - {r}")?;
-        }
-    }
-    if !review.ignored.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "ignored (not SQL, never run):")?;
-        for i in &review.ignored {
-            let first = i.text.lines().next().unwrap_or("");
-            let more = if i.text.lines().count() > 1 { " …" } else { "" };
-            writeln!(out, "  {}: {first}{more}", i.span.lines())?;
-        }
-    }
-    writeln!(out)?;
-    let total = review.statements.len();
-    let writes = review.writes().count();
-    match review.verdict() {
-        Class::Read => writeln!(out, "{} {total} of {total} statements are reads.", style.read("READ:"))?,
-        Class::Write => writeln!(
-            out,
-            "{} {writes} of {total} statements are writes; warroom will not run them.",
-            style.write("WRITE:")
-        )?,
-    }
-    writeln!(
-        out,
-        "{}",
-        style.dim(
-            "Checked from the text alone, not against a server's catalog: there, a function, operator, view or policy \
-             can still make a read a write (warroom query and the cockpit check that before anything runs)."
-        )
-    )
 }

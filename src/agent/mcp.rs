@@ -484,12 +484,8 @@ impl Warroom {
             return error("say why these writes are needed (why): the reviewer reads it");
         }
         let review = guard::review(&sql);
-        let writes: Vec<String> = review
-            .statements
-            .iter()
-            .filter(|s| plan::not_staged(s).is_none())
-            .map(|s| s.text.clone())
-            .collect();
+        let writes: Vec<String> =
+            review.statements.iter().filter(|s| plan::not_staged(s).is_none()).map(|s| s.text.clone()).collect();
         if writes.is_empty() {
             return error("nothing to stage: the input holds no write (run_read runs reads)");
         }
