@@ -1096,3 +1096,43 @@ fn the_kill_switch_from_the_cockpit() {
     }
     assert_eq!(send(&mut s, key(KeyCode::Enter)), vec![Effect::Thaw]);
 }
+
+/// The help popup is made from the bindings in force: every binding of every context is in
+/// it, with its action's words, and a rebinding in the config shows there at once.
+#[test]
+fn the_help_popup_and_the_keymap_cannot_disagree() {
+    let text_of = |state: &State| -> Vec<String> {
+        warroom::ui::help_lines(state)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+            .collect()
+    };
+    let check = |setup: warroom::app::Setup| {
+        let state = State::new(setup, (120, 40));
+        let help = text_of(&state);
+        let km = &state.setup.keymap;
+        for table in [&km.global, &km.runbook, &km.results, &km.plan, &km.timeline] {
+            for (key, action) in table {
+                let key = key.to_string();
+                assert!(
+                    help.iter().any(|l| {
+                        let keys = l.split_whitespace().next().unwrap_or_default();
+                        l.contains(action.describe()) && (keys == key || keys.split('/').any(|x| x == key))
+                    }),
+                    "{key} = {action:?} is not in the help popup:\n{}",
+                    help.join("\n")
+                );
+            }
+        }
+        help
+    };
+    check(support::setup());
+    let mut rebound = support::setup();
+    let overrides: warroom::config::KeysConfig =
+        toml::from_str("[plan]\n\"m\" = \"none\"\n\"M\" = \"mark_reviewed\"\n[timeline]\n\"x\" = \"export\"\n")
+            .unwrap();
+    rebound.keymap = warroom::config::Keymap::with_overrides(Some(&overrides)).unwrap();
+    let help = check(rebound);
+    let mark = help.iter().find(|l| l.contains("mark the plan reviewed")).unwrap();
+    assert!(mark.trim_start().starts_with("M ") || mark.trim_start().starts_with("M\t"), "{mark}");
+}

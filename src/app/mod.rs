@@ -954,6 +954,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Run | Action::RunAll => editor::run(state, action == Action::RunAll),
         Action::Cancel if state.watch.is_some() => watch::stop(state, "Stopped watching."),
         Action::Watch => watch::start(state),
+        // The plan and timeline views' own actions: bound only in their tables.
+        Action::Close | Action::StepNext | Action::StepPrev | Action::MarkReviewed | Action::Export => vec![],
         Action::Expanded => {
             state.results.expanded = !state.results.expanded;
             state.results.top = state.results.row;

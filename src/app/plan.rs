@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::targets;
 use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll};
+use crate::config::keymap::{Action, Context, Key};
 use crate::guard;
 use crate::plan::CHECKLIST;
 use crate::words::plural;
@@ -49,18 +50,19 @@ pub(super) fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let n = plan.steps.len();
+    let action = Key::from_event(&key).and_then(|k| state.setup.keymap.lookup(Context::Plan, &k));
     let view = &mut state.plan_view;
-    match key.code {
-        KeyCode::Esc | KeyCode::F(6) | KeyCode::Char('q') => state.popup = None,
-        KeyCode::Right | KeyCode::Char(']') | KeyCode::Tab => {
+    match (action, key.code) {
+        (Some(Action::Close), _) => state.popup = None,
+        (Some(Action::StepNext), _) => {
             view.step = (view.step + 1).min(n.saturating_sub(1));
             view.scroll = 0;
         }
-        KeyCode::Left | KeyCode::Char('[') | KeyCode::BackTab => {
+        (Some(Action::StepPrev), _) => {
             view.step = view.step.saturating_sub(1);
             view.scroll = 0;
         }
-        KeyCode::Char(c @ '1'..='9') => {
+        (_, KeyCode::Char(c @ '1'..='9')) => {
             let item = c as usize - '1' as usize;
             if item < CHECKLIST.len() && view.step < n {
                 let mut changed = plan.clone();
@@ -74,7 +76,7 @@ pub(super) fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return vec![Effect::SavePlan { expected: Some(Box::new(plan)), plan: Box::new(changed) }];
             }
         }
-        KeyCode::Char('m') => {
+        (Some(Action::MarkReviewed), _) => {
             let blockers = plan.blockers();
             if blockers.is_empty() {
                 state.popup = Some(Popup::Confirm { step: 0, typed: String::new(), answers: vec![] });
@@ -82,7 +84,7 @@ pub(super) fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 state.say(format!("Not yet: {}.", blockers.join("; ")), Tone::Warn);
             }
         }
-        code => view.scroll = scroll(view.scroll as usize, code, 2000, 10) as u16,
+        (_, code) => view.scroll = scroll(view.scroll as usize, code, 2000, 10) as u16,
     }
     vec![]
 }

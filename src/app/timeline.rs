@@ -3,11 +3,13 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Effect, State, Tone, scroll};
+use crate::config::keymap::{Action, Context, Key};
 
 pub(super) fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc | KeyCode::F(7) | KeyCode::Char('q') => state.popup = None,
-        KeyCode::Char('e') => {
+    let action = Key::from_event(&key).and_then(|k| state.setup.keymap.lookup(Context::Timeline, &k));
+    match (action, key.code) {
+        (Some(Action::Close), _) => state.popup = None,
+        (Some(Action::Export), _) => {
             if state.setup.journal_dir.is_none() {
                 state.say("No incident folder, so there is nothing to export.", Tone::Bad);
                 return vec![];
@@ -15,13 +17,13 @@ pub(super) fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.say("Exporting the timeline…", Tone::Info);
             return vec![Effect::ExportTimeline];
         }
-        KeyCode::Char('j') => {
+        (_, KeyCode::Char('j')) => {
             state.timeline_selected = scroll(state.timeline_selected, KeyCode::Down, state.timeline.len(), 10)
         }
-        KeyCode::Char('k') => {
+        (_, KeyCode::Char('k')) => {
             state.timeline_selected = scroll(state.timeline_selected, KeyCode::Up, state.timeline.len(), 10)
         }
-        code => state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10),
+        (_, code) => state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10),
     }
     vec![]
 }

@@ -51,6 +51,12 @@ pub enum Action {
     WatchFaster,
     Chart,
     Expanded,
+    /// The plan view (F6) and the timeline view (F7).
+    Close,
+    StepNext,
+    StepPrev,
+    MarkReviewed,
+    Export,
 }
 
 impl Action {
@@ -92,6 +98,11 @@ impl Action {
             Action::WatchSlower => "watch less often",
             Action::WatchFaster => "watch more often",
             Action::Expanded => "expanded display (psql's \\x): one record at a time, a column a line",
+            Action::Close => "close this view",
+            Action::StepNext => "next step",
+            Action::StepPrev => "previous step",
+            Action::MarkReviewed => "mark the plan reviewed (type each step's table and row count)",
+            Action::Export => "export timeline.md and timeline.json into the incident folder",
             Action::Chart => "chart: a time or number column against the numeric ones, or the watched number",
         }
     }
@@ -238,6 +249,8 @@ pub enum Context {
     Global,
     Runbook,
     Results,
+    Plan,
+    Timeline,
 }
 
 /// The `[keys]` tables of a config file (or of the defaults): key → action name.
@@ -250,6 +263,10 @@ pub struct KeysConfig {
     pub runbook: BTreeMap<String, String>,
     #[serde(default)]
     pub results: BTreeMap<String, String>,
+    #[serde(default)]
+    pub plan: BTreeMap<String, String>,
+    #[serde(default)]
+    pub timeline: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,6 +274,8 @@ pub struct Keymap {
     pub global: BTreeMap<Key, Action>,
     pub runbook: BTreeMap<Key, Action>,
     pub results: BTreeMap<Key, Action>,
+    pub plan: BTreeMap<Key, Action>,
+    pub timeline: BTreeMap<Key, Action>,
 }
 
 impl Default for Keymap {
@@ -270,12 +289,20 @@ impl Keymap {
     pub fn with_overrides(overrides: Option<&KeysConfig>) -> Result<Keymap, ConfigError> {
         let defaults: KeysConfig =
             toml::from_str(DEFAULTS).map_err(|e| ConfigError::Invalid("the default keymap".into(), e.to_string()))?;
-        let mut map = Keymap { global: BTreeMap::new(), runbook: BTreeMap::new(), results: BTreeMap::new() };
+        let mut map = Keymap {
+            global: BTreeMap::new(),
+            runbook: BTreeMap::new(),
+            results: BTreeMap::new(),
+            plan: BTreeMap::new(),
+            timeline: BTreeMap::new(),
+        };
         for source in [Some(&defaults), overrides].into_iter().flatten() {
             for (table, into) in [
                 (&source.global, &mut map.global),
                 (&source.runbook, &mut map.runbook),
                 (&source.results, &mut map.results),
+                (&source.plan, &mut map.plan),
+                (&source.timeline, &mut map.timeline),
             ] {
                 apply(table, into)?;
             }
@@ -288,6 +315,8 @@ impl Keymap {
             Context::Global => &self.global,
             Context::Runbook => &self.runbook,
             Context::Results => &self.results,
+            Context::Plan => &self.plan,
+            Context::Timeline => &self.timeline,
         };
         table.get(key).copied()
     }

@@ -12,6 +12,7 @@ mod banner;
 pub mod chart;
 mod plan;
 mod popup;
+pub use popup::help_lines;
 mod results;
 mod review;
 mod runbook;

@@ -1,5 +1,6 @@
 //! Popups over the panes: every key (F1), the runbook's contents (t), the search prompt (/).
 
+use crate::config::Action;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -58,6 +59,8 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     let head =
         |s: &str| Line::from(Span::styled(s.to_string(), Style::default().fg(t.heading).add_modifier(Modifier::BOLD)));
     let row = |k: String, what: &str| {
+        // A long list of keys keeps a space before its words.
+        let k = if k.chars().count() >= 16 { format!("{k} ") } else { k };
         Line::from(vec![
             Span::styled(format!("  {k:<16}"), Style::default().fg(t.focus)),
             Span::styled(what.to_string(), Style::default().fg(t.text)),
@@ -82,15 +85,26 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     lines.push(head("Moving"));
     lines.push(row("↑ ↓ PgUp PgDn".into(), "scroll the focused pane (j k too, except in the editor)"));
     lines.push(row("← → Home End".into(), "move between cells in the results"));
-    lines.push(Line::default());
-    lines.push(head("Plan view"));
-    lines.push(row("← →".into(), "previous / next step"));
-    lines.push(row("1-5".into(), "tick or untick the step's checklist item"));
-    lines.push(row("m".into(), "mark the plan reviewed (type each step's table and row count)"));
-    lines.push(Line::default());
-    lines.push(head("Timeline view"));
-    lines.push(row("↑ ↓ Home End".into(), "select an event; its details show below"));
-    lines.push(row("e".into(), "export timeline.md and timeline.json into the incident folder"));
+    // The plan and timeline views: their bindings, one row per action (all its keys).
+    for (title, table) in [("Plan view", &km.plan), ("Timeline view", &km.timeline)] {
+        lines.push(Line::default());
+        lines.push(head(title));
+        let mut actions: Vec<Action> = Vec::new();
+        for a in table.values() {
+            if !actions.contains(a) {
+                actions.push(*a);
+            }
+        }
+        for a in actions {
+            let keys: Vec<String> = table.iter().filter(|(_, b)| **b == a).map(|(k, _)| k.to_string()).collect();
+            lines.push(row(keys.join("/"), a.describe()));
+        }
+        if title == "Plan view" {
+            lines.push(row(format!("1-{}", crate::plan::CHECKLIST.len()), "tick or untick the step's checklist item"));
+        } else {
+            lines.push(row("↑ ↓ Home End".into(), "select an event; its details show below"));
+        }
+    }
     lines.push(Line::default());
     lines.push(head("Editor"));
     lines.push(row("type / paste".into(), "Enter is a new line and never runs anything"));
