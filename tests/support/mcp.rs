@@ -35,8 +35,13 @@ pub fn python() -> Option<PathBuf> {
 /// Runs `calls` through the Python client against `warroom mcp ARGS`.
 pub fn drive(python: &Path, state: &Path, calls: &Value, args: &[&str]) -> Value {
     let client = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
-    let mut child = Command::new(python)
-        .arg(client)
+    run_client(python, &client, state, calls, args)
+}
+
+/// A client program (`program script -- warroom ARGS`), `calls` on its stdin, its JSON out.
+fn run_client(program: &Path, script: &Path, state: &Path, calls: &Value, args: &[&str]) -> Value {
+    let mut child = Command::new(program)
+        .arg(script)
         .arg("--")
         .arg(env!("CARGO_BIN_EXE_warroom"))
         .args(args)
@@ -89,22 +94,5 @@ pub fn drive_ts(modules: &Path, state: &Path, calls: &Value, args: &[&str]) -> V
     // The client is copied next to its node_modules, where Node resolves the SDK from.
     let client = modules.parent().unwrap().join("client.mjs");
     std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.mjs"), &client).unwrap();
-    let mut child = Command::new("node")
-        .arg(&client)
-        .arg("--")
-        .arg(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .env("XDG_STATE_HOME", state)
-        .env("WARROOM_CONFIG", "/dev/null")
-        .env_remove("WARROOM_INCIDENT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(calls.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "client failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    run_client(Path::new("node"), &client, state, calls, args)
 }
