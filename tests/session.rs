@@ -187,3 +187,37 @@ async fn errors_carry_sqlstate_hint_and_position() {
     let err = rows(&mut s, "SELECT 1/0", Some(5)).await.unwrap_err();
     assert_eq!(sqlstate(&err), "22012");
 }
+
+/// The stricter of the server's timeout for the role and the profile's is in force, for every
+/// read through the one bounded run (the cockpit's, `query`'s and `mcp`'s), and again after
+/// the reset that follows each read.
+#[tokio::test]
+async fn the_stricter_timeout_wins_either_way() {
+    if common::cluster().is_none() {
+        return;
+    }
+    admin(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strict_reader') THEN CREATE ROLE strict_reader LOGIN; END IF; END $$; \
+         ALTER ROLE strict_reader SET statement_timeout = '2s'; ALTER ROLE strict_reader SET lock_timeout = '10min'",
+    );
+    let target = conn::resolve(Some(&common::dsn("strict_reader")), &conn::ProcessEnv).unwrap();
+    let limits = Limits { statement_timeout: Duration::from_secs(30), ..Limits::default() };
+    let mut s = Session::connect(&target, limits).await.unwrap();
+    assert_eq!(s.limits().statement_timeout, Duration::from_secs(2), "the role's 2 s beats the profile's 30 s");
+    assert_eq!(s.limits().lock_timeout, Duration::from_secs(2), "the profile's 2 s beats the role's 10 min");
+    let named: Vec<(String, String)> = s.info.timeouts.iter().map(|t| (t.name.clone(), t.describe())).collect();
+    assert!(named.iter().any(|(n, d)| n == "statement_timeout" && d.contains("the server's, from user")), "{named:?}");
+    for round in 0..2 {
+        let started = Instant::now();
+        let mut set = ResultSet::default();
+        let e = s
+            .run_bounded("SELECT count(*) FROM generate_series(1, 2000000000)", Some(10), &mut set, false)
+            .await
+            .unwrap_err();
+        assert_eq!(sqlstate(&e), "57014", "round {round}: {e}");
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(4500), "round {round}: ended after {took:?}, not at the role's 2 s");
+    }
+    let shown = rows(&mut s, "SHOW statement_timeout", None).await.unwrap();
+    assert_eq!(cell(&shown, 0, 0), Some("2s"), "after the resets, still the stricter");
+}
