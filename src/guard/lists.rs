@@ -1,27 +1,40 @@
 //! Data, reviewed by hand: built-in functions, types and operators a read may use.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
-fn load(text: &'static str) -> HashSet<&'static str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("# ")).collect()
+/// A word list, sorted once and looked up by binary search: no hashing of thousands of
+/// names at start-up (the hook runs as a new process for every command an agent sends).
+struct Words(Vec<&'static str>);
+
+impl Words {
+    fn contains(&self, word: &str) -> bool {
+        self.0.binary_search(&word).is_ok()
+    }
 }
 
-static FUNCTIONS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("functions.txt")));
-static FIELD_CALLS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("field_calls.txt")));
-static TYPES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| load(include_str!("types.txt")));
-static OPERATORS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    let mut ops = load(include_str!("operators.txt"));
-    // Keyword operators of the grammar, evaluated by built-in code.
-    ops.extend(["AND", "OR", "NOT", "OVERLAPS"]);
-    ops
-});
+fn load(text: &'static str) -> Words {
+    load_with(text, &[])
+}
+
+fn load_with(text: &'static str, more: &[&'static str]) -> Words {
+    let mut words: Vec<&'static str> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("# ")).collect();
+    words.extend_from_slice(more);
+    words.sort_unstable();
+    words.dedup();
+    Words(words)
+}
+
+static FUNCTIONS: LazyLock<Words> = LazyLock::new(|| load(include_str!("functions.txt")));
+static FIELD_CALLS: LazyLock<Words> = LazyLock::new(|| load(include_str!("field_calls.txt")));
+static TYPES: LazyLock<Words> = LazyLock::new(|| load(include_str!("types.txt")));
+// Keyword operators of the grammar, evaluated by built-in code, with the listed ones.
+static OPERATORS: LazyLock<Words> =
+    LazyLock::new(|| load_with(include_str!("operators.txt"), &["AND", "OR", "NOT", "OVERLAPS"]));
 
 /// Every name on the functions allowlist, for the server to resolve to OIDs.
 pub fn allowed_function_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = FUNCTIONS.iter().copied().collect();
-    names.sort_unstable();
-    names
+    FUNCTIONS.0.clone()
 }
 
 /// Is `name` (already case-folded as PostgreSQL would) a side-effect-free built-in function?
@@ -138,7 +151,7 @@ pub fn is_builtin_type(name: &str) -> bool {
 }
 
 pub fn builtin_operators() -> impl Iterator<Item = &'static str> {
-    OPERATORS.iter().copied()
+    OPERATORS.0.iter().copied()
 }
 
 pub fn is_builtin_operator(op: &str) -> bool {
