@@ -250,3 +250,24 @@ pub(super) fn pinned(state: &mut State, result: Result<Pin, String>) -> Vec<Effe
         }
     }
 }
+
+/// The kill switch pulled or lifted (by anyone): a read in flight is cancelled.
+pub(super) fn frozen(state: &mut State, freeze: Option<crate::freeze::Freeze>) -> Vec<Effect> {
+    let mut fx = vec![];
+    match &freeze {
+        Some(f) => {
+            let cancelled = state.running.as_mut().map(|r| {
+                r.cancelling = true;
+                r.id
+            });
+            if let Some(id) = cancelled {
+                fx.push(Effect::Cancel { id });
+            }
+            let what = if cancelled.is_some() { " The read in flight was cancelled." } else { "" };
+            state.say(format!("{}.{what}", f.describe()), Tone::Bad);
+        }
+        None => state.say("Thawed: reads, stages and runbook sends work again.", Tone::Good),
+    }
+    state.frozen = freeze;
+    fx
+}

@@ -1,6 +1,7 @@
 //! F5 in the editor: which statements it means (the cursor's, a selection's, a fresh
 //! paste's), classified again as they are now, and only their reads sent to run.
 
+use super::*;
 use super::{Conn, Effect, State, Tone, refused_while_frozen, watch};
 use crate::guard::{self, Class};
 use crate::timeline::{Entry, Kind as EventKind};
@@ -167,5 +168,48 @@ pub(super) fn run_now(state: &mut State, all: bool) -> Vec<Effect> {
     }
     state.last_reads = reads.clone();
     fx.push(Effect::Run { id, reads, anyway });
+    fx
+}
+
+/// A paste: into the open popup's line, else into the editor (nothing runs).
+pub(super) fn pasted(state: &mut State, text: String) -> Vec<Effect> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    if state.popup.is_some() {
+        let first = text.lines().next().unwrap_or("");
+        match &mut state.popup {
+            Some(Popup::Search { query }) => query.push_str(first),
+            Some(Popup::Note { text }) => text.push_str(first),
+            _ => {}
+        }
+        return vec![];
+    }
+    if state.focus != Focus::Editor {
+        state.set_focus(Focus::Editor);
+    }
+    state.editor.cancel_selection();
+    let start = state.cursor_offset();
+    state.editor.insert_str(&text);
+    state.fresh = Some((start, start + text.len()));
+    let lines = text.matches('\n').count() + 1;
+    state.say(format!("Pasted {lines} lines; nothing runs until you press F5, and only reads ever run."), Tone::Info);
+    let mut fx = vec![Effect::Record(Entry::paste(&text))];
+    fx.extend(state.changed());
+    state.verdict_for = Some((state.revision, "paste"));
+    fx
+}
+
+/// The review of the editor's text, back from the analyzer (dropped if the text moved on).
+pub(super) fn analyzed(state: &mut State, a: Analysis) -> Vec<Effect> {
+    let mut fx = vec![];
+    if a.revision == state.revision {
+        if let Some((_, source)) = state.verdict_for.filter(|(rev, _)| *rev <= a.revision) {
+            state.verdict_for = None;
+            fx.push(Effect::Record(editor::verdict_entry(&a.review, state.fresh, source)));
+        }
+        state.analysis = Some(a);
+        if state.focus == Focus::Editor {
+            state.follow_cursor();
+        }
+    }
     fx
 }

@@ -440,34 +440,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => vec![],
-        Msg::Paste(text) => {
-            let text = text.replace("\r\n", "\n").replace('\r', "\n");
-            if state.popup.is_some() {
-                let first = text.lines().next().unwrap_or("");
-                match &mut state.popup {
-                    Some(Popup::Search { query }) => query.push_str(first),
-                    Some(Popup::Note { text }) => text.push_str(first),
-                    _ => {}
-                }
-                return vec![];
-            }
-            if state.focus != Focus::Editor {
-                state.set_focus(Focus::Editor);
-            }
-            state.editor.cancel_selection();
-            let start = state.cursor_offset();
-            state.editor.insert_str(&text);
-            state.fresh = Some((start, start + text.len()));
-            let lines = text.matches('\n').count() + 1;
-            state.say(
-                format!("Pasted {lines} lines; nothing runs until you press F5, and only reads ever run."),
-                Tone::Info,
-            );
-            let mut fx = vec![Effect::Record(Entry::paste(&text))];
-            fx.extend(state.changed());
-            state.verdict_for = Some((state.revision, "paste"));
-            fx
-        }
+        Msg::Paste(text) => editor::pasted(state, text),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             state.relayout();
@@ -477,20 +450,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.spinner = state.spinner.wrapping_add(1);
             vec![]
         }
-        Msg::Analyzed(a) => {
-            let mut fx = vec![];
-            if a.revision == state.revision {
-                if let Some((_, source)) = state.verdict_for.filter(|(rev, _)| *rev <= a.revision) {
-                    state.verdict_for = None;
-                    fx.push(Effect::Record(editor::verdict_entry(&a.review, state.fresh, source)));
-                }
-                state.analysis = Some(a);
-                if state.focus == Focus::Editor {
-                    state.follow_cursor();
-                }
-            }
-            fx
-        }
+        Msg::Analyzed(a) => editor::analyzed(state, a),
         Msg::Connected { info, posture, pinned, reconnected_after } => {
             banner::connected(state, info, posture, pinned, reconnected_after)
         }
@@ -500,45 +460,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Pinned(result) => banner::pinned(state, result),
-        Msg::Outside { events, plan } => {
-            if let Some(p) = plan
-                && state.plan_saves == 0
-            {
-                state.plan = p.map(|p| *p);
-                let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
-                state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
-            }
-            for e in events {
-                if let Some(name) = e.actor.strip_prefix("agent:") {
-                    state.agent = Some(AgentSeen { name: name.to_string(), at: e.time_of_day().to_string() });
-                    // The hint first: a long summary is cut at the screen's edge.
-                    let hint = if e.kind == "staged" { " (F6 to review)" } else { "" };
-                    let tone = if e.kind == "refused" { Tone::Warn } else { Tone::Info };
-                    state.say(format!("agent {name}{hint}: {}", e.summary), tone);
-                }
-                state.push_event(e);
-            }
-            vec![]
-        }
-        Msg::Frozen(freeze) => {
-            let mut fx = vec![];
-            match &freeze {
-                Some(f) => {
-                    let cancelled = state.running.as_mut().map(|r| {
-                        r.cancelling = true;
-                        r.id
-                    });
-                    if let Some(id) = cancelled {
-                        fx.push(Effect::Cancel { id });
-                    }
-                    let what = if cancelled.is_some() { " The read in flight was cancelled." } else { "" };
-                    state.say(format!("{}.{what}", f.describe()), Tone::Bad);
-                }
-                None => state.say("Thawed: reads, stages and runbook sends work again.", Tone::Good),
-            }
-            state.frozen = freeze;
-            fx
-        }
+        Msg::Outside { events, plan } => timeline::outside(state, events, plan),
+        Msg::Frozen(freeze) => banner::frozen(state, freeze),
         Msg::Batch(msgs) => msgs.into_iter().flat_map(|m| update(state, m)).collect(),
         Msg::WatchTick => watch::tick(state),
         Msg::DraftDue => match state.draft_due.take() {
@@ -550,72 +473,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ConnectFailed(e) => banner::connect_failed(state, e),
-        Msg::Held { id, index, said } => {
-            let Some(run) = state.running.as_ref().filter(|r| r.id == id) else { return vec![] };
-            let reads = run.reads.clone();
-            state.say(
-                format!("Held back #{index}, nothing of it ran: {said}. F5 within 10 s runs it anyway."),
-                Tone::Warn,
-            );
-            let record = Entry::new(
-                EventKind::Held,
-                format!("F5 held back read #{index}: {said}"),
-                serde_json::json!({ "source": "cockpit", "run": id, "index": index, "estimate": said }),
-            );
-            state.held = Some(Held { reads, index, said, until: state.now + HELD_FOR });
-            vec![Effect::Record(record)]
-        }
-        Msg::Result { id, entry } => {
-            let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
-            run.done += 1;
-            // The previous run's results stay on screen until the first new one arrives.
-            if run.done == 1 {
-                state.results.entries.clear();
-            }
-            let result = match &entry.body {
-                Body::Rows(t) => Ok((t.rows, t.more, t.elapsed)),
-                Body::Error { sqlstate, report } => Err((sqlstate.clone(), report.clone())),
-            };
-            let mut entry = entry;
-            let watched = state.watch.as_mut().filter(|w| w.run_id == Some(id));
-            let fx = match watched {
-                // A watch is one timeline entry when it stops, not one per run.
-                Some(w) => {
-                    if let Body::Rows(t) = &mut entry.body {
-                        watch::arrived(w, t);
-                    }
-                    vec![]
-                }
-                None => vec![Effect::Record(Entry::read("cockpit", entry.index, &entry.sql, result))],
-            };
-            // Under watch, the view stays where the person put it.
-            let keep = (state.results.row, state.results.col, state.results.top, state.results.left);
-            state.results.entries.push(entry);
-            state.results.show(state.results.entries.len() - 1);
-            if state.watch.is_some() {
-                (state.results.row, state.results.col, state.results.top, state.results.left) = keep;
-            }
-            fx
-        }
-        Msg::PlanStored { plan, said, record } => {
-            let mut fx: Vec<Effect> = record.map(Effect::Record).into_iter().collect();
-            if let Err(e) = &said {
-                fx.push(Effect::Record(Entry::new(EventKind::Error, e.clone(), serde_json::Value::Null)));
-            }
-            state.staging = false;
-            state.plan_saves = state.plan_saves.saturating_sub(1);
-            // While later edits are on their way to disk, the plan here is the newer one.
-            if state.plan_saves == 0 || said.is_err() {
-                state.plan = plan.map(|p| *p);
-            }
-            let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
-            state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
-            match said {
-                Ok(m) => state.say(m, Tone::Good),
-                Err(m) => state.say(m, Tone::Bad),
-            }
-            fx
-        }
+        Msg::Held { id, index, said } => results::held(state, id, index, said),
+        Msg::Result { id, entry } => results::arrived(state, id, entry),
+        Msg::PlanStored { plan, said, record } => plan::stored(state, plan, said, record),
         Msg::Recorded(Ok(event)) => {
             state.push_event(event);
             vec![]
@@ -639,55 +499,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.say(said, Tone::Good);
             vec![]
         }
-        Msg::RunFinished { id, lost } => {
-            if state.running.as_ref().is_none_or(|r| r.id != id) {
-                return vec![];
-            }
-            let run = state.running.take().expect("checked above");
-            if let Some(w) = state.watch.as_mut().filter(|w| w.run_id == Some(id)) {
-                w.run_id = None;
-                let failed = state.results.entries.iter().any(|e| matches!(e.body, Body::Error { .. }));
-                if lost.is_some() || failed || run.cancelling {
-                    let mut fx = watch::stop(state, "Stopped watching: a run failed.");
-                    if let Some(e) = lost {
-                        fx.extend(banner::lost(state, e, true));
-                    }
-                    return fx;
-                }
-                return vec![];
-            }
-            let errors = state.results.entries.iter().filter(|e| matches!(e.body, Body::Error { .. })).count();
-            let mut fx = vec![];
-            if let Some(e) = lost {
-                fx.extend(banner::lost(state, e, true));
-            } else if state.held.as_ref().is_some_and(|h| h.reads == run.reads) {
-                // The status says what the held-back read would do, and how to run it anyway.
-            } else if run.cancelling {
-                state.say("Cancelled.", Tone::Warn);
-            } else if errors > 0 {
-                state.say(format!("{} of {} reads failed; the error is in the results.", errors, run.total), Tone::Bad);
-            } else if let Some(last) = state.results.entries.last()
-                && let Body::Rows(t) = &last.body
-            {
-                let more =
-                    if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
-                state.say(
-                    format!(
-                        "{}{} done: {}{more} in {}.",
-                        run.skipped,
-                        plural(run.total, "read"),
-                        plural(t.rows as usize, "row"),
-                        results::elapsed(t.elapsed)
-                    ),
-                    if run.skipped.is_empty() { Tone::Good } else { Tone::Warn },
-                );
-            }
-            // On a small screen the results are a pane of their own: show them.
-            if layout::is_narrow(state.size) && state.focus != Focus::Results && !state.results.entries.is_empty() {
-                state.set_focus(Focus::Results);
-            }
-            fx
-        }
+        Msg::RunFinished { id, lost } => results::finished(state, id, lost),
     }
 }
 

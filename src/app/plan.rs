@@ -1,5 +1,6 @@
 //! The rollback plan's keys: Ctrl-S stages, F6's view (steps, checklist), the typed review.
 
+use super::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::targets;
@@ -135,4 +136,30 @@ pub(super) fn on_confirm_key(
     }
     state.popup = Some(Popup::Confirm { step, typed, answers });
     vec![]
+}
+
+/// The plan as written to disk, and what to say.
+pub(super) fn stored(
+    state: &mut State,
+    plan: Option<Box<Plan>>,
+    said: Result<String, String>,
+    record: Option<Entry>,
+) -> Vec<Effect> {
+    let mut fx: Vec<Effect> = record.map(Effect::Record).into_iter().collect();
+    if let Err(e) = &said {
+        fx.push(Effect::Record(Entry::new(EventKind::Error, e.clone(), serde_json::Value::Null)));
+    }
+    state.staging = false;
+    state.plan_saves = state.plan_saves.saturating_sub(1);
+    // While later edits are on their way to disk, the plan here is the newer one.
+    if state.plan_saves == 0 || said.is_err() {
+        state.plan = plan.map(|p| *p);
+    }
+    let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
+    state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
+    match said {
+        Ok(m) => state.say(m, Tone::Good),
+        Err(m) => state.say(m, Tone::Bad),
+    }
+    fx
 }

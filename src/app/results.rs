@@ -1,6 +1,7 @@
 //! Results as the cockpit holds them: measured once when they arrive, so drawing a
 //! 100,000-row result only touches the rows on screen.
 
+use super::*;
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
@@ -177,4 +178,102 @@ fn tsv_field(v: Option<&str>) -> String {
         }
     }
     s
+}
+
+/// A read held back as heavy: nothing of it ran; F5 within a while runs it anyway.
+pub(super) fn held(state: &mut State, id: u64, index: usize, said: String) -> Vec<Effect> {
+    let Some(run) = state.running.as_ref().filter(|r| r.id == id) else { return vec![] };
+    let reads = run.reads.clone();
+    state.say(format!("Held back #{index}, nothing of it ran: {said}. F5 within 10 s runs it anyway."), Tone::Warn);
+    let record = Entry::new(
+        EventKind::Held,
+        format!("F5 held back read #{index}: {said}"),
+        serde_json::json!({ "source": "cockpit", "run": id, "index": index, "estimate": said }),
+    );
+    state.held = Some(Held { reads, index, said, until: state.now + HELD_FOR });
+    vec![Effect::Record(record)]
+}
+
+/// One read's result of the run `id`.
+pub(super) fn arrived(state: &mut State, id: u64, entry: ResultEntry) -> Vec<Effect> {
+    let Some(run) = state.running.as_mut().filter(|r| r.id == id) else { return vec![] };
+    run.done += 1;
+    // The previous run's results stay on screen until the first new one arrives.
+    if run.done == 1 {
+        state.results.entries.clear();
+    }
+    let result = match &entry.body {
+        Body::Rows(t) => Ok((t.rows, t.more, t.elapsed)),
+        Body::Error { sqlstate, report } => Err((sqlstate.clone(), report.clone())),
+    };
+    let mut entry = entry;
+    let watched = state.watch.as_mut().filter(|w| w.run_id == Some(id));
+    let fx = match watched {
+        // A watch is one timeline entry when it stops, not one per run.
+        Some(w) => {
+            if let Body::Rows(t) = &mut entry.body {
+                watch::arrived(w, t);
+            }
+            vec![]
+        }
+        None => vec![Effect::Record(Entry::read("cockpit", entry.index, &entry.sql, result))],
+    };
+    // Under watch, the view stays where the person put it.
+    let keep = (state.results.row, state.results.col, state.results.top, state.results.left);
+    state.results.entries.push(entry);
+    state.results.show(state.results.entries.len() - 1);
+    if state.watch.is_some() {
+        (state.results.row, state.results.col, state.results.top, state.results.left) = keep;
+    }
+    fx
+}
+
+/// The run `id` is over: say how it went.
+pub(super) fn finished(state: &mut State, id: u64, lost: Option<String>) -> Vec<Effect> {
+    if state.running.as_ref().is_none_or(|r| r.id != id) {
+        return vec![];
+    }
+    let run = state.running.take().expect("checked above");
+    if let Some(w) = state.watch.as_mut().filter(|w| w.run_id == Some(id)) {
+        w.run_id = None;
+        let failed = state.results.entries.iter().any(|e| matches!(e.body, Body::Error { .. }));
+        if lost.is_some() || failed || run.cancelling {
+            let mut fx = watch::stop(state, "Stopped watching: a run failed.");
+            if let Some(e) = lost {
+                fx.extend(banner::lost(state, e, true));
+            }
+            return fx;
+        }
+        return vec![];
+    }
+    let errors = state.results.entries.iter().filter(|e| matches!(e.body, Body::Error { .. })).count();
+    let mut fx = vec![];
+    if let Some(e) = lost {
+        fx.extend(banner::lost(state, e, true));
+    } else if state.held.as_ref().is_some_and(|h| h.reads == run.reads) {
+        // The status says what the held-back read would do, and how to run it anyway.
+    } else if run.cancelling {
+        state.say("Cancelled.", Tone::Warn);
+    } else if errors > 0 {
+        state.say(format!("{} of {} reads failed; the error is in the results.", errors, run.total), Tone::Bad);
+    } else if let Some(last) = state.results.entries.last()
+        && let Body::Rows(t) = &last.body
+    {
+        let more = if t.more { format!(" (more exist; limit {})", state.setup.row_limit) } else { String::new() };
+        state.say(
+            format!(
+                "{}{} done: {}{more} in {}.",
+                run.skipped,
+                plural(run.total, "read"),
+                plural(t.rows as usize, "row"),
+                results::elapsed(t.elapsed)
+            ),
+            if run.skipped.is_empty() { Tone::Good } else { Tone::Warn },
+        );
+    }
+    // On a small screen the results are a pane of their own: show them.
+    if layout::is_narrow(state.size) && state.focus != Focus::Results && !state.results.entries.is_empty() {
+        state.set_focus(Focus::Results);
+    }
+    fx
 }

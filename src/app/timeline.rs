@@ -1,5 +1,6 @@
 //! The timeline view's keys (F7): move through the events, export them.
 
+use super::*;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Effect, State, Tone, scroll};
@@ -24,6 +25,28 @@ pub(super) fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.timeline_selected = scroll(state.timeline_selected, KeyCode::Up, state.timeline.len(), 10)
         }
         (_, code) => state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10),
+    }
+    vec![]
+}
+
+/// What others wrote into the incident (an agent, another cockpit): its events and plan.
+pub(super) fn outside(state: &mut State, events: Vec<Event>, plan: Option<Option<Box<Plan>>>) -> Vec<Effect> {
+    if let Some(p) = plan
+        && state.plan_saves == 0
+    {
+        state.plan = p.map(|p| *p);
+        let n = state.plan.as_ref().map_or(0, |p| p.steps.len());
+        state.plan_view.step = state.plan_view.step.min(n.saturating_sub(1));
+    }
+    for e in events {
+        if let Some(name) = e.actor.strip_prefix("agent:") {
+            state.agent = Some(AgentSeen { name: name.to_string(), at: e.time_of_day().to_string() });
+            // The hint first: a long summary is cut at the screen's edge.
+            let hint = if e.kind == "staged" { " (F6 to review)" } else { "" };
+            let tone = if e.kind == "refused" { Tone::Warn } else { Tone::Info };
+            state.say(format!("agent {name}{hint}: {}", e.summary), tone);
+        }
+        state.push_event(e);
     }
     vec![]
 }
