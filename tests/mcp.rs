@@ -12,24 +12,12 @@ use mcp::{drive, python};
 use serde_json::{Value, json};
 use warroom::demo::{ADMIN, DEMO_DB, READ_ONLY_ROLE};
 
-/// The demo incident's server, or None (said) when PostgreSQL is not installed outside CI.
-fn demo() -> Option<warroom::demo::Cluster> {
-    match warroom::demo::start_incident() {
-        Ok(c) => Some(c),
-        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPING: PostgreSQL is not installed");
-            None
-        }
-        Err(e) => panic!("cannot start PostgreSQL: {e}"),
-    }
-}
-
 const DEMO_DELETE: &str = "DELETE FROM users WHERE email IS NULL";
 
 #[test]
 fn an_agent_works_through_the_guard_the_session_and_the_plan() {
     let Some(python) = python() else { return };
-    let Some(cluster) = demo() else { return };
+    let Some(cluster) = mcp::demo() else { return };
     let admin = |sql: &str| cluster.psql(ADMIN, DEMO_DB, sql).unwrap().trim().to_string();
     let users_before =
         admin("SELECT count(*), md5(string_agg(id::text || coalesce(email, ''), ',' ORDER BY id)) FROM users");
@@ -140,7 +128,7 @@ fn config_with_policy(dir: &std::path::Path, dsn: &str, agent: &str) -> PathBuf 
 #[test]
 fn the_policy_and_the_kill_switch_hold_for_agents() {
     let Some(python) = python() else { return };
-    let Some(cluster) = demo() else { return };
+    let Some(cluster) = mcp::demo() else { return };
     let state = tempfile::tempdir().unwrap();
     let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
 
@@ -210,7 +198,7 @@ fn the_policy_and_the_kill_switch_hold_for_agents() {
 #[test]
 fn the_stricter_environments_policy_applies() {
     let Some(python) = python() else { return };
-    let Some(cluster) = demo() else { return };
+    let Some(cluster) = mcp::demo() else { return };
     let state = tempfile::tempdir().unwrap();
     let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
     let config = state.path().join("warroom.toml");

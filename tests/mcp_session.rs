@@ -13,18 +13,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use warroom::demo::{ADMIN, DEMO_DB, READ_ONLY_ROLE};
 
-/// The demo incident's server, or None (said) when PostgreSQL is not installed outside CI.
-fn demo() -> Option<warroom::demo::Cluster> {
-    match warroom::demo::start_incident() {
-        Ok(c) => Some(c),
-        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPING: PostgreSQL is not installed");
-            None
-        }
-        Err(e) => panic!("cannot start PostgreSQL: {e}"),
-    }
-}
-
 /// Waits for the client to reach the pause `name`, runs `act`, and lets it go on.
 fn at_pause(state: &Path, name: &str, act: impl FnOnce()) {
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -39,7 +27,7 @@ fn at_pause(state: &Path, name: &str, act: impl FnOnce()) {
 #[test]
 fn the_agents_session_survives_the_night_and_never_loosens_a_timeout() {
     let Some(python) = mcp::python() else { return };
-    let Some(cluster) = demo() else { return };
+    let Some(cluster) = mcp::demo() else { return };
     let admin = |sql: &str| cluster.psql(ADMIN, DEMO_DB, sql).unwrap().trim().to_string();
     // The DBA's timeout for the role: stricter than the profile's 30 s.
     admin(&format!("ALTER ROLE {READ_ONLY_ROLE} SET statement_timeout = '2s'"));
@@ -184,7 +172,7 @@ fn the_agents_session_survives_the_night_and_never_loosens_a_timeout() {
 #[test]
 fn the_typescript_sdk_agrees() {
     let Some(modules) = mcp::node_sdk() else { return };
-    let Some(cluster) = demo() else { return };
+    let Some(cluster) = mcp::demo() else { return };
     let state = tempfile::tempdir().unwrap();
     let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
     let calls = json!([

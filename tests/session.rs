@@ -221,3 +221,17 @@ async fn the_stricter_timeout_wins_either_way() {
     let shown = rows(&mut s, "SHOW statement_timeout", None).await.unwrap();
     assert_eq!(cell(&shown, 0, 0), Some("2s"), "after the resets, still the stricter");
 }
+
+/// `COPY (query) TO STDOUT` is its query, for every way in: run, run_anyway and the check
+/// that proves each statement of a paste before any runs.
+#[tokio::test]
+async fn copy_to_stdout_is_its_query() {
+    let Some(mut s) = connect("reader").await else { return };
+    s.check("COPY (SELECT v FROM t WHERE id = 2) TO STDOUT").await.unwrap();
+    let set = rows(&mut s, "COPY (SELECT v FROM t WHERE id = 2) TO STDOUT WITH (FORMAT csv)", None).await.unwrap();
+    assert_eq!(cell(&set, 0, 0), Some("row 2"));
+    let mut set = ResultSet::default();
+    s.run_anyway("COPY (SELECT v FROM t WHERE id = 3) TO STDOUT", None, &mut set).await.unwrap();
+    assert_eq!(cell(&set, 0, 0), Some("row 3"));
+    assert!(s.check("COPY t TO '/tmp/x'").await.is_err(), "a COPY to a file is never a read");
+}

@@ -272,7 +272,7 @@ fn verdict(
             refusals.push(format!(
                 "{via}: statement #{} ({}) is a WRITE: {}",
                 s.index,
-                one_line(&s.text, 80),
+                crate::words::one_line(&s.text, 80),
                 s.reasons.join("; ")
             ));
         }
@@ -294,11 +294,6 @@ fn verdict(
         return Decision::Pass;
     }
     Decision::Allow("warroom: every statement this command sends to PostgreSQL is a read".into())
-}
-
-fn one_line(text: &str, max: usize) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() <= max { one } else { format!("{}…", one.chars().take(max).collect::<String>()) }
 }
 
 /// SessionStart's context: where the agent is and how warroom works here. Short and factual.

@@ -79,9 +79,8 @@ impl Link {
         let mut wait = std::time::Duration::from_millis(200);
         let last = loop {
             match posture::connect(&self.target, self.limits.clone()).await {
-                Ok((session, checked)) => break Ok((session, checked)),
-                Err(e) if started.elapsed() + wait < RECONNECT_FOR => {
-                    let _ = e;
+                Ok(found) => break Ok(found),
+                Err(_) if started.elapsed() + wait < RECONNECT_FOR => {
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(std::time::Duration::from_secs(4));
                 }
@@ -200,13 +199,13 @@ pub struct Note {
 /// `limit` as clients send it: a whole number, or a string of one (models often quote
 /// numbers). Anything else is the caller's mistake, said as a tool error it can correct.
 fn whole_number(v: Option<&Value>) -> Result<Option<u64>, String> {
-    let bad = |v: &Value| format!("limit must be a whole number of rows, such as 100; got {v}");
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| bad(v.unwrap())),
-        Some(Value::String(t)) => t.trim().parse::<u64>().map(Some).map_err(|_| bad(v.unwrap())),
-        Some(other) => Err(bad(other)),
-    }
+    let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(None) };
+    let n = match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(t) => t.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    n.map(Some).ok_or_else(|| format!("limit must be a whole number of rows, such as 100; got {v}"))
 }
 
 fn error(text: impl Into<String>) -> CallToolResult {

@@ -528,15 +528,9 @@ impl Session {
     /// own tables that the planner expects to be heavier than the session's limits is held
     /// back ([`DbError::Heavy`]); [`Session::run_anyway`] runs it once the person has seen that.
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
-        let named = text_proof(sql)?;
-        // `COPY (query) TO STDOUT`: the query is the read, and its rows come back as rows.
-        if let Some(query) = guard::copy_query(sql) {
-            let named = text_proof(query)?;
-            let heavy = Some(self.limits.heavy).filter(|h| !h.off());
-            return Box::pin(self.read(query, limit, sink, heavy, Some(&named))).await;
-        }
+        let (read, named) = text_read(sql)?;
         let heavy = Some(self.limits.heavy).filter(|h| !h.off());
-        self.read(sql, limit, sink, heavy, Some(&named)).await
+        self.read(read, limit, sink, heavy, Some(&named)).await
     }
 
     /// [`Session::run`] for a read whose planner estimate a person has seen and accepted: the
@@ -547,8 +541,8 @@ impl Session {
         limit: Option<u64>,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
-        let named = text_proof(sql)?;
-        self.read(sql, limit, sink, None, Some(&named)).await
+        let (read, named) = text_read(sql)?;
+        self.read(read, limit, sink, None, Some(&named)).await
     }
 
     /// [`Session::run`] without either proof: only for tests that prove the session and
@@ -981,24 +975,25 @@ impl Session {
         if self.client.is_closed() {
             return Ok(());
         }
-        // Sent together: the reset, then the question whether SQL-level prepared statements remain.
-        let (reset, prepared) = tokio::join!(
-            self.client.batch_execute(
-                "ROLLBACK; CLOSE ALL; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; \
-                 DISCARD SEQUENCES; RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; \
-                 SELECT pg_catalog.set_config('search_path', 'pg_catalog', false)",
-            ),
-            self.client.query_typed("SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql", &[]),
-        );
-        reset.map_err(DbError::from_pg)?;
-        // RESET ALL brought back the role's timeouts: the ones in force are set again.
-        let again: Vec<String> = self
+        // Sent together: the reset (RESET ALL brings back the role's timeouts, so the ones in
+        // force are set again in the same batch), then the question whether SQL-level prepared
+        // statements remain.
+        let again: String = self
             .info
             .timeouts
             .iter()
-            .map(|t| format!("pg_catalog.set_config('{}', '{}', false)", t.name, t.in_force_ms))
+            .map(|t| format!(", pg_catalog.set_config('{}', '{}', false)", t.name, t.in_force_ms))
             .collect();
-        self.client.batch_execute(&format!("SELECT {}", again.join(", "))).await.map_err(DbError::from_pg)?;
+        let batch = format!(
+            "ROLLBACK; CLOSE ALL; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD TEMP; \
+             DISCARD SEQUENCES; RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; \
+             SELECT pg_catalog.set_config('search_path', 'pg_catalog', false){again}"
+        );
+        let (reset, prepared) = tokio::join!(
+            self.client.batch_execute(&batch),
+            self.client.query_typed("SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql", &[]),
+        );
+        reset.map_err(DbError::from_pg)?;
         for row in prepared.map_err(DbError::from_pg)? {
             let name: String = row.get(0);
             self.client
@@ -1014,8 +1009,8 @@ impl Session {
     /// read-only transaction that is rolled back. Refused, with the reasons, unless both
     /// say it is a read.
     pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
-        let named = text_proof(sql)?;
-        let proved = self.begin_proved(sql, None, &named).await;
+        let (read, named) = text_read(sql)?;
+        let proved = self.begin_proved(read, None, &named).await;
         let reset = self.reset().await;
         proved?;
         reset
@@ -1112,6 +1107,16 @@ struct Proved {
 /// The first proof, from the text alone: the guard as it stands where the server will judge
 /// what only it can know (a cast to a type of the database's, a trusted extension's function).
 /// On success, the relations the text names (their facts come with the Parse).
+/// The read a statement is, once the text proof passes, with the relations it names:
+/// `COPY (query) TO STDOUT` is its query, whose rows come back like any read's.
+fn text_read(sql: &str) -> Result<(&str, BTreeSet<String>), DbError> {
+    let named = text_proof(sql)?;
+    match guard::copy_query(sql) {
+        Some(query) => Ok((query, text_proof(query)?)),
+        None => Ok((sql, named)),
+    }
+}
+
 fn text_proof(sql: &str) -> Result<BTreeSet<String>, DbError> {
     let review = guard::review_best_case(sql);
     if review.verdict() == guard::Class::Read {

@@ -134,15 +134,7 @@ impl Entry {
     }
 }
 
-/// `text` on one line, cut to `max` characters with … when cut.
-pub fn one_line(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(max.saturating_sub(1)).collect::<String>())
-    }
-}
+pub use crate::words::one_line;
 
 /// A duration as people read it in a timeline: 3 ms, 1.25 s.
 pub fn millis(d: Duration) -> String {

@@ -96,3 +96,15 @@ pub fn drive_ts(modules: &Path, state: &Path, calls: &Value, args: &[&str]) -> V
     std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.mjs"), &client).unwrap();
     run_client(Path::new("node"), &client, state, calls, args)
 }
+
+/// The demo incident's server, or None (said) when PostgreSQL is not installed outside CI.
+pub fn demo() -> Option<warroom::demo::Cluster> {
+    match warroom::demo::start_incident() {
+        Ok(c) => Some(c),
+        Err(warroom::demo::DemoError::NotInstalled) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("SKIPPING: PostgreSQL is not installed");
+            None
+        }
+        Err(e) => panic!("cannot start PostgreSQL: {e}"),
+    }
+}

@@ -1,7 +1,7 @@
 //! Database clients (`psql`, `pgcli`, `usql`, `heroku pg:psql`, `pgbench`) and inline code
 //! (`python -c`, `node -e`, …): where their SQL is, for the walker in `shell`.
 
-use super::{Arg, Feed, Found, Walker, clip_words};
+use super::{Arg, Feed, Found, Walker};
 use crate::guard::commands::{self, Client, Decision, Inline};
 use crate::guard::inline;
 
@@ -75,7 +75,10 @@ impl Walker<'_> {
             }
             seen = true;
             if l.interpolated {
-                self.code_unseen(via, &format!("the SQL `{}` is filled in at run time", clip_words(&l.text, 60)));
+                self.code_unseen(
+                    via,
+                    &format!("the SQL `{}` is filled in at run time", crate::words::one_line(&l.text, 60)),
+                );
             } else {
                 self.found.push(Found::Sql { via: format!("{via}'s SQL"), sql: l.text });
             }

@@ -288,7 +288,7 @@ impl Walker<'_> {
             let shown = std::iter::once(name).chain(literal.iter().copied()).collect::<Vec<_>>().join(" ");
             self.found.push(Found::Changes {
                 program: name.to_string(),
-                why: format!("`{}`: {}", clip_words(&shown, 80), m.reason),
+                why: format!("`{}`: {}", crate::words::one_line(&shown, 80), m.reason),
                 instead: m.instead,
                 decision: m.decision,
             });
@@ -625,12 +625,6 @@ const CONTAINER_RUN: &[&str] = &[
     "--cgroupns",
     "--isolation",
 ];
-
-/// `text` on one line, at most `max` characters.
-fn clip_words(text: &str, max: usize) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() <= max { one } else { format!("{}…", one.chars().take(max).collect::<String>()) }
-}
 
 /// The program's name without its folder (`/usr/bin/psql` → `psql`).
 fn base(program: &str) -> &str {
