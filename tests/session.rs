@@ -222,7 +222,7 @@ async fn the_stricter_timeout_wins_either_way() {
     assert_eq!(cell(&shown, 0, 0), Some("2s"), "after the resets, still the stricter");
 }
 
-/// `COPY (query) TO STDOUT` is its query, for every way in: run, run_anyway and the check
+/// `COPY (query) TO STDOUT` is its query, and `COPY table TO STDOUT` the table's rows, for every way in: run, run_anyway and the check
 /// that proves each statement of a paste before any runs.
 #[tokio::test]
 async fn copy_to_stdout_is_its_query() {
@@ -233,5 +233,7 @@ async fn copy_to_stdout_is_its_query() {
     let mut set = ResultSet::default();
     s.run_anyway("COPY (SELECT v FROM t WHERE id = 3) TO STDOUT", None, &mut set).await.unwrap();
     assert_eq!(cell(&set, 0, 0), Some("row 3"));
+    let set = rows(&mut s, "COPY t (v, id) TO STDOUT", None).await.unwrap();
+    assert_eq!((set.columns.len(), set.rows.len() > 1), (2, true), "a table's COPY is its rows");
     assert!(s.check("COPY t TO '/tmp/x'").await.is_err(), "a COPY to a file is never a read");
 }

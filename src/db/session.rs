@@ -530,7 +530,7 @@ impl Session {
     pub async fn run(&mut self, sql: &str, limit: Option<u64>, sink: &mut dyn RowSink) -> Result<Outcome, DbError> {
         let (read, named) = text_read(sql)?;
         let heavy = Some(self.limits.heavy).filter(|h| !h.off());
-        self.read(read, limit, sink, heavy, Some(&named)).await
+        self.read(&read, limit, sink, heavy, Some(&named)).await
     }
 
     /// [`Session::run`] for a read whose planner estimate a person has seen and accepted: the
@@ -542,7 +542,7 @@ impl Session {
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, DbError> {
         let (read, named) = text_read(sql)?;
-        self.read(read, limit, sink, None, Some(&named)).await
+        self.read(&read, limit, sink, None, Some(&named)).await
     }
 
     /// [`Session::run`] without either proof: only for tests that prove the session and
@@ -1010,7 +1010,7 @@ impl Session {
     /// say it is a read.
     pub async fn check(&mut self, sql: &str) -> Result<(), DbError> {
         let (read, named) = text_read(sql)?;
-        let proved = self.begin_proved(read, None, &named).await;
+        let proved = self.begin_proved(&read, None, &named).await;
         let reset = self.reset().await;
         proved?;
         reset
@@ -1109,11 +1109,14 @@ struct Proved {
 /// On success, the relations the text names (their facts come with the Parse).
 /// The read a statement is, once the text proof passes, with the relations it names:
 /// `COPY (query) TO STDOUT` is its query, whose rows come back like any read's.
-fn text_read(sql: &str) -> Result<(&str, BTreeSet<String>), DbError> {
+fn text_read(sql: &str) -> Result<(std::borrow::Cow<'_, str>, BTreeSet<String>), DbError> {
     let named = text_proof(sql)?;
     match guard::copy_query(sql) {
-        Some(query) => Ok((query, text_proof(query)?)),
-        None => Ok((sql, named)),
+        Some(query) => {
+            let named = text_proof(&query)?;
+            Ok((query, named))
+        }
+        None => Ok((sql.into(), named)),
     }
 }
 

@@ -262,29 +262,51 @@ pub fn explained_statement(sql: &str) -> Option<&str> {
     None
 }
 
-/// The query of `COPY (query) TO STDOUT [options]`: a read whose rows come back like any
-/// read's. `None` for any other statement (COPY of a table, to or from a file or program).
-pub fn copy_query(sql: &str) -> Option<&str> {
+/// The query a `COPY … TO STDOUT [options]` reads: the query of `COPY (query) TO STDOUT`, and
+/// `SELECT cols FROM table` for `COPY table [(cols)] TO STDOUT` — a read whose rows come back
+/// like any read's. `None` for any other statement (a COPY to or from a file or a program).
+pub fn copy_query(sql: &str) -> Option<std::borrow::Cow<'_, str>> {
     let toks = lex::tokenize(sql);
     let sig: Vec<&lex::Token> = toks.iter().filter(|t| t.is_significant()).collect();
     let word = |i: usize, w: &str| {
         sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Word && t.text(sql).eq_ignore_ascii_case(w))
     };
     let punct = |i: usize, p: &str| sig.get(i).is_some_and(|t| t.kind == lex::TokKind::Punct && t.text(sql) == p);
-    if !word(0, "copy") || !punct(1, "(") {
+    // The index of the `)` closing the `(` at `open`.
+    let closing = |open: usize| {
+        let mut depth = 0usize;
+        (open..sig.len()).find(|&i| {
+            if punct(i, "(") {
+                depth += 1;
+            } else if punct(i, ")") {
+                depth -= 1;
+                return depth == 0;
+            }
+            false
+        })
+    };
+    let to_stdout = |i: usize| word(i, "to") && word(i + 1, "stdout");
+    if !word(0, "copy") {
         return None;
     }
-    let mut depth = 0usize;
-    let close = (1..sig.len()).find(|&i| {
-        if punct(i, "(") {
-            depth += 1;
-        } else if punct(i, ")") {
-            depth -= 1;
-            return depth == 0;
-        }
-        false
-    })?;
-    (word(close + 1, "to") && word(close + 2, "stdout")).then(|| &sql[sig[1].end..sig[close].start])
+    if punct(1, "(") {
+        let close = closing(1)?;
+        return to_stdout(close + 1).then(|| sql[sig[1].end..sig[close].start].into());
+    }
+    // The table's name: words, quoted names and dots, up to its column list or TO.
+    let end = (1..sig.len()).find(|&i| punct(i, "(") || word(i, "to"))?;
+    let named = end > 1
+        && (1..end).all(|i| matches!(sig[i].kind, lex::TokKind::Word | lex::TokKind::QuotedIdent) || punct(i, "."));
+    if !named {
+        return None;
+    }
+    let table = &sql[sig[1].start..sig[end - 1].end];
+    if punct(end, "(") {
+        let close = closing(end)?;
+        let columns = &sql[sig[end].end..sig[close].start];
+        return to_stdout(close + 1).then(|| format!("SELECT {columns} FROM {table}").into());
+    }
+    to_stdout(end).then(|| format!("SELECT * FROM {table}").into())
 }
 
 /// The statement without its trailing `;` and anything after it, for embedding in a

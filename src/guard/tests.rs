@@ -865,12 +865,19 @@ fn postgres_syntax_sqlparser_lacks() {
 
 #[test]
 fn the_query_of_a_copy_to_stdout() {
+    let q = |sql: &str| copy_query(sql).map(|c| c.into_owned());
     assert_eq!(
-        copy_query("COPY (SELECT (1), 'a)' FROM t) TO STDOUT WITH (FORMAT csv)"),
+        q("COPY (SELECT (1), 'a)' FROM t) TO STDOUT WITH (FORMAT csv)").as_deref(),
         Some("SELECT (1), 'a)' FROM t")
     );
-    assert_eq!(copy_query("copy (select 1) to stdout;"), Some("select 1"));
-    assert_eq!(copy_query("COPY t TO STDOUT"), None);
-    assert_eq!(copy_query("COPY (SELECT 1) TO '/tmp/x'"), None);
-    assert_eq!(copy_query("COPY (SELECT 1) TO PROGRAM 'rm -rf /'"), None);
+    assert_eq!(q("copy (select 1) to stdout;").as_deref(), Some("select 1"));
+    assert_eq!(q("COPY t TO STDOUT").as_deref(), Some("SELECT * FROM t"));
+    assert_eq!(
+        q("COPY public.\"My T\" (a, \"B\") TO STDOUT (FORMAT csv)").as_deref(),
+        Some("SELECT a, \"B\" FROM public.\"My T\"")
+    );
+    assert_eq!(q("COPY t FROM STDIN"), None);
+    assert_eq!(q("COPY (SELECT 1) TO '/tmp/x'"), None);
+    assert_eq!(q("COPY (SELECT 1) TO PROGRAM 'rm -rf /'"), None);
+    assert_eq!(q("COPY t TO PROGRAM 'rm -rf /'"), None);
 }
