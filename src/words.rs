@@ -14,3 +14,9 @@ pub fn one_line(text: &str, max: usize) -> String {
         format!("{}…", flat.chars().take(max.saturating_sub(1)).collect::<String>())
     }
 }
+
+/// A wait or an interval as people say it: 2 s, 1.5 s, 12 s.
+pub fn seconds(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 10.0 && s.fract() != 0.0 { format!("{s:.1} s") } else { format!("{} s", s.round() as u64) }
+}

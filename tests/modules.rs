@@ -1,12 +1,36 @@
-//! The house's layering: no import cycle between top-level modules of `src/`. Read from the
-//! sources (`crate::x` paths), so a new cycle fails here before review.
+//! The house's layering, read from the sources so that a breach fails here before review:
+//! no import cycle between top-level modules of `src/`; timeline entries made only by the
+//! timeline's constructors; no function in `app/` or the runtime longer than a screenful.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file under `dir`, with its path relative to `src/`, sorted.
+fn sources(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let rel = path.strip_prefix(src()).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
 
 /// Every top-level module and the top-level modules it names.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = src();
     let mut tops = BTreeSet::new();
     for e in std::fs::read_dir(&src).unwrap() {
         let e = e.unwrap();
@@ -84,4 +108,74 @@ fn no_import_cycle_between_top_level_modules() {
             panic!("an import cycle: {}\n{}", cycle.join(" -> "), listing.join("\n"));
         }
     }
+}
+
+#[test]
+fn timeline_entries_are_made_by_the_timeline_constructors() {
+    let outside: Vec<String> = sources(&src())
+        .into_iter()
+        .filter(|(rel, text)| !rel.starts_with("timeline/") && text.contains("Entry::new("))
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(outside.is_empty(), "build entries with the constructors in src/timeline/entries.rs: {outside:?}");
+}
+
+/// Each function's name and length in lines, from its `fn` line to its closing brace.
+fn functions(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let Some(at) = t.find("fn ") else { continue };
+        let head = &t[..at];
+        let words_ok = head.split_whitespace().all(|w| {
+            matches!(w, "pub" | "async" | "const" | "unsafe") || w.starts_with("pub(") || w.starts_with("extern")
+        });
+        if !words_ok || t.starts_with("//") {
+            continue;
+        }
+        let name: String = t[at + 3..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let (mut depth, mut opened) = (0i32, false);
+        for (j, l) in lines[i..].iter().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            for c in code.chars() {
+                match c {
+                    '{' => (depth, opened) = (depth + 1, true),
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if !opened && code.trim_end().ends_with(';') {
+                break;
+            }
+            if opened && depth <= 0 {
+                out.push((name.clone(), j + 1));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_in_app_or_the_runtime_is_longer_than_100_lines() {
+    let mut long = Vec::new();
+    for dir in ["app", "runtime"] {
+        for (rel, text) in sources(&src().join(dir)) {
+            for (name, len) in functions(&text) {
+                if len > 100 {
+                    long.push(format!("{rel}: {name} ({len} lines)"));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "split these by what they do: {long:?}");
+    let app = std::fs::read_to_string(src().join("app/mod.rs")).unwrap();
+    assert!(app.lines().count() < 600, "app/mod.rs has {} lines", app.lines().count());
+}
+
+#[test]
+fn function_lengths_are_counted_from_fn_to_its_brace() {
+    let text = "pub fn a() {\n    let x = \"{}\";\n}\n\nfn b(x: u8) -> u8;\nasync fn c() {\n    if true {\n    }\n}\n";
+    assert_eq!(functions(text), vec![("a".to_string(), 3), ("c".to_string(), 4)]);
 }

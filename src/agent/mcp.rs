@@ -21,7 +21,7 @@ use crate::db::{DbError, Session, posture};
 use crate::guard::{self, Class};
 use crate::incident::Chosen;
 use crate::plan::{self, store};
-use crate::timeline::{Entry, Journal, Kind};
+use crate::timeline::{Entry, Journal};
 
 /// What the agent is told about where it is, when it connects.
 const INSTRUCTIONS: &str = "You are connected to a PRODUCTION PostgreSQL database during an incident, through warroom. \
@@ -70,11 +70,11 @@ impl Link {
             return Ok(&mut self.session);
         }
         let before = self.session.info.identity.clone();
-        record(Entry::new(
-            Kind::Error,
-            "warroom mcp: the connection to the server was lost".to_string(),
-            json!({ "source": "mcp", "event": "connection lost", "cluster": before }),
-        ));
+        record(
+            Entry::disconnected("mcp", "warroom mcp: the connection to the server was lost".into(), "connection lost")
+                .with("event", "connection lost")
+                .with("cluster", &before),
+        );
         let started = Instant::now();
         let mut wait = std::time::Duration::from_millis(200);
         let last = loop {
@@ -117,8 +117,7 @@ impl Link {
         if !failed.is_empty() {
             said.push_str(&format!(" The role could write here ({}); reads still run READ ONLY.", failed.join(", ")));
         }
-        record(Entry::new(
-            Kind::Review,
+        record(Entry::connected(
             format!("warroom mcp: reconnected ({})", crate::timeline::one_line(&said, 80)),
             json!({ "source": "mcp", "event": "reconnected", "cluster": after, "said": said }),
         ));
@@ -237,8 +236,8 @@ impl Warroom {
     /// too large to analyse.
     fn gated(&self, peer: &Peer<RoleServer>, tool: &str, sql: Option<&str>) -> Option<CallToolResult> {
         if let Some(why) = self.gate.refusal(tool) {
-            let details = json!({ "source": "mcp", "tool": tool });
-            self.record(peer, Entry::new(Kind::Refused, format!("{tool}: {why}"), details));
+            let none: [&guard::Statement; 0] = [];
+            self.record(peer, Entry::refused("mcp", format!("{tool}: {why}"), none).with("tool", tool));
             return Some(error(why));
         }
         sql.filter(|s| s.len() > MAX_SQL)
@@ -258,7 +257,7 @@ impl Warroom {
     }
 
     fn refused(&self, peer: &Peer<RoleServer>, tool: &str, statements: &[&guard::Statement]) -> CallToolResult {
-        let mut text = format!("Refused: nothing ran. {}:\n", posture::plural(statements.len(), "WRITE"));
+        let mut text = format!("Refused: nothing ran. {}:\n", crate::words::plural(statements.len(), "WRITE"));
         for s in statements {
             text.push_str(&format!(
                 "- statement #{} ({}, line {}): {}\n",
@@ -271,11 +270,12 @@ impl Warroom {
         text.push_str("Writes never run here; stage_write puts them in the incident's plan for a person to review.");
         self.record(
             peer,
-            Entry::new(
-                Kind::Refused,
-                format!("{tool} refused {}: writes never run", posture::plural(statements.len(), "WRITE")),
-                json!({ "source": "mcp", "tool": tool, "statements": statements }),
-            ),
+            Entry::refused(
+                "mcp",
+                format!("{tool} refused {}: writes never run", crate::words::plural(statements.len(), "WRITE")),
+                statements,
+            )
+            .with("tool", tool),
         );
         error(text)
     }
@@ -305,11 +305,7 @@ impl Warroom {
             .collect();
         self.record(
             &peer,
-            Entry::new(
-                Kind::Review,
-                format!("review_sql: {summary}"),
-                json!({ "source": "mcp", "tool": "review_sql", "statements": review.statements }),
-            ),
+            Entry::review("mcp", format!("review_sql: {summary}"), &review.statements).with("tool", "review_sql"),
         );
         ok(
             format!("{summary}\n{}", lines.join("\n")),
@@ -396,12 +392,11 @@ impl Warroom {
                     let said = estimate.describe();
                     self.record(
                         &peer,
-                        Entry::new(
-                            Kind::Held,
-                            format!("run_read held back read #{}: {said}", s.index),
-                            json!({ "source": "mcp", "tool": "run_read", "index": s.index, "sql": s.text,
-                                "rows_scanned": estimate.rows_scanned, "cost": estimate.cost }),
-                        ),
+                        Entry::held("mcp", "run_read", s.index, &said)
+                            .with("tool", "run_read")
+                            .with("sql", &s.text)
+                            .with("rows_scanned", estimate.rows_scanned)
+                            .with("cost", estimate.cost),
                     );
                     return error(format!(
                         "Held back, nothing of statement #{} ran: the planner expects a heavy read: {said}. \
@@ -509,7 +504,7 @@ impl Warroom {
         self.record(&peer, entry);
         let mut text = format!(
             "Staged {} into incident {}'s plan; nothing ran. The plan is a DRAFT until a person reviews it in the cockpit.\n",
-            posture::plural(steps.len(), "write"),
+            crate::words::plural(steps.len(), "write"),
             self.incident.id
         );
         let mut list = Vec::new();

@@ -63,11 +63,13 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 let id = r.id;
                 let (done, total) = (r.done, r.total);
                 state.say("Cancelling the read…", Tone::Warn);
-                let record = Entry::new(
-                    EventKind::Cancel,
+                let record = Entry::cancel(
+                    "cockpit",
                     format!("Cancelled the running read ({done} of {} done)", plural(total, "read")),
-                    serde_json::json!({ "run": id, "done": done, "total": total }),
-                );
+                )
+                .with("run", id)
+                .with("done", done)
+                .with("total", total);
                 vec![Effect::Cancel { id }, Effect::Record(record)]
             }
             Some(_) => vec![],
@@ -164,15 +166,7 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 return vec![];
             };
             let sql = state.setup.runbook.sql_blocks[b].clone();
-            let record = Entry::new(
-                EventKind::RunbookBlock,
-                format!(
-                    "Runbook block #{} sent to the editor (not run): {}",
-                    b + 1,
-                    crate::timeline::one_line(&sql, 60)
-                ),
-                serde_json::json!({ "runbook": state.setup.runbook.name, "block": b + 1, "sql": sql }),
-            );
+            let record = Entry::runbook_block(&state.setup.runbook.name, b + 1, &sql);
             let mut fx = vec![Effect::Record(record)];
             fx.extend(state.append_to_editor(&sql));
             state.verdict_for = Some((state.revision, "runbook block"));

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::results::seconds;
 use super::{Conn, Effect, Popup, State, Tone};
 use crate::db::ServerInfo;
 use crate::db::posture::Posture;
 use crate::environment::{self, Identity, Pin, Verdict};
-use crate::timeline::{Entry, Kind as EventKind};
+use crate::timeline::Entry;
+use crate::words::seconds;
 
 /// The environment for `pinned`, applied to what the banner shows.
 fn apply(state: &mut State, pinned: Option<&str>) -> Verdict {
@@ -82,11 +82,7 @@ pub(super) fn connected(
 pub(super) fn connect_failed(state: &mut State, e: String) -> Vec<Effect> {
     state.say(format!("Not connected: {e}. Ctrl-O tries again."), Tone::Bad);
     let mut fx: Vec<Effect> = start_entry(state).into_iter().map(Effect::Record).collect();
-    fx.push(Effect::Record(Entry::new(
-        EventKind::ConnectFailed,
-        format!("Could not connect: {}", e.lines().next().unwrap_or("")),
-        serde_json::json!({ "error": e }),
-    )));
+    fx.push(Effect::Record(Entry::connect_failed("cockpit", "Could not connect", &e)));
     state.conn = Conn::Failed(e);
     fx
 }
@@ -100,11 +96,8 @@ pub(super) fn lost(state: &mut State, why: String, in_flight: bool) -> Vec<Effec
         Tone::Bad,
     );
     state.notice = Some(("connection lost; reconnecting in the background".into(), Tone::Bad));
-    let record = Entry::new(
-        EventKind::Disconnected,
-        format!("The connection was lost{during}: {why}"),
-        serde_json::json!({ "error": why, "read_in_flight": in_flight }),
-    );
+    let record = Entry::disconnected("cockpit", format!("The connection was lost{during}: {why}"), &why)
+        .with("read_in_flight", in_flight);
     state.conn = Conn::Lost(why);
     vec![Effect::Record(record)]
 }
@@ -131,8 +124,7 @@ pub(crate) fn start_entry(state: &mut State) -> Option<Entry> {
     };
     let env = state.env.as_ref();
     let unpinned = env.is_some_and(Verdict::unpinned);
-    Some(Entry::new(
-        EventKind::SessionStart,
+    Some(Entry::session_start(
         format!(
             "Cockpit opened on {}, database {} as {} ({}{}{profile}){cluster}",
             s.host,
@@ -171,8 +163,7 @@ fn connected_entry(
     let again = reconnected_after.map(|d| format!("Reconnected after {}: ", seconds(d))).unwrap_or_default();
     let note = verdict.note.as_deref().map(|n| format!(" [{n}]")).unwrap_or_default();
     let changed_said = changed.map(|c| format!("; {c}")).unwrap_or_default();
-    Entry::new(
-        EventKind::Connected,
+    Entry::connected(
         format!(
             "{again}Connected to {} as {} on {}, {}{note}: {posture_said}{changed_said}",
             info.database,
@@ -238,10 +229,10 @@ pub(super) fn pinned(state: &mut State, result: Result<Pin, String>) -> Vec<Effe
             let cluster = state.identity.as_ref().map(Identity::describe).unwrap_or_default();
             let note = verdict.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
             state.say(format!("Pinned {cluster} as {}{note}.", pin.environment.to_uppercase()), Tone::Good);
-            vec![Effect::Record(Entry::new(
-                EventKind::Pinned,
+            vec![Effect::Record(Entry::pinned(
+                "cockpit",
                 format!("Pinned {cluster} as {}{note}", pin.environment.to_uppercase()),
-                serde_json::json!({ "pin": pin, "cluster": state.identity, "environment": verdict, "source": "cockpit" }),
+                serde_json::json!({ "pin": pin, "cluster": state.identity, "environment": verdict }),
             ))]
         }
         Err(e) => {

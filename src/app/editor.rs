@@ -4,7 +4,7 @@
 use super::*;
 use super::{Conn, Effect, State, Tone, refused_while_frozen, watch};
 use crate::guard::{self, Class};
-use crate::timeline::{Entry, Kind as EventKind};
+use crate::timeline::Entry;
 use crate::words::plural;
 
 pub(super) fn offset_of(lines: &[String], row: usize, col: usize) -> usize {
@@ -56,12 +56,8 @@ pub(super) fn verdict_entry(review: &guard::Review, fresh: Option<(usize, usize)
     if !writes.is_empty() {
         summary.push_str(&format!(" ({})", writes.join("; ")));
     }
-    Entry::new(
-        EventKind::Review,
-        summary,
-        // Each statement as `warroom check --json` shows it.
-        serde_json::json!({ "source": source, "statements": chosen, "ignored": review.ignored.len() }),
-    )
+    // Each statement as `warroom check --json` shows it.
+    Entry::review(source, summary, chosen).with("ignored", review.ignored.len())
 }
 
 /// F5: classify the text as it is now (never a cached verdict), then run only its reads.
@@ -125,10 +121,10 @@ pub(super) fn run_now(state: &mut State, all: bool) -> Vec<Effect> {
     if !writes.is_empty() {
         let statements: Vec<&guard::Statement> =
             chosen.iter().map(|&i| &review.statements[i]).filter(|s| s.class == Class::Write).collect();
-        fx.push(Effect::Record(Entry::new(
-            EventKind::Refused,
+        fx.push(Effect::Record(Entry::refused(
+            "cockpit",
             format!("F5 skipped {} ({}): writes never run", plural(writes.len(), "WRITE"), writes.join(", ")),
-            serde_json::json!({ "source": "cockpit", "statements": statements }),
+            statements,
         )));
     }
     if reads.is_empty() {
@@ -153,12 +149,8 @@ pub(super) fn run_now(state: &mut State, all: bool) -> Vec<Effect> {
     let anyway = state.held.take().is_some_and(|h| h.reads == reads && state.now < h.until);
     let id = state.start_run(reads.clone(), skipped.clone());
     if anyway {
-        fx.push(Effect::Record(Entry::new(
-            EventKind::Held,
-            format!("F5 again: running {} the planner expects to be heavy, anyway", plural(reads.len(), "read")),
-            serde_json::json!({ "source": "cockpit", "run": id, "anyway": true,
-                "statements": reads.iter().map(|(i, _)| i).collect::<Vec<_>>() }),
-        )));
+        let indexes: Vec<usize> = reads.iter().map(|(i, _)| *i).collect();
+        fx.push(Effect::Record(Entry::held_anyway("cockpit", id, &indexes)));
         state.say(format!("{skipped}Running {} anyway (heavy)…", plural(reads.len(), "read")), Tone::Warn);
     } else {
         state.say(

@@ -10,10 +10,11 @@ use ratatui_textarea::{CursorMove, TextArea};
 use crate::config::keymap::{Context, Key};
 use crate::config::{Action, Keymap, Theme};
 use crate::db::ServerInfo;
-use crate::db::posture::{Posture, plural};
+use crate::db::posture::Posture;
 use crate::plan::Plan;
 use crate::runbook::Runbook;
-use crate::timeline::{Entry, Event, Kind as EventKind};
+use crate::timeline::{Entry, Event};
+use crate::words::plural;
 
 mod actions;
 use actions::act;

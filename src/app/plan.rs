@@ -147,7 +147,7 @@ pub(super) fn stored(
 ) -> Vec<Effect> {
     let mut fx: Vec<Effect> = record.map(Effect::Record).into_iter().collect();
     if let Err(e) = &said {
-        fx.push(Effect::Record(Entry::new(EventKind::Error, e.clone(), serde_json::Value::Null)));
+        fx.push(Effect::Record(Entry::error("cockpit", e.clone())));
     }
     state.staging = false;
     state.plan_saves = state.plan_saves.saturating_sub(1);

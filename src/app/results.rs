@@ -95,12 +95,6 @@ pub fn elapsed(d: Duration) -> String {
     if ms < 1000.0 { format!("{ms:.1} ms") } else { format!("{:.2} s", ms / 1000.0) }
 }
 
-/// A wait or an interval as people say it: 2 s, 1.5 s, 12 s.
-pub fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 10.0 && s.fract() != 0.0 { format!("{s:.1} s") } else { format!("{} s", s.round() as u64) }
-}
-
 /// Arrow keys, pages, Home/End, moving the selected cell and keeping it on screen.
 pub fn navigate(p: &mut ResultsPane, code: KeyCode) {
     let Some(t) = p.table() else { return };
@@ -185,11 +179,7 @@ pub(super) fn held(state: &mut State, id: u64, index: usize, said: String) -> Ve
     let Some(run) = state.running.as_ref().filter(|r| r.id == id) else { return vec![] };
     let reads = run.reads.clone();
     state.say(format!("Held back #{index}, nothing of it ran: {said}. F5 within 10 s runs it anyway."), Tone::Warn);
-    let record = Entry::new(
-        EventKind::Held,
-        format!("F5 held back read #{index}: {said}"),
-        serde_json::json!({ "source": "cockpit", "run": id, "index": index, "estimate": said }),
-    );
+    let record = Entry::held("cockpit", "F5", index, &said).with("run", id);
     state.held = Some(Held { reads, index, said, until: state.now + HELD_FOR });
     vec![Effect::Record(record)]
 }

@@ -4,11 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::results::{Table, seconds};
+use super::results::Table;
 use super::{Effect, State, Tone};
 use crate::db::ValueKind;
-use crate::timeline::{Entry, Kind as EventKind};
+use crate::timeline::Entry;
 use crate::words::plural;
+use crate::words::seconds;
 
 /// The intervals `+` and `-` step through.
 pub const STEPS: [Duration; 8] = [
@@ -121,21 +122,18 @@ pub(super) fn stop(state: &mut State, said: &str) -> Vec<Effect> {
         w.reads.iter().map(|(i, sql)| format!("#{i} {}", crate::timeline::one_line(sql, 60))).collect();
     let took = state.now.saturating_duration_since(w.started);
     let last = w.history.last().map(|v| format!("; last value {v}")).unwrap_or_default();
-    fx.push(Effect::Record(Entry::new(
-        EventKind::Watch,
-        format!(
-            "Watched {} every {}: {} over {}{last}",
-            what.join(", "),
-            seconds(w.every),
-            plural(w.runs as usize, "run"),
-            seconds(took)
-        ),
-        serde_json::json!({
-            "source": "cockpit", "statements": w.reads.iter().map(|(i, sql)| serde_json::json!({ "index": i, "sql": sql })).collect::<Vec<_>>(),
-            "every_ms": w.every.as_millis() as u64, "runs": w.runs, "started_at": w.started_at,
-            "stopped_at": crate::incident::now_utc(), "values": w.history,
-        }),
-    )));
+    let reads: Vec<(usize, &str)> = w.reads.iter().map(|(i, sql)| (*i, sql.as_str())).collect();
+    let summary = format!(
+        "Watched {} every {}: {} over {}{last}",
+        what.join(", "),
+        seconds(w.every),
+        plural(w.runs as usize, "run"),
+        seconds(took)
+    );
+    let record = Entry::watch("cockpit", summary, &reads, w.every.as_millis() as u64, u64::from(w.runs))
+        .with("started_at", &w.started_at)
+        .with("values", &w.history);
+    fx.push(Effect::Record(record));
     state.say(format!("{said} {} in {}.", plural(w.runs as usize, "run"), seconds(took)), Tone::Info);
     fx
 }

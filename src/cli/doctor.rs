@@ -73,14 +73,14 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
                     out,
                     "{} this connection can only read ({}).",
                     style.read("READ-ONLY:"),
-                    posture::plural(warned, "warning")
+                    crate::words::plural(warned, "warning")
                 )?;
             } else {
                 writeln!(
                     out,
                     "{} {} failed: role {} could change data or schema.",
                     style.write("NOT READ-ONLY:"),
-                    posture::plural(failed, "check"),
+                    crate::words::plural(failed, "check"),
                     posture.role
                 )?;
             }

@@ -4,7 +4,7 @@ use super::{CliError, FreezeArgs, exit};
 use crate::config::{self, Profile};
 use crate::freeze;
 use crate::incident;
-use crate::timeline::{Entry, Journal, Kind};
+use crate::timeline::{Entry, Journal};
 
 /// The freeze file for this config and profile.
 pub(super) fn path_for(config: &config::Config, profile: Option<&Profile>) -> std::path::PathBuf {
@@ -27,13 +27,7 @@ pub fn freeze(args: FreezeArgs) -> Result<u8, CliError> {
     let reason = args.reason.unwrap_or_default();
     let f = freeze::freeze(&path, &reason)
         .map_err(|e| CliError::Usage(format!("cannot write the freeze file {}: {e}", path.display())))?;
-    record(
-        &loaded,
-        args.incident.as_deref(),
-        Kind::Freeze,
-        format!("FROZEN by {}: {}", f.by, reason_or(&reason)),
-        &path,
-    );
+    record(&loaded, args.incident.as_deref(), Entry::freeze("cli", &f.by, &f.reason, &path));
     println!(
         "FROZEN ({}): every warroom using this file refuses reads, stages and agent calls until `warroom thaw`.",
         path.display()
@@ -49,22 +43,13 @@ pub fn thaw(args: FreezeArgs) -> Result<u8, CliError> {
     {
         Some(was) => {
             let by = incident::operator();
-            record(
-                &loaded,
-                args.incident.as_deref(),
-                Kind::Thaw,
-                format!("Thawed by {by} (frozen by {} since {})", was.by, was.at),
-                &path,
-            );
+            let entry = Entry::thaw("cli", &by, Some((&was.by, &was.at)), &path);
+            record(&loaded, args.incident.as_deref(), entry);
             println!("Thawed ({}): reads run again.", path.display());
         }
         None => println!("Not frozen ({} does not exist): nothing to thaw.", path.display()),
     }
     Ok(exit::DONE)
-}
-
-fn reason_or(reason: &str) -> &str {
-    if reason.trim().is_empty() { "no reason given" } else { reason }
 }
 
 fn load(args: &FreezeArgs) -> Result<(config::Loaded, Option<Profile>), CliError> {
@@ -75,11 +60,9 @@ fn load(args: &FreezeArgs) -> Result<(config::Loaded, Option<Profile>), CliError
 
 /// In the named or most recently active incident's timeline, if there is one (a freeze does
 /// not start an incident).
-fn record(loaded: &config::Loaded, named: Option<&str>, kind: Kind, summary: String, path: &std::path::Path) {
+fn record(loaded: &config::Loaded, named: Option<&str>, entry: Entry) {
     let root = incident::root(loaded.config.incidents_dir.as_deref());
     let Ok(chosen) = incident::choose(&root, named) else { return };
-    let entry =
-        Entry::new(kind, summary, serde_json::json!({ "source": "cli", "freeze_file": path.display().to_string() }));
     if let Err(e) = Journal::new(&chosen.dir, incident::operator()).record(entry) {
         eprintln!("warroom: the timeline of {} could not record it: {e}", chosen.id);
     }

@@ -10,7 +10,7 @@ use crate::agent::hook::{self, Answer, Context, Decision, SessionFacts};
 use crate::config::{self, AgentPolicy};
 use crate::guard::commands::Rules;
 use crate::incident;
-use crate::timeline::{Entry, Journal, Kind};
+use crate::timeline::{Entry, Journal};
 
 /// Above this, the hook's input is not read further (and the call is refused).
 const MAX_INPUT: u64 = 16 * 1024 * 1024;
@@ -125,17 +125,19 @@ fn record(loaded: &config::Loaded, named: Option<&str>, decision: &Decision, too
     let root = incident::root(loaded.config.incidents_dir.as_deref());
     let Ok(chosen) = incident::choose(&root, named) else { return };
     let call: Value = serde_json::from_str(input).unwrap_or(Value::Null);
-    let (kind, reason) = match decision {
-        Decision::Deny(r) => (Kind::Refused, r),
-        Decision::Allow(r) | Decision::Ask(r) => (Kind::Review, r),
+    let what = call["tool_input"]["command"].as_str().or(call["tool_input"]["sql"].as_str()).unwrap_or(tool);
+    let summary = format!("hook {}: {}", decision.name(), crate::timeline::one_line(what, 80));
+    let none: [Value; 0] = [];
+    let (entry, reason) = match decision {
+        Decision::Deny(r) => (Entry::refused("hook", summary, none), r),
+        Decision::Allow(r) | Decision::Ask(r) => (Entry::review("hook", summary, none), r),
         Decision::Pass => return,
     };
-    let what = call["tool_input"]["command"].as_str().or(call["tool_input"]["sql"].as_str()).unwrap_or(tool);
-    let entry = Entry::new(
-        kind,
-        format!("hook {}: {}", decision.name(), crate::timeline::one_line(what, 80)),
-        json!({ "source": "hook", "tool": tool, "decision": decision.name(), "reason": reason, "input": call["tool_input"] }),
-    );
+    let entry = entry
+        .with("tool", tool)
+        .with("decision", decision.name())
+        .with("reason", reason)
+        .with("input", &call["tool_input"]);
     let _ = Journal::new(&chosen.dir, "agent:claude-code").record(entry);
 }
 

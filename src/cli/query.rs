@@ -5,13 +5,16 @@ use std::time::Duration;
 
 use super::{CliError, QueryArgs, Style, exit};
 use crate::config::{self};
-use crate::db::posture::plural;
 use crate::db::render::{self, Format};
 use crate::db::{DbError, Session};
 use crate::guard::{self, Class};
-use crate::timeline::{Entry, Kind};
+use crate::timeline::Entry;
+use crate::words::plural;
 
 use super::connected::{Resolved, broken_pipe_or, conn_and_sql, describe_db_error, resolve, runtime};
+
+/// How the timeline names this adapter.
+const SOURCE: &str = "warroom query";
 
 pub fn query(args: QueryArgs) -> Result<u8, CliError> {
     super::freeze::refuse_if_frozen(&args.conn)?;
@@ -44,11 +47,8 @@ pub fn query(args: QueryArgs) -> Result<u8, CliError> {
     let review = guard::review(&sql);
     if guard::review_best_case(&sql).verdict() != Class::Read {
         let writes: Vec<&guard::Statement> = review.writes().collect();
-        record(Entry::new(
-            Kind::Refused,
-            format!("warroom query refused {}: writes never run", plural(writes.len(), "WRITE")),
-            serde_json::json!({ "source": "warroom query", "statements": writes }),
-        ))?;
+        let summary = format!("warroom query refused {}: writes never run", plural(writes.len(), "WRITE"));
+        record(Entry::refused(SOURCE, summary, &writes))?;
         say_refused(&writes, "", "nothing was sent to the server");
         return Ok(exit::REFUSED);
     }
@@ -76,11 +76,7 @@ async fn run_reads(
         Ok(s) => s,
         Err(e) => {
             let said = describe_db_error(&e, None);
-            record(Entry::new(
-                Kind::ConnectFailed,
-                format!("warroom query could not connect: {}", said.lines().next().unwrap_or("")),
-                serde_json::json!({ "source": "warroom query", "error": said }),
-            ))?;
+            record(Entry::connect_failed(SOURCE, "warroom query could not connect", &said))?;
             return Err(CliError::Database(said));
         }
     };
@@ -89,11 +85,9 @@ async fn run_reads(
         let mut refused = stmt.clone();
         refused.class = Class::Write;
         refused.reasons = reasons;
-        record(Entry::new(
-            Kind::Refused,
-            format!("warroom query refused statement #{}: the server's own tree shows it is a WRITE", stmt.index),
-            serde_json::json!({ "source": "warroom query", "statements": [&refused] }),
-        ))?;
+        let summary =
+            format!("warroom query refused statement #{}: the server's own tree shows it is a WRITE", stmt.index);
+        record(Entry::refused(SOURCE, summary, [&refused]))?;
         say_refused(&[&refused], " on this server", "nothing was run");
         Ok(exit::REFUSED)
     };
@@ -117,9 +111,7 @@ async fn run_reads(
         if let Some(every) = watch {
             let first = statements.first().map_or(String::new(), |s| crate::timeline::one_line(&s.text, 60));
             let now = jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S UTC");
-            if writeln!(out, "Every {}: {first}  ({now}, run {})\n", crate::app::results::seconds(every), runs + 1)
-                .is_err()
-            {
+            if writeln!(out, "Every {}: {first}  ({now}, run {})\n", crate::words::seconds(every), runs + 1).is_err() {
                 break 'watch;
             }
         }
@@ -136,11 +128,8 @@ async fn run_reads(
                     _ = tokio::signal::ctrl_c() => {
                         interrupted = true;
                         eprintln!("warroom: cancelling the read…");
-                        record(Entry::new(
-                            Kind::Cancel,
-                            format!("warroom query: read #{} cancelled (Ctrl-C)", stmt.index),
-                            serde_json::json!({ "source": "warroom query", "index": stmt.index }),
-                        ))?;
+                        let summary = format!("warroom query: read #{} cancelled (Ctrl-C)", stmt.index);
+                        record(Entry::cancel(SOURCE, summary).with("index", stmt.index))?;
                         let _ = canceller.cancel().await;
                         run.await
                     }
@@ -154,12 +143,12 @@ async fn run_reads(
             if let Err(DbError::Heavy(estimate)) = &result {
                 drop(sink);
                 let _ = out.flush();
-                record(Entry::new(
-                    Kind::Held,
-                    format!("warroom query held back read #{}: {}", stmt.index, estimate.describe()),
-                    serde_json::json!({ "source": "warroom query", "index": stmt.index, "sql": stmt.text,
-                    "rows_scanned": estimate.rows_scanned, "cost": estimate.cost }),
-                ))?;
+                record(
+                    Entry::held(SOURCE, "warroom query", stmt.index, &estimate.describe())
+                        .with("sql", &stmt.text)
+                        .with("rows_scanned", estimate.rows_scanned)
+                        .with("cost", estimate.cost),
+                )?;
                 eprintln!(
                     "warroom: held back: statement #{} would be a heavy read: {}",
                     stmt.index,
@@ -224,18 +213,17 @@ async fn run_reads(
     if let Some(every) = watch {
         let what: Vec<String> =
             statements.iter().map(|s| format!("#{} {}", s.index, crate::timeline::one_line(&s.text, 60))).collect();
-        record(Entry::new(
-            Kind::Watch,
-            format!(
-                "warroom query watched {} every {}: {}",
-                what.join(", "),
-                crate::app::results::seconds(every),
-                plural(runs as usize, "run")
-            ),
-            serde_json::json!({ "source": "warroom query", "every_ms": every.as_millis() as u64, "runs": runs,
-                "started_at": started_at, "stopped_at": crate::incident::now_utc(),
-                "statements": statements.iter().map(|s| serde_json::json!({ "index": s.index, "sql": s.text })).collect::<Vec<_>>() }),
-        ))?;
+        let summary = format!(
+            "warroom query watched {} every {}: {}",
+            what.join(", "),
+            crate::words::seconds(every),
+            plural(runs as usize, "run")
+        );
+        let reads: Vec<(usize, &str)> = statements.iter().map(|s| (s.index, s.text.as_str())).collect();
+        record(
+            Entry::watch(SOURCE, summary, &reads, every.as_millis() as u64, u64::from(runs))
+                .with("started_at", &started_at),
+        )?;
     }
     out.flush().or_else(|e| broken_pipe_or(e).map(|_| ()))?;
     Ok(exit::DONE)

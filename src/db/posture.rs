@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::{DbError, Limits, Session, Target};
+use crate::words::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,8 +74,6 @@ fn list(items: &[String], max: usize) -> String {
     }
     s
 }
-
-pub use crate::words::plural;
 
 fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))

@@ -274,7 +274,7 @@ pub async fn stage_writes(
 
 /// The timeline's record of a stage: each step, its rows and its way back.
 pub fn staged_entry(steps: &[Step], plan_path: &Path) -> crate::timeline::Entry {
-    use crate::timeline::{Entry, Kind};
+    use crate::timeline::Entry;
     let list: Vec<serde_json::Value> = steps
         .iter()
         .map(|s| {
@@ -291,10 +291,10 @@ pub fn staged_entry(steps: &[Step], plan_path: &Path) -> crate::timeline::Entry 
         .collect();
     let parts: Vec<String> =
         steps.iter().map(|s| format!("step {}: {} ({})", s.n, headline(s), s.rows_text())).collect();
-    Entry::new(
-        Kind::Staged,
+    Entry::staged(
         format!("Staged {} into the plan, nothing ran: {}", plural(steps.len(), "write"), parts.join("; ")),
-        serde_json::json!({ "plan": plan_path.display().to_string(), "steps": list }),
+        plan_path,
+        list,
     )
 }
 

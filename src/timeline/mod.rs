@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::durable::checksum;
 
+mod entries;
 pub mod export;
 pub use crate::scrub;
 

@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use tui_big_text::{BigText, PixelSize};
 
 use crate::app::{Conn, State};
-use crate::db::posture::{Level, plural};
+use crate::db::posture::Level;
+use crate::words::plural;
 
 /// Columns the big letters take: the quadrant font is 4 columns a letter.
 fn big_width(word: &str) -> u16 {

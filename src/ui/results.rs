@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             Span::styled(
                 format!(
                     "WATCHING every {} · {next} · run {} · + - interval · w or Esc stops",
-                    crate::app::results::seconds(w.every),
+                    crate::words::seconds(w.every),
                     w.runs
                 ),
                 Style::default().fg(t.warn).add_modifier(Modifier::BOLD),

@@ -17,7 +17,7 @@ use crate::db::render::ResultSet;
 use crate::db::session::Closed;
 use crate::db::{Canceller, DbError, Limits, Session, Target, posture};
 use crate::plan::{self, Plan, store};
-use crate::timeline::{self, Entry, Journal, Kind};
+use crate::timeline::{self, Entry, Journal};
 use crate::words::plural;
 
 /// Everything the cockpit needs to start.
@@ -63,11 +63,7 @@ fn install_panic_hook(journal: Option<Journal>) {
         restore_terminal();
         if let Some(j) = &journal {
             let said = info.to_string();
-            let _ = j.record(Entry::new(
-                Kind::Error,
-                format!("warroom crashed: {}", said.lines().next().unwrap_or("")),
-                serde_json::json!({ "panic": said }),
-            ));
+            let _ = j.record(Entry::crash(&said));
         }
         previous(info);
     }));
@@ -178,15 +174,14 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                     if let Some(path) = state.setup.freeze_file.clone() {
                         let journal = journal_tx.clone();
                         std::thread::spawn(move || {
-                            let (kind, said) = match crate::freeze::freeze(&path, &reason) {
-                                Ok(f) => (Kind::Freeze, format!("FROZEN by {}: {}", f.by, f.reason)),
-                                Err(e) => (Kind::Error, format!("Could not freeze ({}): {e}", path.display())),
+                            let entry = match crate::freeze::freeze(&path, &reason) {
+                                Ok(f) => Entry::freeze("cockpit", &f.by, &f.reason, &path),
+                                Err(e) => {
+                                    Entry::error("cockpit", format!("Could not freeze ({}): {e}", path.display()))
+                                        .with("freeze_file", path.display().to_string())
+                                }
                             };
-                            let _ = journal.send(JournalJob::Record(Entry::new(
-                                kind,
-                                said,
-                                serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
-                            )));
+                            let _ = journal.send(JournalJob::Record(entry));
                         });
                     }
                 }
@@ -194,17 +189,17 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                     if let Some(path) = state.setup.freeze_file.clone() {
                         let journal = journal_tx.clone();
                         std::thread::spawn(move || {
-                            let (kind, said) = match crate::freeze::thaw(&path) {
-                                Ok(_) => {
-                                    (Kind::Thaw, format!("Thawed by {} from the cockpit", crate::incident::operator()))
-                                }
-                                Err(e) => (Kind::Error, format!("Could not thaw ({}): {e}", path.display())),
+                            let entry = match crate::freeze::thaw(&path) {
+                                Ok(was) => Entry::thaw(
+                                    "cockpit",
+                                    &crate::incident::operator(),
+                                    was.as_ref().map(|f| (f.by.as_str(), f.at.as_str())),
+                                    &path,
+                                ),
+                                Err(e) => Entry::error("cockpit", format!("Could not thaw ({}): {e}", path.display()))
+                                    .with("freeze_file", path.display().to_string()),
                             };
-                            let _ = journal.send(JournalJob::Record(Entry::new(
-                                kind,
-                                said,
-                                serde_json::json!({ "source": "cockpit", "freeze_file": path.display().to_string() }),
-                            )));
+                            let _ = journal.send(JournalJob::Record(entry));
                         });
                     }
                 }
@@ -235,16 +230,11 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
                         let by = crate::incident::operator();
                         plan.mark_reviewed(&by, &at, &typed)
                             .map_err(|e| format!("Not marked reviewed: {}.", e.join("; ")))?;
-                        let record = Entry::new(
-                            Kind::PlanReviewed,
-                            format!(
-                                "Plan marked REVIEWED by {by} ({}; each confirmed by typing its table and row count)",
-                                plural(plan.steps.len(), "step")
-                            ),
-                            serde_json::json!({ "by": by, "at": at, "steps": plan.steps.len(), "confirmations": typed }),
-                        );
+                        let record = Entry::plan_reviewed(&by, &at, plan.steps.len(), &typed);
                         Ok((
-                            format!("The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."),
+                            format!(
+                                "The plan is REVIEWED by {by} at {at}; `warroom plan verify` now passes on plan.sql."
+                            ),
                             Some(record),
                         ))
                     }));
@@ -315,13 +305,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         let _ = journal_tx.send(JournalJob::Record(start));
     }
     let why = if state.quit { "quit" } else { "ended by a signal" };
-    let secs = opened.elapsed().as_secs();
-    let open_for = if secs < 60 { format!("{secs} s") } else { format!("{} min", secs / 60) };
-    let _ = journal_tx.send(JournalJob::Record(Entry::new(
-        Kind::SessionEnd,
-        format!("Cockpit closed ({why}) after {open_for}"),
-        serde_json::json!({ "reason": why, "seconds": opened.elapsed().as_secs() }),
-    )));
+    let _ = journal_tx.send(JournalJob::Record(Entry::session_end(why, opened.elapsed().as_secs())));
     // Every event and the draft are on disk before warroom exits.
     drop(journal_tx);
     let _ = journal_thread.join();
