@@ -35,52 +35,69 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Watch => watch::start(state),
         // The plan and timeline views' own actions: bound only in their tables.
         Action::Close | Action::StepNext | Action::StepPrev | Action::MarkReviewed | Action::Export => vec![],
-        Action::Expanded => {
-            state.results.expanded = !state.results.expanded;
-            state.results.top = state.results.row;
-            let how = if state.results.expanded { "on: a record at a time (x again for the table)" } else { "off" };
-            state.say(format!("Expanded display {how}."), Tone::Info);
-            vec![]
+        Action::Expanded | Action::Chart | Action::CopyCell | Action::CopyRow | Action::CopyAll => {
+            results::act(state, action)
         }
-        Action::Chart => {
-            if state.chart().is_some() {
-                state.popup = Some(Popup::Chart);
-            } else {
-                state.say(
-                    "No chart here: it takes a time or number column followed by numeric columns, or a watched number (w).",
-                    Tone::Info,
-                );
-            }
+        Action::NextResult | Action::PrevResult => results::act(state, action),
+        Action::Plan | Action::Note | Action::KillSwitch | Action::Timeline | Action::Search | Action::Toc => {
+            open(state, action)
+        }
+        Action::SearchNext | Action::SearchPrev => {
+            runbook::search(state, action == Action::SearchNext, false);
             vec![]
         }
         Action::WatchSlower | Action::WatchFaster => {
             watch::step(state, action == Action::WatchSlower);
             vec![]
         }
-        Action::Cancel => match &mut state.running {
-            Some(r) if !r.cancelling => {
-                r.cancelling = true;
-                let id = r.id;
-                let (done, total) = (r.done, r.total);
-                state.say("Cancelling the read…", Tone::Warn);
-                let record = Entry::cancel(
-                    "cockpit",
-                    format!("Cancelled the running read ({done} of {} done)", plural(total, "read")),
-                )
-                .with("run", id)
-                .with("done", done)
-                .with("total", total);
-                vec![Effect::Cancel { id }, Effect::Record(record)]
-            }
-            Some(_) => vec![],
-            None => {
-                if state.focus == Focus::Editor && state.editor.is_selecting() {
-                    state.editor.cancel_selection();
-                }
-                vec![]
-            }
-        },
+        Action::NextBlock | Action::PrevBlock => runbook::step_block(state, action == Action::NextBlock),
+        Action::SendBlock => runbook::send_block(state),
+        Action::Cancel => cancel(state),
         Action::Stage => plan::stage(state),
+        Action::Pin => banner::start_pin(state),
+        Action::Reconnect => {
+            if state.running.is_some() {
+                state.say("A read is running; Esc cancels it first.", Tone::Warn);
+                return vec![];
+            }
+            state.conn = Conn::Connecting;
+            state.say("Connecting…", Tone::Info);
+            vec![Effect::Connect]
+        }
+        Action::Suspend => vec![Effect::Suspend],
+    }
+}
+
+/// Esc: cancel the running read (once), else drop the editor's selection.
+fn cancel(state: &mut State) -> Vec<Effect> {
+    match &mut state.running {
+        Some(r) if !r.cancelling => {
+            r.cancelling = true;
+            let id = r.id;
+            let (done, total) = (r.done, r.total);
+            state.say("Cancelling the read…", Tone::Warn);
+            let record = Entry::cancel(
+                "cockpit",
+                format!("Cancelled the running read ({done} of {} done)", plural(total, "read")),
+            )
+            .with("run", id)
+            .with("done", done)
+            .with("total", total);
+            vec![Effect::Cancel { id }, Effect::Record(record)]
+        }
+        Some(_) => vec![],
+        None => {
+            if state.focus == Focus::Editor && state.editor.is_selecting() {
+                state.editor.cancel_selection();
+            }
+            vec![]
+        }
+    }
+}
+
+/// Opens a popup, or says why there is none to open.
+fn open(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
         Action::Plan => {
             if state.plan.is_none() {
                 state.say(
@@ -100,7 +117,6 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::Pin => banner::start_pin(state),
         Action::KillSwitch => {
             if state.setup.freeze_file.is_none() {
                 state.say("This cockpit has no kill switch file.", Tone::Bad);
@@ -113,22 +129,8 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
             state.popup = Some(Popup::Timeline);
             vec![Effect::LoadTimeline]
         }
-        Action::Reconnect => {
-            if state.running.is_some() {
-                state.say("A read is running; Esc cancels it first.", Tone::Warn);
-                return vec![];
-            }
-            state.conn = Conn::Connecting;
-            state.say("Connecting…", Tone::Info);
-            vec![Effect::Connect]
-        }
-        Action::Suspend => vec![Effect::Suspend],
         Action::Search => {
             state.popup = Some(Popup::Search { query: state.runbook.search.clone() });
-            vec![]
-        }
-        Action::SearchNext | Action::SearchPrev => {
-            runbook::search(state, action == Action::SearchNext, false);
             vec![]
         }
         Action::Toc => {
@@ -136,61 +138,6 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
             state.popup = Some(Popup::Toc { selected: here });
             vec![]
         }
-        Action::NextBlock | Action::PrevBlock => {
-            let blocks = &state.runbook.view.sql_lines;
-            if blocks.is_empty() {
-                state.say("This runbook has no ```sql blocks.", Tone::Info);
-                return vec![];
-            }
-            let scroll = state.runbook.scroll;
-            let next = match (state.runbook.block, action == Action::NextBlock) {
-                (Some(b), true) => (b + 1).min(blocks.len() - 1),
-                (Some(b), false) => b.saturating_sub(1),
-                (None, true) => blocks.iter().position(|(a, _)| *a >= scroll).unwrap_or(blocks.len() - 1),
-                (None, false) => blocks.iter().rposition(|(a, _)| *a <= scroll).unwrap_or(0),
-            };
-            state.runbook.block = Some(next);
-            let (a, b) = blocks[next];
-            let h = state.runbook.height as usize;
-            if a < state.runbook.scroll || b >= state.runbook.scroll + h {
-                state.runbook.scroll = a.saturating_sub(2);
-            }
-            vec![]
-        }
-        Action::SendBlock => {
-            if refused_while_frozen(state) {
-                return vec![];
-            }
-            let Some(b) = state.runbook.block else {
-                state.say("Select a SQL block first (] and [ move between them).", Tone::Info);
-                return vec![];
-            };
-            let sql = state.setup.runbook.sql_blocks[b].clone();
-            let record = Entry::runbook_block(&state.setup.runbook.name, b + 1, &sql);
-            let mut fx = vec![Effect::Record(record)];
-            fx.extend(state.append_to_editor(&sql));
-            state.verdict_for = Some((state.revision, "runbook block"));
-            state.set_focus(Focus::Editor);
-            state.say(format!("Runbook block #{} is in the editor; F5 runs it (it has not run).", b + 1), Tone::Info);
-            fx
-        }
-        Action::CopyCell | Action::CopyRow | Action::CopyAll => match results::copy(&state.results, action) {
-            Some((text, what)) => {
-                state.say(format!("Copied {what} to the clipboard (OSC 52)."), Tone::Good);
-                vec![Effect::Copy(text)]
-            }
-            None => {
-                state.say("Nothing to copy: no rows here.", Tone::Info);
-                vec![]
-            }
-        },
-        Action::NextResult | Action::PrevResult => {
-            let n = state.results.entries.len();
-            if n > 1 {
-                let c = state.results.current;
-                state.results.show(if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) });
-            }
-            vec![]
-        }
+        _ => vec![],
     }
 }

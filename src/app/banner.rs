@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
+use super::line_input::{self, Typed};
 use super::{Conn, Effect, Popup, State, Tone};
 use crate::db::ServerInfo;
 use crate::db::posture::Posture;
@@ -189,12 +190,12 @@ pub(super) fn start_pin(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn on_pin_key(state: &mut State, mut typed: String, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
+    match line_input::edit(&mut typed, key, 40) {
+        Typed::Esc => {
             state.popup = None;
             state.say("Not pinned.", Tone::Info);
         }
-        KeyCode::Enter => {
+        Typed::Enter => {
             let Conn::Connected { info, .. } = &state.conn else {
                 state.popup = None;
                 state.say("The connection went away; nothing was pinned.", Tone::Bad);
@@ -209,15 +210,7 @@ pub(super) fn on_pin_key(state: &mut State, mut typed: String, key: KeyEvent) ->
             state.say(format!("Pinning this cluster as {}…", typed.trim()), Tone::Info);
             return vec![Effect::Pin { identity, environment: typed.trim().to_string() }];
         }
-        KeyCode::Backspace => {
-            typed.pop();
-            state.popup = Some(Popup::Pin { typed });
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && typed.len() < 40 => {
-            typed.push(c);
-            state.popup = Some(Popup::Pin { typed });
-        }
-        _ => state.popup = Some(Popup::Pin { typed }),
+        Typed::Edited | Typed::Other => state.popup = Some(Popup::Pin { typed }),
     }
     vec![]
 }

@@ -23,6 +23,7 @@ pub(crate) mod banner;
 pub mod chart;
 mod editor;
 pub mod layout;
+mod line_input;
 mod popup;
 mod state;
 use popup::on_popup_key;

@@ -1,9 +1,10 @@
 //! The rollback plan's keys: Ctrl-S stages, F6's view (steps, checklist), the typed review.
 
 use super::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::editor::targets;
+use super::line_input::{self, Typed};
 use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll};
 use crate::config::keymap::{Action, Context, Key};
 use crate::guard;
@@ -101,17 +102,14 @@ pub(super) fn on_confirm_key(
         state.popup = None;
         return vec![];
     };
-    match key.code {
-        KeyCode::Esc => {
+    match line_input::edit(&mut typed, key, line_input::LONG) {
+        Typed::Esc => {
             state.popup = Some(Popup::Plan);
             state.say("Not marked reviewed.", Tone::Info);
             return vec![];
         }
-        KeyCode::Backspace => {
-            typed.pop();
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => typed.push(c),
-        KeyCode::Enter => {
+        Typed::Edited | Typed::Other => {}
+        Typed::Enter => {
             let Some(s) = plan.steps.get(step) else { return vec![] };
             if !s.confirms(&typed) {
                 state.say(
@@ -132,7 +130,6 @@ pub(super) fn on_confirm_key(
                 return vec![Effect::MarkReviewed { expected: Box::new(plan), typed: answers }];
             }
         }
-        _ => {}
     }
     state.popup = Some(Popup::Confirm { step, typed, answers });
     vec![]

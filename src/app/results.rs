@@ -267,3 +267,46 @@ pub(super) fn finished(state: &mut State, id: u64, lost: Option<String>) -> Vec<
     }
     fx
 }
+
+/// The results pane's own actions: expanded display, the chart, copying, moving between results.
+pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Expanded => {
+            state.results.expanded = !state.results.expanded;
+            state.results.top = state.results.row;
+            let how = if state.results.expanded { "on: a record at a time (x again for the table)" } else { "off" };
+            state.say(format!("Expanded display {how}."), Tone::Info);
+            vec![]
+        }
+        Action::Chart => {
+            if state.chart().is_some() {
+                state.popup = Some(Popup::Chart);
+            } else {
+                state.say(
+                        "No chart here: it takes a time or number column followed by numeric columns, or a watched number (w).",
+                        Tone::Info,
+                    );
+            }
+            vec![]
+        }
+        Action::CopyCell | Action::CopyRow | Action::CopyAll => match results::copy(&state.results, action) {
+            Some((text, what)) => {
+                state.say(format!("Copied {what} to the clipboard (OSC 52)."), Tone::Good);
+                vec![Effect::Copy(text)]
+            }
+            None => {
+                state.say("Nothing to copy: no rows here.", Tone::Info);
+                vec![]
+            }
+        },
+        Action::NextResult | Action::PrevResult => {
+            let n = state.results.entries.len();
+            if n > 1 {
+                let c = state.results.current;
+                state.results.show(if action == Action::NextResult { (c + 1).min(n - 1) } else { c.saturating_sub(1) });
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
