@@ -1111,8 +1111,8 @@ fn the_help_popup_and_the_keymap_cannot_disagree() {
         let state = State::new(setup, (120, 40));
         let help = text_of(&state);
         let km = &state.setup.keymap;
-        for table in [&km.global, &km.runbook, &km.results, &km.plan, &km.timeline] {
-            for (key, action) in table {
+        for context in warroom::config::keymap::Context::ALL {
+            for (key, action) in km.table(context) {
                 let key = key.to_string();
                 assert!(
                     help.iter().any(|l| {
@@ -1135,4 +1135,62 @@ fn the_help_popup_and_the_keymap_cannot_disagree() {
     let help = check(rebound);
     let mark = help.iter().find(|l| l.contains("mark the plan reviewed")).unwrap();
     assert!(mark.trim_start().starts_with("M ") || mark.trim_start().starts_with("M\t"), "{mark}");
+}
+
+/// Popups and moving keys are bindings too: rebinding them in the config changes what the
+/// keys do, and the help shows the new keys.
+#[test]
+fn popup_and_moving_keys_follow_the_keymap() {
+    let overrides: warroom::config::KeysConfig = toml::from_str(
+        "[moving]\n\"ctrl-d\" = \"page_down\"\n\"j\" = \"none\"\n[help]\n\"x\" = \"close\"\n\"q\" = \"none\"\n\
+         [kill_switch]\n\"y\" = \"none\"\n\"F\" = \"freeze\"\n",
+    )
+    .unwrap();
+    let mut setup = support::setup();
+    setup.keymap = warroom::config::Keymap::with_overrides(Some(&overrides)).unwrap();
+    setup.freeze_file = Some(std::env::temp_dir().join("warroom-test-never-written.freeze"));
+    let mut state = State::new(setup, (120, 40));
+
+    // The help: q no longer closes it, x does; the help lists x as closing it.
+    send(&mut state, key(KeyCode::F(1)));
+    assert!(matches!(state.popup, Some(Popup::Help { .. })));
+    let help: Vec<String> = warroom::ui::help_lines(&state)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+        .collect();
+    let keys_of =
+        |l: &String| l.split_whitespace().next().unwrap_or_default().split('/').map(str::to_string).collect::<Vec<_>>();
+    let closing = help.iter().skip_while(|l| *l != "This help").nth(1).unwrap();
+    assert!(keys_of(closing).contains(&"x".into()) && !keys_of(closing).contains(&"q".into()), "{closing}");
+    assert!(help.iter().any(|l| l.contains("Ctrl-D") && l.contains("down a page")), "{help:?}");
+    send(&mut state, key(KeyCode::Char('q')));
+    assert!(matches!(state.popup, Some(Popup::Help { .. })), "q was unbound from the help");
+    send(&mut state, key(KeyCode::Char('x')));
+    assert!(state.popup.is_none());
+
+    // The runbook moves by the [moving] table: j is unbound, Ctrl-D is a page.
+    send(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)));
+    assert_eq!(state.focus, Focus::Runbook);
+    send(&mut state, key(KeyCode::Char('j')));
+    assert_eq!(state.runbook.scroll, 0, "j was unbound");
+    send(&mut state, key(KeyCode::Down));
+    assert_eq!(state.runbook.scroll, 1, "an arrow always moves");
+    send(&mut state, ctrl('d'));
+    assert!(state.runbook.scroll > 2, "Ctrl-D is a page: {}", state.runbook.scroll);
+
+    // The kill switch: y no longer freezes, F does.
+    send(&mut state, ctrl('f'));
+    assert!(matches!(state.popup, Some(Popup::KillSwitch { .. })));
+    assert!(send(&mut state, key(KeyCode::Char('y'))).iter().all(|e| !matches!(e, Effect::Freeze { .. })));
+    assert!(state.popup.is_none());
+    send(&mut state, ctrl('f'));
+    let fx = send(&mut state, key(KeyCode::Char('F')));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Freeze { .. })), "{fx:?}");
+}
+
+/// An unknown keymap table is an error that says which tables there are.
+#[test]
+fn an_unknown_key_table_is_refused_by_name() {
+    let err = toml::from_str::<warroom::config::KeysConfig>("[popups]\n\"q\" = \"close\"\n").unwrap_err().to_string();
+    assert!(err.contains("popups") && err.contains("kill_switch"), "{err}");
 }

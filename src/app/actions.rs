@@ -33,8 +33,22 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Run | Action::RunAll => editor::run(state, action == Action::RunAll),
         Action::Cancel if state.watch.is_some() => watch::stop(state, "Stopped watching."),
         Action::Watch => watch::start(state),
-        // The plan and timeline views' own actions: bound only in their tables.
-        Action::Close | Action::StepNext | Action::StepPrev | Action::MarkReviewed | Action::Export => vec![],
+        // The views' and popups' own actions: bound only in their tables, handled there.
+        Action::Close
+        | Action::StepNext
+        | Action::StepPrev
+        | Action::MarkReviewed
+        | Action::Export
+        | Action::Jump
+        | Action::Freeze
+        | Action::Down
+        | Action::Up
+        | Action::PageDown
+        | Action::PageUp
+        | Action::Top
+        | Action::Bottom
+        | Action::Left
+        | Action::Right => vec![],
         Action::Expanded | Action::Chart | Action::CopyCell | Action::CopyRow | Action::CopyAll => {
             results::act(state, action)
         }
@@ -54,7 +68,7 @@ pub(super) fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::SendBlock => runbook::send_block(state),
         Action::Cancel => cancel(state),
         Action::Stage => plan::stage(state),
-        Action::Pin => banner::start_pin(state),
+        Action::Pin => pin::start_pin(state),
         Action::Reconnect => {
             if state.running.is_some() {
                 state.say("A read is running; Esc cancels it first.", Tone::Warn);

@@ -3,18 +3,15 @@
 
 use std::time::Duration;
 
-use crossterm::event::KeyEvent;
-
-use super::line_input::{self, Typed};
-use super::{Conn, Effect, Popup, State, Tone};
+use super::{Conn, Effect, State, Tone};
 use crate::db::ServerInfo;
 use crate::db::posture::Posture;
-use crate::environment::{self, Identity, Pin, Verdict};
+use crate::environment::{self, Identity, Verdict};
 use crate::timeline::Entry;
 use crate::words::seconds;
 
 /// The environment for `pinned`, applied to what the banner shows.
-fn apply(state: &mut State, pinned: Option<&str>) -> Verdict {
+pub(super) fn apply(state: &mut State, pinned: Option<&str>) -> Verdict {
     let verdict = environment::decide(state.setup.profile_environment.as_deref(), pinned);
     state.setup.environment = verdict.environment.clone();
     state.env = Some(verdict.clone());
@@ -177,81 +174,4 @@ fn connected_entry(
             "cluster": info.identity, "environment": verdict,
             "reconnected_after_ms": reconnected_after.map(|d| d.as_millis() as u64), "changed": changed }),
     )
-}
-
-/// Ctrl-P: pin the cluster to an environment, once connected (the pin is by its identity).
-pub(super) fn start_pin(state: &mut State) -> Vec<Effect> {
-    if matches!(state.conn, Conn::Connected { .. }) {
-        state.popup = Some(Popup::Pin { typed: String::new() });
-    } else {
-        state.say("Not connected: a cluster is pinned by its identity, which is read once connected.", Tone::Info);
-    }
-    vec![]
-}
-
-pub(super) fn on_pin_key(state: &mut State, mut typed: String, key: KeyEvent) -> Vec<Effect> {
-    match line_input::edit(&mut typed, key, 40) {
-        Typed::Esc => {
-            state.popup = None;
-            state.say("Not pinned.", Tone::Info);
-        }
-        Typed::Enter => {
-            let Conn::Connected { info, .. } = &state.conn else {
-                state.popup = None;
-                state.say("The connection went away; nothing was pinned.", Tone::Bad);
-                return vec![];
-            };
-            if typed.trim().is_empty() {
-                state.popup = Some(Popup::Pin { typed });
-                return vec![];
-            }
-            let identity = Box::new(info.identity.clone());
-            state.popup = None;
-            state.say(format!("Pinning this cluster as {}…", typed.trim()), Tone::Info);
-            return vec![Effect::Pin { identity, environment: typed.trim().to_string() }];
-        }
-        Typed::Edited | Typed::Other => state.popup = Some(Popup::Pin { typed }),
-    }
-    vec![]
-}
-
-pub(super) fn pinned(state: &mut State, result: Result<Pin, String>) -> Vec<Effect> {
-    match result {
-        Ok(pin) => {
-            let verdict = apply(state, Some(&pin.environment));
-            let cluster = state.identity.as_ref().map(Identity::describe).unwrap_or_default();
-            let note = verdict.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-            state.say(format!("Pinned {cluster} as {}{note}.", pin.environment.to_uppercase()), Tone::Good);
-            vec![Effect::Record(Entry::pinned(
-                "cockpit",
-                format!("Pinned {cluster} as {}{note}", pin.environment.to_uppercase()),
-                serde_json::json!({ "pin": pin, "cluster": state.identity, "environment": verdict }),
-            ))]
-        }
-        Err(e) => {
-            state.say(format!("Not pinned: {e}"), Tone::Bad);
-            vec![]
-        }
-    }
-}
-
-/// The kill switch pulled or lifted (by anyone): a read in flight is cancelled.
-pub(super) fn frozen(state: &mut State, freeze: Option<crate::freeze::Freeze>) -> Vec<Effect> {
-    let mut fx = vec![];
-    match &freeze {
-        Some(f) => {
-            let cancelled = state.running.as_mut().map(|r| {
-                r.cancelling = true;
-                r.id
-            });
-            if let Some(id) = cancelled {
-                fx.push(Effect::Cancel { id });
-            }
-            let what = if cancelled.is_some() { " The read in flight was cancelled." } else { "" };
-            state.say(format!("{}.{what}", f.describe()), Tone::Bad);
-        }
-        None => state.say("Thawed: reads, stages and runbook sends work again.", Tone::Good),
-    }
-    state.frozen = freeze;
-    fx
 }

@@ -120,3 +120,11 @@ pub fn from_history(name: &str, values: &[f64], every_secs: f64) -> Option<Chart
         }],
     })
 }
+
+/// The chart popup: its [chart] keys close it.
+pub(super) fn on_key(state: &mut super::State, key: crossterm::event::KeyEvent) {
+    let close = state.setup.keymap.action(crate::config::keymap::Context::Chart, &key);
+    if close != Some(crate::config::Action::Close) {
+        state.popup = Some(super::Popup::Chart);
+    }
+}

@@ -21,10 +21,16 @@ use actions::act;
 pub mod analysis;
 pub(crate) mod banner;
 pub mod chart;
+mod contents;
 mod editor;
+pub mod help;
+mod kill_switch;
 pub mod layout;
 mod line_input;
+mod note;
+mod pin;
 mod popup;
+mod search;
 mod state;
 use popup::on_popup_key;
 mod plan;
@@ -461,9 +467,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             banner::reconnecting(state, attempt, next_in, &error);
             vec![]
         }
-        Msg::Pinned(result) => banner::pinned(state, result),
+        Msg::Pinned(result) => pin::pinned(state, result),
         Msg::Outside { events, plan } => timeline::outside(state, events, plan),
-        Msg::Frozen(freeze) => banner::frozen(state, freeze),
+        Msg::Frozen(freeze) => kill_switch::frozen(state, freeze),
         Msg::Batch(msgs) => msgs.into_iter().flat_map(|m| update(state, m)).collect(),
         Msg::WatchTick => watch::tick(state),
         Msg::DraftDue => match state.draft_due.take() {
@@ -506,8 +512,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if let Some(popup) = state.popup.clone() {
-        return on_popup_key(state, popup, key);
+    if state.popup.is_some() {
+        return on_popup_key(state, key);
     }
     let Some(k) = Key::from_event(&key) else { return vec![] };
     let keymap = &state.setup.keymap;
@@ -518,6 +524,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     };
     // In the editor a plain character is typing, whatever it is bound to elsewhere.
     let global = if state.focus == Focus::Editor && k.is_text() { None } else { keymap.lookup(Context::Global, &k) };
+    let arrow = keymap.arrow(&key);
     if let Some(action) = pane.or(global) {
         return act(state, action);
     }
@@ -533,22 +540,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Focus::Review => {
             let total = state.analysis.as_ref().map_or(0, |a| a.lines.len());
-            state.review_scroll = scroll(state.review_scroll, key.code, total, 10);
+            state.review_scroll = scroll(state.review_scroll, arrow, total, 10);
             vec![]
         }
         Focus::Runbook => {
             let total = state.runbook.view.lines.len();
             let page = state.runbook.height as usize;
-            state.runbook.scroll = match key.code {
-                KeyCode::Char('j') => scroll(state.runbook.scroll, KeyCode::Down, total, page),
-                KeyCode::Char('k') => scroll(state.runbook.scroll, KeyCode::Up, total, page),
-                KeyCode::Char(' ') => scroll(state.runbook.scroll, KeyCode::PageDown, total, page),
-                code => scroll(state.runbook.scroll, code, total, page),
-            };
+            state.runbook.scroll = scroll(state.runbook.scroll, arrow, total, page);
             vec![]
         }
         Focus::Results => {
-            results::navigate(&mut state.results, key.code);
+            results::navigate(&mut state.results, arrow);
             vec![]
         }
     }

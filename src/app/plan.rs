@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::editor::targets;
 use super::line_input::{self, Typed};
 use super::{Conn, Effect, PlanView, Popup, State, Tone, refused_while_frozen, scroll};
-use crate::config::keymap::{Action, Context, Key};
+use crate::config::keymap::{Action, Context};
 use crate::guard;
 use crate::plan::CHECKLIST;
 use crate::words::plural;
@@ -52,7 +52,8 @@ pub(super) fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let n = plan.steps.len();
-    let action = Key::from_event(&key).and_then(|k| state.setup.keymap.lookup(Context::Plan, &k));
+    let action = state.setup.keymap.action(Context::Plan, &key);
+    let arrow = state.setup.keymap.arrow(&key);
     let view = &mut state.plan_view;
     match (action, key.code) {
         (Some(Action::Close), _) => state.popup = None,
@@ -86,7 +87,7 @@ pub(super) fn on_plan_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 state.say(format!("Not yet: {}.", blockers.join("; ")), Tone::Warn);
             }
         }
-        (_, code) => view.scroll = scroll(view.scroll as usize, code, 2000, 10) as u16,
+        _ => view.scroll = scroll(view.scroll as usize, arrow, 2000, 10) as u16,
     }
     vec![]
 }

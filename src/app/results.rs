@@ -95,7 +95,7 @@ pub fn elapsed(d: Duration) -> String {
     if ms < 1000.0 { format!("{ms:.1} ms") } else { format!("{:.2} s", ms / 1000.0) }
 }
 
-/// Arrow keys, pages, Home/End, moving the selected cell and keeping it on screen.
+/// Arrow keys (or what the [moving] keys stand for), pages, Home/End, moving the selected cell and keeping it on screen.
 pub fn navigate(p: &mut ResultsPane, code: KeyCode) {
     let Some(t) = p.table() else { return };
     let (nrows, ncols) = (t.set.rows.len(), t.set.columns.len());
@@ -104,14 +104,14 @@ pub fn navigate(p: &mut ResultsPane, code: KeyCode) {
     }
     let page = p.height.max(1) as usize;
     match code {
-        KeyCode::Down | KeyCode::Char('j') => p.row = (p.row + 1).min(nrows.saturating_sub(1)),
-        KeyCode::Up | KeyCode::Char('k') => p.row = p.row.saturating_sub(1),
+        KeyCode::Down => p.row = (p.row + 1).min(nrows.saturating_sub(1)),
+        KeyCode::Up => p.row = p.row.saturating_sub(1),
         KeyCode::PageDown => p.row = (p.row + page).min(nrows.saturating_sub(1)),
         KeyCode::PageUp => p.row = p.row.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => p.row = 0,
-        KeyCode::End | KeyCode::Char('G') => p.row = nrows.saturating_sub(1),
-        KeyCode::Right | KeyCode::Char('l') => p.col = (p.col + 1).min(ncols.saturating_sub(1)),
-        KeyCode::Left | KeyCode::Char('h') => p.col = p.col.saturating_sub(1),
+        KeyCode::Home => p.row = 0,
+        KeyCode::End => p.row = nrows.saturating_sub(1),
+        KeyCode::Right => p.col = (p.col + 1).min(ncols.saturating_sub(1)),
+        KeyCode::Left => p.col = p.col.saturating_sub(1),
         _ => {}
     }
     if p.expanded {

@@ -1,13 +1,13 @@
 //! The timeline view's keys (F7): move through the events, export them.
 
 use super::*;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{Effect, State, Tone, scroll};
-use crate::config::keymap::{Action, Context, Key};
+use crate::config::keymap::{Action, Context};
 
 pub(super) fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let action = Key::from_event(&key).and_then(|k| state.setup.keymap.lookup(Context::Timeline, &k));
+    let action = state.setup.keymap.action(Context::Timeline, &key);
     match (action, key.code) {
         (Some(Action::Close), _) => state.popup = None,
         (Some(Action::Export), _) => {
@@ -18,13 +18,10 @@ pub(super) fn on_timeline_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.say("Exporting the timeline…", Tone::Info);
             return vec![Effect::ExportTimeline];
         }
-        (_, KeyCode::Char('j')) => {
-            state.timeline_selected = scroll(state.timeline_selected, KeyCode::Down, state.timeline.len(), 10)
+        _ => {
+            let code = state.setup.keymap.arrow(&key);
+            state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10)
         }
-        (_, KeyCode::Char('k')) => {
-            state.timeline_selected = scroll(state.timeline_selected, KeyCode::Up, state.timeline.len(), 10)
-        }
-        (_, code) => state.timeline_selected = scroll(state.timeline_selected, code, state.timeline.len(), 10),
     }
     vec![]
 }

@@ -51,8 +51,21 @@ pub enum Action {
     WatchFaster,
     Chart,
     Expanded,
-    /// The plan view (F6) and the timeline view (F7).
+    /// The plan view (F6), the timeline view (F7) and the popups.
     Close,
+    /// The runbook's contents: go to the selected heading.
+    Jump,
+    /// The kill switch popup: freeze every warroom using the file.
+    Freeze,
+    /// Moving in a pane or a list (the [moving] context translates keys into these).
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    Left,
+    Right,
     StepNext,
     StepPrev,
     MarkReviewed,
@@ -99,6 +112,16 @@ impl Action {
             Action::WatchFaster => "watch more often",
             Action::Expanded => "expanded display (psql's \\x): one record at a time, a column a line",
             Action::Close => "close this view",
+            Action::Jump => "go to the selected heading",
+            Action::Freeze => "freeze (any other key cancels)",
+            Action::Down => "down a line",
+            Action::Up => "up a line",
+            Action::PageDown => "down a page",
+            Action::PageUp => "up a page",
+            Action::Top => "to the top",
+            Action::Bottom => "to the bottom",
+            Action::Left => "left a cell (results)",
+            Action::Right => "right a cell (results)",
             Action::StepNext => "next step",
             Action::StepPrev => "previous step",
             Action::MarkReviewed => "mark the plan reviewed (type each step's table and row count)",
@@ -109,6 +132,21 @@ impl Action {
 
     fn runs(self) -> bool {
         matches!(self, Action::Run | Action::RunAll)
+    }
+
+    /// The arrow key a moving action stands for, so one scroll serves every binding.
+    pub fn arrow(self) -> Option<KeyCode> {
+        Some(match self {
+            Action::Down => KeyCode::Down,
+            Action::Up => KeyCode::Up,
+            Action::PageDown => KeyCode::PageDown,
+            Action::PageUp => KeyCode::PageUp,
+            Action::Top => KeyCode::Home,
+            Action::Bottom => KeyCode::End,
+            Action::Left => KeyCode::Left,
+            Action::Right => KeyCode::Right,
+            _ => return None,
+        })
     }
 }
 
@@ -243,39 +281,62 @@ impl fmt::Display for Key {
     }
 }
 
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a binding applies: a table of `assets/keymap.toml` and of the config's `[keys]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Context {
     Global,
     Runbook,
     Results,
+    /// Keys that move in a pane or a list (never while typing).
+    Moving,
     Plan,
     Timeline,
+    Help,
+    Contents,
+    Chart,
+    KillSwitch,
 }
 
-/// The `[keys]` tables of a config file (or of the defaults): key → action name.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeysConfig {
-    #[serde(default)]
-    pub global: BTreeMap<String, String>,
-    #[serde(default)]
-    pub runbook: BTreeMap<String, String>,
-    #[serde(default)]
-    pub results: BTreeMap<String, String>,
-    #[serde(default)]
-    pub plan: BTreeMap<String, String>,
-    #[serde(default)]
-    pub timeline: BTreeMap<String, String>,
+impl Context {
+    pub const ALL: [Context; 10] = [
+        Context::Global,
+        Context::Runbook,
+        Context::Results,
+        Context::Moving,
+        Context::Plan,
+        Context::Timeline,
+        Context::Help,
+        Context::Contents,
+        Context::Chart,
+        Context::KillSwitch,
+    ];
+
+    /// The heading of its section in the help popup.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Runbook => "Runbook pane",
+            Context::Results => "Results pane",
+            Context::Moving => "Moving (the panes and lists; not in the editor)",
+            Context::Plan => "Plan view",
+            Context::Timeline => "Timeline view",
+            Context::Help => "This help",
+            Context::Contents => "Runbook contents (t)",
+            Context::Chart => "Chart",
+            Context::KillSwitch => "Kill switch",
+        }
+    }
 }
 
+/// The `[keys]` tables of a config file (or of the defaults): context → key → action name.
+/// An unknown context is an error that names the ones there are.
+pub type KeysConfig = BTreeMap<Context, BTreeMap<String, String>>;
+
+/// The bindings in force, per context.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    pub global: BTreeMap<Key, Action>,
-    pub runbook: BTreeMap<Key, Action>,
-    pub results: BTreeMap<Key, Action>,
-    pub plan: BTreeMap<Key, Action>,
-    pub timeline: BTreeMap<Key, Action>,
+    tables: BTreeMap<Context, BTreeMap<Key, Action>>,
 }
 
 impl Default for Keymap {
@@ -289,36 +350,52 @@ impl Keymap {
     pub fn with_overrides(overrides: Option<&KeysConfig>) -> Result<Keymap, ConfigError> {
         let defaults: KeysConfig =
             toml::from_str(DEFAULTS).map_err(|e| ConfigError::Invalid("the default keymap".into(), e.to_string()))?;
-        let mut map = Keymap {
-            global: BTreeMap::new(),
-            runbook: BTreeMap::new(),
-            results: BTreeMap::new(),
-            plan: BTreeMap::new(),
-            timeline: BTreeMap::new(),
-        };
+        let mut tables: BTreeMap<Context, BTreeMap<Key, Action>> =
+            Context::ALL.iter().map(|c| (*c, BTreeMap::new())).collect();
         for source in [Some(&defaults), overrides].into_iter().flatten() {
-            for (table, into) in [
-                (&source.global, &mut map.global),
-                (&source.runbook, &mut map.runbook),
-                (&source.results, &mut map.results),
-                (&source.plan, &mut map.plan),
-                (&source.timeline, &mut map.timeline),
-            ] {
-                apply(table, into)?;
+            for (context, table) in source {
+                apply(table, tables.entry(*context).or_default())?;
             }
         }
-        Ok(map)
+        Ok(Keymap { tables })
     }
 
     pub fn lookup(&self, context: Context, key: &Key) -> Option<Action> {
-        let table = match context {
-            Context::Global => &self.global,
-            Context::Runbook => &self.runbook,
-            Context::Results => &self.results,
-            Context::Plan => &self.plan,
-            Context::Timeline => &self.timeline,
-        };
-        table.get(key).copied()
+        self.table(context).get(key).copied()
+    }
+
+    /// The action a key event stands for in a context.
+    pub fn action(&self, context: Context, ev: &KeyEvent) -> Option<Action> {
+        Key::from_event(ev).and_then(|k| self.lookup(context, &k))
+    }
+
+    /// The arrow key an event moves by: an arrow itself, or a key the [moving] table binds.
+    pub fn arrow(&self, ev: &KeyEvent) -> KeyCode {
+        self.action(Context::Moving, ev).and_then(Action::arrow).unwrap_or(ev.code)
+    }
+
+    /// One context's bindings, in key order.
+    pub fn table(&self, context: Context) -> &BTreeMap<Key, Action> {
+        static EMPTY: BTreeMap<Key, Action> = BTreeMap::new();
+        self.tables.get(&context).unwrap_or(&EMPTY)
+    }
+
+    /// A context's actions in the order of their first key, each with all its keys ("q/Esc").
+    pub fn grouped(&self, context: Context) -> Vec<(String, Action)> {
+        let table = self.table(context);
+        let mut actions: Vec<Action> = Vec::new();
+        for a in table.values() {
+            if !actions.contains(a) {
+                actions.push(*a);
+            }
+        }
+        actions
+            .into_iter()
+            .map(|a| {
+                let keys: Vec<String> = table.iter().filter(|(_, b)| **b == a).map(|(k, _)| k.to_string()).collect();
+                (keys.join("/"), a)
+            })
+            .collect()
     }
 
     /// The first key bound to an action, for short hints ("F5").
@@ -328,8 +405,9 @@ impl Keymap {
 
     /// The keys bound to an action, for hints ("F5/Ctrl-R").
     pub fn keys_for(&self, action: Action) -> String {
-        let keys: Vec<String> = [&self.global, &self.runbook, &self.results]
+        let keys: Vec<String> = [Context::Global, Context::Runbook, Context::Results]
             .into_iter()
+            .map(|c| self.table(c))
             .flat_map(|t| t.iter().filter(|(_, a)| **a == action).map(|(k, _)| k.to_string()))
             .collect();
         if keys.is_empty() { "(unbound)".into() } else { keys.join("/") }
@@ -385,17 +463,18 @@ mod tests {
     #[test]
     fn overrides_unbind_and_refuse_enter() {
         let mut k = KeysConfig::default();
-        k.global.insert("f9".into(), "run".into());
-        k.global.insert("ctrl-r".into(), "none".into());
+        let g = k.entry(Context::Global).or_default();
+        g.insert("f9".into(), "run".into());
+        g.insert("ctrl-r".into(), "none".into());
         let m = Keymap::with_overrides(Some(&k)).unwrap();
         assert_eq!(m.keys_for(Action::Run), "F5/F9");
-        k.global.insert("enter".into(), "run".into());
+        k.entry(Context::Global).or_default().insert("enter".into(), "run".into());
         assert!(Keymap::with_overrides(Some(&k)).unwrap_err().to_string().contains("bare Enter"));
         let mut bad = KeysConfig::default();
-        bad.global.insert("f5".into(), "explode".into());
+        bad.entry(Context::Global).or_default().insert("f5".into(), "explode".into());
         assert!(Keymap::with_overrides(Some(&bad)).unwrap_err().to_string().contains("no such action"));
-        bad.global.clear();
-        bad.global.insert("ctrl-".into(), "run".into());
+        bad.clear();
+        bad.entry(Context::Global).or_default().insert("ctrl-".into(), "run".into());
         assert!(Keymap::with_overrides(Some(&bad)).unwrap_err().to_string().contains("not a key"));
     }
 }

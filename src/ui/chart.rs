@@ -88,6 +88,16 @@ pub fn to_text(data: &ChartData, width: u16, height: u16) -> String {
     out
 }
 
+/// The chart popup (c in the results), nearly the whole screen (its keys are app/chart.rs).
+pub fn draw_popup(frame: &mut ratatui::Frame, area: Rect, state: &crate::app::State) {
+    if let Some(data) = state.chart() {
+        let r =
+            super::popup::centered(area, area.width.saturating_sub(4).max(20), area.height.saturating_sub(2).max(8));
+        frame.render_widget(ratatui::widgets::Clear, r);
+        render(&data, &state.setup.theme, r, frame.buffer_mut());
+    }
+}
+
 #[cfg(test)]
 mod data_tests {
     //! The chart's data (app::chart) drawn as text.

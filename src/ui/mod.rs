@@ -10,12 +10,18 @@ use crate::app::{Focus, State};
 
 mod banner;
 pub mod chart;
+mod contents;
+mod help;
+pub use help::help_lines;
+mod kill_switch;
+mod note;
+mod pin;
 mod plan;
 mod popup;
-pub use popup::help_lines;
 mod results;
 mod review;
 mod runbook;
+mod search;
 mod status;
 mod timeline;
 
