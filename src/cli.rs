@@ -399,6 +399,12 @@ pub struct DoctorArgs {
     /// Print the checks as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also sweep every relation and function in the user schemas, privilege by privilege:
+    /// finds write privileges granted to PUBLIC and the SECURITY DEFINER functions PUBLIC
+    /// may call. Without it the check reads only what the role owns and was granted
+    /// (pg_shdepend), which costs the same on any size of catalog; this grows with it.
+    #[arg(long)]
+    pub full: bool,
     /// Connection URL or conninfo.
     #[arg(value_name = "CONN")]
     pub target: Option<String>,

@@ -651,7 +651,7 @@ impl Warroom {
             Ok(s) => s,
             Err(why) => return error(why),
         };
-        match posture::check(&mut *session).await {
+        match posture::check(&mut *session, posture::Depth::Held).await {
             Ok(p) => {
                 let text: Vec<String> =
                     p.checks.iter().map(|c| format!("{} {}: {}", c.level.label(), c.name, c.finding)).collect();

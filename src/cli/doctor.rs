@@ -12,6 +12,9 @@ pub fn doctor(args: DoctorArgs) -> Result<u8, CliError> {
     let resolved = resolve(&args.conn, args.target.as_deref(), None)?;
     let checked = runtime()?.block_on(async {
         let (mut session, mut posture) = posture::connect(&resolved.target, resolved.limits).await?;
+        if args.full {
+            posture = posture::check(&mut session, posture::Depth::Full).await?;
+        }
         posture.checks.push(posture::tree_check(&mut session).await);
         Ok::<_, DbError>((posture, session.info.identity.clone()))
     });

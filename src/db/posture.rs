@@ -117,20 +117,66 @@ fn found(
     }
 }
 
+/// How far the posture check looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Depth {
+    /// What the role owns and was granted, from `pg_shdepend` by the role's OIDs (an index
+    /// lookup): the cost does not grow with the catalog, only with what the role holds.
+    /// Grants to PUBLIC are not recorded there (PUBLIC is not a role), so a write privilege
+    /// granted to PUBLIC and the SECURITY DEFINER functions PUBLIC may call are left to
+    /// [`Depth::Full`].
+    #[default]
+    Held,
+    /// Every relation and function in the user schemas, privilege by privilege, as well
+    /// (`warroom doctor --full`): it grows with the catalog.
+    Full,
+}
+
+/// The objects the current role (or a role it is a member of) owns (`o`) or was granted a
+/// privilege on (`a`) in this database, and this database itself when it owns it: a CTE.
+const HELD: &str = "mine AS MATERIALIZED (SELECT m.oid FROM pg_roles m WHERE pg_has_role(m.oid, 'MEMBER')), \
+     held AS MATERIALIZED ( \
+       SELECT d.* FROM mine m, LATERAL ( \
+         SELECT d.classid, d.objid, d.objsubid, d.deptype, d.dbid FROM pg_shdepend d \
+         WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = m.oid OFFSET 0) d \
+       WHERE d.deptype IN ('o', 'a') \
+         AND (d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+              OR (d.dbid = 0 AND d.classid = 'pg_database'::regclass \
+                  AND d.objid = (SELECT oid FROM pg_database WHERE datname = current_database()))))";
+
 /// What the checks ask the catalog, as one statement (one round trip): the role's
 /// attributes and settings, then what it owns, can write, can create, and can call.
-fn facts_sql() -> String {
-    let owned = format!(
-        "SELECT kind || ' ' || what FROM ( \
-           SELECT 'database' AS kind, datname::text AS what FROM pg_database \
-             WHERE datname = current_database() AND pg_has_role(datdba, 'MEMBER') \
-           UNION ALL SELECT 'schema', n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} AND pg_has_role(n.nspowner, 'MEMBER') \
-           UNION ALL SELECT 'table', format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND pg_has_role(c.relowner, 'MEMBER') \
-           UNION ALL SELECT 'function', p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-             WHERE {USER_SCHEMAS} AND pg_has_role(p.proowner, 'MEMBER') \
-         ) o ORDER BY kind, what"
+/// Public so that a test can ask the server for its plan (no sequential scan of a catalog
+/// that grows with the database, at [`Depth::Held`]).
+pub fn facts_sql(depth: Depth) -> String {
+    let held_owned = "SELECT i.type || ' ' || i.identity FROM held h, \
+           LATERAL pg_identify_object(h.classid, h.objid, 0) i \
+         WHERE h.deptype = 'o' AND coalesce(i.schema, '') !~ '^pg_(toast|temp_|toast_temp_)'";
+    let swept_owned = format!(
+        "SELECT 'schema ' || quote_ident(n.nspname) FROM pg_namespace n WHERE {USER_SCHEMAS} AND pg_has_role(n.nspowner, 'MEMBER') \
+         UNION SELECT 'table ' || format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND pg_has_role(c.relowner, 'MEMBER') \
+         UNION SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+           WHERE {USER_SCHEMAS} AND pg_has_role(p.proowner, 'MEMBER')"
     );
+    let owned = match depth {
+        Depth::Held => format!("SELECT DISTINCT * FROM ({held_owned}) o ORDER BY 1"),
+        Depth::Full => format!("SELECT * FROM ({held_owned} UNION {swept_owned}) o ORDER BY 1"),
+    };
+    // Relations: those the role holds something on, or (full) every one.
+    // The role's grants say on what, not which privilege: a relation granted only SELECT
+    // is passed over by reading its ACL in memory (aclexplode), before any privilege check.
+    let relations = match depth {
+        Depth::Held => {
+            "c.oid = ANY (ARRAY( \
+               SELECT h.objid FROM held h WHERE h.classid = 'pg_class'::regclass AND (h.deptype = 'o' OR h.objsubid > 0) \
+               UNION SELECT g.oid FROM pg_class g \
+                 WHERE g.oid = ANY (ARRAY(SELECT h.objid FROM held h WHERE h.classid = 'pg_class'::regclass AND h.deptype = 'a')) \
+                   AND EXISTS (SELECT 1 FROM aclexplode(g.relacl) a WHERE a.grantee IN (SELECT oid FROM mine) \
+                     AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'))))"
+        }
+        Depth::Full => "true",
+    };
     let writable = format!(
         "SELECT format('%I.%I', n.nspname, c.relname) || ' (' || array_to_string(ARRAY( \
            SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p \
@@ -138,10 +184,9 @@ fn facts_sql() -> String {
                       ELSE has_table_privilege(c.oid, p) OR (p IN ('INSERT', 'UPDATE') AND has_any_column_privilege(c.oid, p)) END \
          ), ', ') || ')' \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {USER_SCHEMAS} AND ( \
+         WHERE {relations} AND {USER_SCHEMAS} AND ( \
            (c.relkind IN ('r', 'p', 'v', 'm', 'f') AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
-              OR (c.oid IN (SELECT attrelid FROM pg_attribute WHERE attacl IS NOT NULL) \
-                  AND has_any_column_privilege(c.oid, 'INSERT, UPDATE')))) \
+              OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))) \
            OR (c.relkind = 'S' AND has_sequence_privilege(c.oid, 'UPDATE'))) \
          ORDER BY 1"
     );
@@ -156,18 +201,24 @@ fn facts_sql() -> String {
          WHERE p.proname IN ({}) AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1",
         names.join(", ")
     );
+    let functions = match depth {
+        Depth::Held => "p.oid = ANY (ARRAY(SELECT h.objid FROM held h WHERE h.classid = 'pg_proc'::regclass))",
+        Depth::Full => "true",
+    };
     let definers = format!(
         "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-         WHERE {USER_SCHEMAS} AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1"
+         WHERE {functions} AND {USER_SCHEMAS} AND p.prosecdef AND has_function_privilege(p.oid, 'EXECUTE') ORDER BY 1"
     );
     format!(
-        "SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, \
+        "WITH {HELD} \
+         SELECT r.rolname::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls, \
          coalesce(array_to_string(r.rolconfig, ', '), ''), {}, {}, {} OR {}, \
          coalesce((SELECT array_to_string(s.setconfig, ', ') FROM pg_db_role_setting s \
            WHERE s.setrole = r.oid AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())), ''), \
          current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('lock_timeout'), \
          ARRAY({owned}), ARRAY({writable}), ARRAY({creatable}), ARRAY({callable}), ARRAY({definers}), \
-         current_setting('log_min_messages') \
+         current_setting('log_min_messages'), \
+         ARRAY(SELECT s.rolname::text FROM pg_roles s WHERE s.rolsuper AND NOT r.rolsuper AND pg_has_role(s.oid, 'MEMBER') ORDER BY 1) \
          FROM pg_roles r WHERE r.rolname = current_user",
         member_of("pg_write_all_data"),
         member_of("pg_signal_backend"),
@@ -179,19 +230,19 @@ fn facts_sql() -> String {
 /// Connects with the posture's question sent in the same round trip as the connection's
 /// first, and checks the posture: the session and what it may do, before anything runs.
 pub async fn connect(target: &Target, limits: Limits) -> Result<(Session, Posture), DbError> {
-    let mut session = Session::connect_prefetching(target, limits, Some(&facts_sql())).await?;
-    let posture = check(&mut session).await?;
+    let mut session = Session::connect_prefetching(target, limits, Some(&facts_sql(Depth::Held))).await?;
+    let posture = check(&mut session, Depth::Held).await?;
     Ok((session, posture))
 }
 
 /// Runs every check over the session: one round trip (none after [`connect`]), more only
 /// to write the fix.
-pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
+pub async fn check(session: &mut Session, depth: Depth) -> Result<Posture, DbError> {
     let mut checks = Vec::new();
     let info = session.info.clone();
     let role = match session.take_prefetched() {
-        Some(rows) => rows,
-        None => session.catalog(&facts_sql()).await?,
+        Some(rows) if depth == Depth::Held => rows,
+        _ => session.catalog(&facts_sql(depth)).await?,
     };
     let Some(r) = role.first() else {
         return Err(DbError::Posture("the server has no pg_roles row for the current user".into()));
@@ -209,6 +260,7 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
     let callable: Vec<String> = r.get(17);
     let definers: Vec<String> = r.get(18);
     let log_min_messages: String = r.get(19);
+    let superuser_roles: Vec<String> = r.get(20);
 
     checks.push(Check::new(
         if superuser { Level::Fail } else { Level::Pass },
@@ -224,11 +276,17 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         (write_all, "member of pg_write_all_data"),
         (server_files, "member of pg_write_server_files or pg_execute_server_program"),
     ]);
+    let powers: Vec<String> = powers
+        .into_iter()
+        .chain(
+            superuser_roles.iter().map(|s| format!("member of the superuser role {s} (SET ROLE {s} is a superuser)")),
+        )
+        .collect();
     checks.push(found(
         Level::Fail,
         "role powers",
         &powers,
-        "no CREATEROLE, pg_write_all_data or server-file roles",
+        "no CREATEROLE, pg_write_all_data, server-file or superuser roles",
         |x| x.join(", "),
         "these let the role write data or grant itself the right to",
     ));
@@ -260,7 +318,12 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         Level::Fail,
         "write privileges",
         &writable,
-        "no INSERT, UPDATE, DELETE or TRUNCATE on any table, directly or through a role",
+        match depth {
+            Depth::Held => {
+                "no INSERT, UPDATE, DELETE or TRUNCATE granted to it or a role it is in (grants to PUBLIC: warroom doctor --full)"
+            }
+            Depth::Full => "no INSERT, UPDATE, DELETE or TRUNCATE on any table, directly, through a role or PUBLIC",
+        },
         |x| format!("can write to {} (directly or through a role): {}", plural(x.len(), "table"), list(x, 5)),
         "with these, only the read-only transaction stands between a mistake and the data",
     ));
@@ -296,7 +359,10 @@ pub async fn check(session: &mut Session) -> Result<Posture, DbError> {
         Level::Warn,
         "security definer functions",
         &definers,
-        "can call no SECURITY DEFINER function",
+        match depth {
+            Depth::Held => "no SECURITY DEFINER function granted to it (those PUBLIC may call: warroom doctor --full)",
+            Depth::Full => "can call no SECURITY DEFINER function",
+        },
         |x| format!("can call {}: {}", plural(x.len(), "SECURITY DEFINER function"), list(x, 5)),
         "they run with their owner's rights; warroom's guard never calls them, other clients might",
     ));
@@ -451,17 +517,29 @@ async fn recommended_sql(
          CREATE ROLE {ro} LOGIN;  -- then set its password with \\password {ro}\n\
          GRANT CONNECT ON DATABASE {db} TO {ro};\n"
     );
-    if !schemas.is_empty() {
+    if session.info.version_num >= 140000 {
+        // One membership instead of a grant per table: nothing to keep up as tables come,
+        // and warroom's posture check reads no per-table grants (it costs the same on any
+        // size of catalog).
+        sql.push_str(&format!("GRANT pg_read_all_data TO {ro};  -- SELECT on every table, now and later\n"));
+        if !schemas.is_empty() {
+            sql.push_str(&format!(
+                "-- (or, to let it read only some schemas: GRANT USAGE ON SCHEMA … and GRANT SELECT ON ALL TABLES IN SCHEMA … TO {ro})\n"
+            ));
+        }
+    } else if !schemas.is_empty() {
         sql.push_str(&format!("GRANT USAGE ON SCHEMA {schema_list} TO {ro};\n"));
         sql.push_str(&format!("GRANT SELECT ON ALL TABLES IN SCHEMA {schema_list} TO {ro};\n"));
     }
     sql.push_str(&format!("GRANT pg_monitor TO {ro};  -- to see sessions, locks and replication\n"));
-    for (owner, schema) in &owners {
-        sql.push_str(&format!(
-            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {ro};\n",
-            ident(owner),
-            ident(schema)
-        ));
+    if session.info.version_num < 140000 {
+        for (owner, schema) in &owners {
+            sql.push_str(&format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {ro};\n",
+                ident(owner),
+                ident(schema)
+            ));
+        }
     }
     sql.push_str(&format!(
         "ALTER ROLE {ro} SET default_transaction_read_only = on;\n\
