@@ -271,7 +271,8 @@ impl Cluster {
         format!("postgresql://{user}@{host}:{}/{db}", self.port)
     }
 
-    fn psql_command(&self, user: &str, db: &str) -> Command {
+    /// psql as `user` on `db` of this cluster, without the user's psqlrc or environment.
+    pub fn psql_command(&self, user: &str, db: &str) -> Command {
         let mut c = Command::new(self.bin.join("psql"));
         c.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.base)

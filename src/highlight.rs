@@ -17,7 +17,12 @@ struct Sets {
 static SETS: OnceLock<Sets> = OnceLock::new();
 
 fn sets() -> &'static Sets {
-    SETS.get_or_init(|| Sets { syntaxes: SyntaxSet::load_defaults_newlines(), themes: ThemeSet::load_defaults() })
+    SETS.get_or_init(|| Sets {
+        // Built by build.rs from syntect's default set: SQL and plain text only.
+        syntaxes: syntect::dumps::from_uncompressed_data(include_bytes!(concat!(env!("OUT_DIR"), "/sql.packdump")))
+            .expect("the SQL syntax set built with warroom loads"),
+        themes: ThemeSet::load_defaults(),
+    })
 }
 
 /// Loads the syntax definitions now (they take some milliseconds), so that the first
@@ -81,6 +86,11 @@ mod tests {
         let kw = lines[0].spans[0].style.fg;
         let num = lines[0].spans.last().unwrap().style.fg;
         assert_ne!(kw, num, "keyword and number differ in colour");
+        // The SQL syntax built into the binary knows strings and comments too.
+        let line = &sql("SELECT 'x' -- why", Some("base16-ocean.dark"), Style::default())[0];
+        let colour = |piece: &str| line.spans.iter().find(|s| s.content.contains(piece)).unwrap().style.fg;
+        let (kw, string, comment) = (colour("SELECT"), colour("x"), colour("why"));
+        assert!(kw != string && string != comment && kw != comment, "{line:?}");
         // Every shipped theme names a syntect theme that exists.
         for name in crate::config::theme::builtin_names() {
             let theme = crate::config::Theme::builtin(name).unwrap();

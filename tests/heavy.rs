@@ -61,7 +61,7 @@ fn query_holds_back_a_heavy_read_unless_told() {
 
     let (code, out, err) = warroom(tmp.path(), &["query", &dsn, "--csv", INDEXED]);
     assert_eq!(code, 0, "an indexed lookup runs at once: {err}");
-    assert_eq!(out, "id,customer_id,status\r\n42,42,0\r\n");
+    assert_eq!(out, "id,customer_id,status\n42,42,0\n");
     // The row limit makes a plain scan light: it stops after 501 rows.
     let (code, _, err) = warroom(tmp.path(), &["query", &dsn, "--limit", "500", "SELECT * FROM orders"]);
     assert_eq!(code, 0, "{err}");

@@ -221,3 +221,43 @@ fn the_stricter_environments_policy_applies() {
     let out = drive(&python, state.path(), &calls, &args);
     assert_eq!(out["calls"][0]["is_error"], false, "pinned as staging: {}", out["calls"][0]);
 }
+
+/// On a database with more readable relations than an agent can use at once, describe
+/// lists the largest 200 and says how many more there are; a table by name still works.
+#[test]
+fn describe_lists_a_page_of_a_large_catalog_and_says_how_many_more() {
+    let Some(python) = python() else { return };
+    let Some(cluster) = mcp::demo() else { return };
+    let tables: String = (0..230).map(|i| format!("CREATE TABLE many_{i} (id int);")).collect();
+    cluster
+        .psql(ADMIN, DEMO_DB, &format!("{tables} GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READ_ONLY_ROLE};"))
+        .unwrap();
+    let total: usize = cluster
+        .psql(
+            READ_ONLY_ROLE,
+            DEMO_DB,
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r','p','v','m','f') AND n.nspname NOT IN ('pg_catalog','information_schema') \
+             AND n.nspname NOT LIKE 'pg_toast%' AND has_table_privilege(c.oid, 'SELECT')",
+        )
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let dsn = cluster.dsn(READ_ONLY_ROLE, DEMO_DB);
+    let calls = json!([
+        { "tool": "describe", "arguments": {} },
+        { "tool": "describe", "arguments": { "table": "many_7" } },
+    ]);
+    let out = drive(&python, state.path(), &calls, &["mcp", "--dsn", &dsn, "--incident", "inc-many"]);
+    let list = &out["calls"][0];
+    assert_eq!(list["is_error"], false, "{list}");
+    assert_eq!(list["structured"]["rows"].as_array().unwrap().len(), 200);
+    assert_eq!(list["structured"]["more"], total - 200);
+    let said = list["text"].as_str().unwrap();
+    assert!(said.contains(&format!("and {} more", total - 200)) && said.contains("users"), "{said}");
+    let one = &out["calls"][1];
+    assert_eq!(one["is_error"], false, "{one}");
+    assert!(one["text"].as_str().unwrap().contains("column\tid"), "{one}");
+}

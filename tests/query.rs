@@ -116,11 +116,11 @@ fn json_and_csv_outputs() {
         serde_json::json!([{"id": 1, "v": "row 1", "big": false, "n": null}, {"id": 2, "v": "row 2", "big": true, "n": null}])
     );
     let out = warroom(&["query", "--dsn", &dsn, "--csv", "--limit", "2", "SELECT id, v FROM t ORDER BY id"]);
-    assert_eq!(text(&out.stdout), "id,v\r\n1,row 1\r\n2,row 2\r\n");
+    assert_eq!(text(&out.stdout), "id,v\n1,row 1\n2,row 2\n");
     assert!(text(&out.stderr).contains("more exist"), "{}", text(&out.stderr));
     // Several reads run in order.
     let out = warroom(&["query", "--dsn", &dsn, "--csv", "SELECT 1 AS a; SELECT 2 AS b"]);
-    assert_eq!(text(&out.stdout), "a\r\n1\r\nb\r\n2\r\n");
+    assert_eq!(text(&out.stdout), "a\n1\nb\n2\n");
 }
 
 #[test]
@@ -264,7 +264,7 @@ fn demo_serves_the_incident_and_cleans_up_on_ctrl_c_and_on_kill() {
         "--csv",
         "SELECT state FROM pg_stat_activity WHERE application_name = 'deploy-migration'",
     ]);
-    assert_eq!(text(&stuck.stdout), "state\r\nidle in transaction\r\n");
+    assert_eq!(text(&stuck.stdout), "state\nidle in transaction\n");
     assert_eq!(warroom(&["doctor", "--dsn", &dsn]).status.code(), Some(0));
     Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0));
@@ -343,4 +343,32 @@ fn chart_draws_a_series_as_text() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("no chart"), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(" a | b"), "{}", text(&out.stdout));
+}
+
+/// An export (`--csv --limit 0`) passes the server's own CSV through; a limited read encodes
+/// its rows itself. Both write the same bytes for every kind of awkward value, and both are
+/// what psql's `\copy … TO STDOUT (FORMAT csv, HEADER)` writes (psql --csv is not: it
+/// writes the empty string as an empty field, like NULL).
+#[test]
+fn the_server_csv_and_warroom_csv_are_the_same_bytes() {
+    if common::cluster().is_none() {
+        return;
+    }
+    let dsn = common::dsn("reader");
+    let sql = "SELECT * FROM (VALUES (1, NULL::text, ''), (2, 'a,b', 'say \"hi\"'), (3, E'two\\nlines', E'cr\\rhere'), \
+               (4, '\\.', ' spaced '), (5, 'ünï', '{1,2}')) AS v(\"id\", \"odd, name\", \"q\"\"uote\") ORDER BY 1";
+    let export = warroom(&["query", "--dsn", &dsn, "--csv", "--limit", "0", sql]);
+    let limited = warroom(&["query", "--dsn", &dsn, "--csv", "--limit", "100", sql]);
+    assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
+    assert_eq!(text(&export.stdout), text(&limited.stdout));
+    assert!(text(&export.stdout).starts_with("id,\"odd, name\",\"q\"\"uote\"\n1,,\"\"\n"), "{}", text(&export.stdout));
+    let c = common::cluster().unwrap();
+    let copy = format!("\\copy ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)");
+    let psql = c.psql_command(warroom::demo::ADMIN, common::DB).args(["-c", &copy]).output().unwrap();
+    assert_eq!(text(&export.stdout), text(&psql.stdout));
+    // Alone on its line, `\.` is quoted (it once ended COPY's data).
+    let alone = "SELECT '\\.' AS v";
+    let export = warroom(&["query", "--dsn", &dsn, "--csv", "--limit", "0", alone]);
+    let limited = warroom(&["query", "--dsn", &dsn, "--csv", alone]);
+    assert_eq!((text(&export.stdout), text(&limited.stdout)), ("v\n\"\\.\"\n".into(), "v\n\"\\.\"\n".into()));
 }

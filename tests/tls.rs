@@ -118,10 +118,10 @@ fn sslmodes_check_what_libpq_checks() {
     for extra in ["sslmode=require".to_string(), format!("sslmode=verify-full {ca}"), format!("sslmode=verify-ca {ca}")]
     {
         let (code, out, err) = query(&tcp("localhost", &extra));
-        assert_eq!((code, out.as_str()), (Some(0), "ssl\r\nt\r\n"), "{extra}: {err}");
+        assert_eq!((code, out.as_str()), (Some(0), "ssl\nt\n"), "{extra}: {err}");
     }
     let (_, out, _) = query(&tcp("localhost", "sslmode=disable"));
-    assert_eq!(out, "ssl\r\nf\r\n");
+    assert_eq!(out, "ssl\nf\n");
     // verify-ca checks the chain only; verify-full the host name too.
     let (code, _, err) = query(&tcp("other-name", &format!("sslmode=verify-ca {ca}")));
     assert_eq!(code, Some(0), "{err}");

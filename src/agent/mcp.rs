@@ -543,11 +543,16 @@ impl Warroom {
             Ok(s) => s,
             Err(why) => return error(why),
         };
+        let mut more: Option<usize> = None;
         let result = match &table {
-            None => session
-                .facts(LIST_RELATIONS, &[])
-                .await
-                .map(|rows| (rows, vec!["schema", "name", "kind", "rows_estimate", "size"])),
+            None => session.facts(&list_relations(), &[]).await.map(|mut rows| {
+                let total = rows.first().and_then(|r| r.last().cloned().flatten()).and_then(|t| t.parse().ok());
+                rows.iter_mut().for_each(|r| {
+                    r.pop();
+                });
+                more = total.filter(|t: &usize| *t > LISTED).map(|t| t - LISTED);
+                (rows, vec!["schema", "name", "kind", "rows_estimate", "size"])
+            }),
             Some(t) => match session.resolve_relation(t).await {
                 Ok(Some(oid)) => session
                     .facts(DESCRIBE, &[&oid.to_string()])
@@ -566,11 +571,18 @@ impl Warroom {
                     .iter()
                     .map(|r| Value::Object(names.iter().zip(r).map(|(n, v)| (n.to_string(), json!(v))).collect()))
                     .collect();
-                let text: Vec<String> = rows
+                let mut text: Vec<String> = rows
                     .iter()
                     .map(|r| r.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>().join("\t"))
                     .collect();
-                ok(text.join("\n"), json!({ "rows": objects }))
+                let mut structured = json!({ "rows": objects });
+                if let Some(more) = more {
+                    text.push(format!(
+                        "… and {more} more (the {LISTED} largest are listed): describe one by name for its columns"
+                    ));
+                    structured["more"] = json!(more);
+                }
+                ok(text.join("\n"), structured)
             }
             Err(e) => error(e.to_string()),
         }
@@ -705,16 +717,26 @@ impl ServerHandler for Warroom {
 }
 
 /// Tables and views the role can read, with the planner's row estimate and the size.
-const LIST_RELATIONS: &str = "
-SELECT n.nspname::text, c.relname::text,
-       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+/// The relations the role can read: the largest LISTED (by pages) with their sizes, in name
+/// order, and how many there are in all (the last column). A catalog of 100,000 partitions
+/// gives an agent a page, not a flood, and sizes are read for the listed ones only.
+const LISTED: usize = 200;
+fn list_relations() -> String {
+    format!(
+        "
+SELECT r.nspname::text, r.relname::text,
+       CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
                       WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END,
-       greatest(c.reltuples, 0)::bigint::text, pg_size_pretty(pg_total_relation_size(c.oid))
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-   AND has_table_privilege(c.oid, 'SELECT')
- ORDER BY 1, 2";
+       greatest(r.reltuples, 0)::bigint::text, pg_size_pretty(pg_total_relation_size(r.oid)), r.total::text
+  FROM (SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples, count(*) OVER () AS total
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+           AND has_table_privilege(c.oid, 'SELECT')
+         ORDER BY c.relpages DESC, n.nspname, c.relname LIMIT {LISTED}) r
+ ORDER BY 1, 2"
+    )
+}
 
 /// One relation: columns, keys, indexes, foreign keys and triggers, as (what, name, detail).
 const DESCRIBE: &str = "

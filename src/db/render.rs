@@ -265,17 +265,21 @@ fn is_json_number(s: &str) -> bool {
         && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
 }
 
-/// RFC 4180 with a header; NULL is an empty field, the empty string a quoted `""`.
+/// CSV with a header, as COPY and `psql --csv` write it: RFC 4180's quoting, lines ending
+/// in `\n`; NULL is an empty field, the empty string a quoted `""`. With every row wanted,
+/// the server's own CSV passes through unchanged (the same bytes).
 struct CsvSink<W: Write> {
     out: W,
     columns: usize,
     line: String,
 }
 
-fn csv_field(line: &mut String, v: Option<&str>) {
+fn csv_field(line: &mut String, v: Option<&str>, single: bool) {
     match v {
         None => {}
-        Some(s) if s.is_empty() || s.contains([',', '"', '\n', '\r']) => {
+        // As COPY quotes: what holds a delimiter, a quote or a line end, the empty string
+        // (NULL is the bare empty field) and, alone on its line, `\.` (the old end of data).
+        Some(s) if s.is_empty() || (single && s == "\\.") || s.contains([',', '"', '\n', '\r']) => {
             line.push('"');
             line.push_str(&s.replace('"', "\"\""));
             line.push('"');
@@ -296,10 +300,16 @@ impl<W: Write> RowSink for CsvSink<W> {
             if i > 0 {
                 self.line.push(',');
             }
-            csv_field(&mut self.line, *v);
+            csv_field(&mut self.line, *v, values.len() == 1);
         }
-        self.line.push_str("\r\n");
+        self.line.push('\n');
         self.out.write_all(self.line.as_bytes())
+    }
+    fn takes_server_csv(&self) -> bool {
+        true
+    }
+    fn server_csv(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
     }
 }
 
@@ -343,6 +353,6 @@ mod tests {
     fn csv_quotes_only_what_needs_it_and_tells_null_from_empty() {
         let cols = [col("a", ValueKind::Text), col("b,c", ValueKind::Text)];
         let out = run(Format::Csv, &cols, &[&[None, Some("")], &[Some("x\"y"), Some("l1\nl2")]]);
-        assert_eq!(out, "a,\"b,c\"\r\n,\"\"\r\n\"x\"\"y\",\"l1\nl2\"\r\n");
+        assert_eq!(out, "a,\"b,c\"\n,\"\"\n\"x\"\"y\",\"l1\nl2\"\n");
     }
 }

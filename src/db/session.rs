@@ -120,6 +120,14 @@ pub struct Column {
 pub trait RowSink {
     fn columns(&mut self, columns: &[Column]) -> std::io::Result<()>;
     fn row(&mut self, values: &[Option<&str>]) -> std::io::Result<()>;
+    /// A sink that writes CSV may take the server's own (`COPY … (FORMAT csv, HEADER)`) as
+    /// it comes, header first, when every row is wanted: nothing is decoded or re-encoded.
+    fn takes_server_csv(&self) -> bool {
+        false
+    }
+    fn server_csv(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// How one read ended.
@@ -591,7 +599,8 @@ impl Session {
     ) -> Result<Outcome, DbError> {
         let first = guard::first_keyword(sql).unwrap_or_default();
         let rows_by_copy = FIRST_KEYWORDS_WITH_ROWS.contains(&first.as_str());
-        let (copy_sql, prefix_chars) = copy_of(sql, limit);
+        let server_csv = limit.is_none() && sink.takes_server_csv();
+        let (copy_sql, prefix_chars) = copy_of(sql, limit, server_csv);
         let copy = rows_by_copy.then_some((copy_sql.as_str(), prefix_chars));
         let proved = match prove {
             Some(named) => self.begin_proved(sql, copy, named).await?,
@@ -619,6 +628,13 @@ impl Session {
         }
         let columns: Vec<Column> = proved.statement.columns().iter().map(|c| column(c.name(), c.type_())).collect();
         drop(proved.statement);
+        if server_csv {
+            *reset_sent = true;
+            let (outcome, reset) = tokio::join!(csv_rows(&self.client, &copy, prefix_chars, sink), self.reset());
+            let outcome = outcome?;
+            reset?;
+            return Ok(outcome);
+        }
         if !columns.is_empty() {
             sink.columns(&columns).map_err(DbError::Output)?;
         }
@@ -1169,10 +1185,12 @@ fn column(name: &str, ty: &Type) -> Column {
 /// Rows in the server's own text rendering (what psql shows), streamed through COPY.
 /// The COPY that carries a read's rows (the row limit as `LIMIT n+1`), and how many
 /// characters it puts before the read's own text.
-fn copy_of(sql: &str, limit: Option<u64>) -> (String, usize) {
+/// With `csv`, the server writes CSV with a header (for a sink that takes it, every row).
+fn copy_of(sql: &str, limit: Option<u64>, csv: bool) -> (String, usize) {
     let body = guard::without_terminator(sql);
     let (prefix, suffix) = match limit {
         Some(n) => ("COPY (SELECT * FROM (\n".to_string(), format!("\n) AS warroom_read LIMIT {}) TO STDOUT", n + 1)),
+        None if csv => ("COPY (\n".to_string(), "\n) TO STDOUT (FORMAT csv, HEADER)".to_string()),
         None => ("COPY (\n".to_string(), "\n) TO STDOUT".to_string()),
     };
     (format!("{prefix}{body}{suffix}"), prefix.chars().count())
@@ -1216,6 +1234,32 @@ async fn copy_rows(
         pending.drain(..start);
     }
     Ok(Outcome { rows, more, elapsed: Duration::ZERO })
+}
+
+/// The server's CSV, passed to the sink as it comes; the rows are counted by the line
+/// ends outside quoted fields (a quoted field may hold a line end), less the header's.
+async fn csv_rows(
+    client: &Client,
+    copy: &Statement,
+    prefix_chars: usize,
+    sink: &mut dyn RowSink,
+) -> Result<Outcome, DbError> {
+    let stream = client.copy_out(copy).await.map_err(|e| DbError::from_pg(e).shift(prefix_chars))?;
+    pin_mut!(stream);
+    let mut lines = 0u64;
+    let mut quoted = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| DbError::from_pg(e).shift(prefix_chars))?;
+        for b in chunk.iter() {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => lines += 1,
+                _ => {}
+            }
+        }
+        sink.server_csv(&chunk).map_err(DbError::Output)?;
+    }
+    Ok(Outcome { rows: lines.saturating_sub(1), more: false, elapsed: Duration::ZERO })
 }
 
 /// Decodes COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
