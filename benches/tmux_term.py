@@ -2,7 +2,7 @@
 control-mode client so that asking "what is on the screen now?" costs a pipe round trip,
 not a process start. What `capture-pane` returns is what tmux has parsed and would show: the
 time a pattern appears there is the time a person could see it."""
-import os, subprocess, time
+import os, subprocess, tempfile, time
 
 
 class Tmux:
@@ -15,9 +15,14 @@ class Tmux:
         subprocess.run(base + ["set-option", "-g", "remain-on-exit", "on"], check=True)
         self.ctl = subprocess.Popen(base + ["-C", "attach-session", "-t", "bench"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, bufsize=0)
-        self.number = 0
-        # Output notifications would flood the pipe; only command replies are wanted.
-        self.command("refresh-client -f no-output")
+        # The attach's own reply comes first.
+        while not self.ctl.stdout.readline().startswith((b"%end", b"%error")):
+            pass
+        # Output notifications would only fill the pipe; only command replies are wanted.
+        try:
+            self.command("refresh-client -f no-output")
+        except RuntimeError:
+            pass  # older tmux: the notifications are read past
 
     def command(self, line):
         """Sends one tmux command; returns its reply lines."""
@@ -69,7 +74,11 @@ class Tmux:
 
     def paste(self, text):
         """Pastes `text` as a terminal does (bracketed, when the program asked for it)."""
-        self.command("set-buffer -b bench -- '" + text.replace("'", "'\\''") + "'")
+        # Through a file: a command line cannot hold a line end.
+        with tempfile.NamedTemporaryFile("w", suffix=".paste") as f:
+            f.write(text)
+            f.flush()
+            self.command(f"load-buffer -b bench {f.name}")
         self.command("paste-buffer -p -b bench -t bench:0.0")
 
     def memory_kb(self, pid):

@@ -21,7 +21,8 @@ pub(super) fn check(args: &CheckArgs) -> Result<u8, CliError> {
     let all_read = reviews.iter().all(|(_, r)| r.verdict() == Class::Read);
     let verdict = if all_read { Class::Read } else { Class::Write };
 
-    let mut out = std::io::stdout().lock();
+    // Buffered: the report is many short lines, and standard output flushes at each one.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let written = if args.json {
         // One object for all inputs: `index` runs across files, `source` names each one.
         for (i, s) in reviews.iter_mut().flat_map(|(_, r)| r.statements.iter_mut()).enumerate() {
@@ -46,7 +47,8 @@ pub(super) fn check(args: &CheckArgs) -> Result<u8, CliError> {
             }
             write_human(&mut out, review, &style)
         })
-    };
+    }
+    .and_then(|_| out.flush());
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {

@@ -250,13 +250,16 @@ pub fn explained_statement(sql: &str) -> Option<&str> {
     for t in sig {
         let text = t.text(sql);
         match text {
-            "(" if depth > 0 || t.start == first.end || sql[first.end..t.start].trim().is_empty() && depth == 0 => {
+            "(" if depth > 0
+                || t.start() == first.end()
+                || sql[first.end()..t.start()].trim().is_empty() && depth == 0 =>
+            {
                 depth += 1;
             }
             ")" if depth > 0 => depth -= 1,
             _ if depth > 0 => {}
             w if ["analyze", "analyse", "verbose"].iter().any(|k| w.eq_ignore_ascii_case(k)) => {}
-            _ => return Some(&sql[t.start..]),
+            _ => return Some(&sql[t.start()..]),
         }
     }
     None
@@ -291,7 +294,7 @@ pub fn copy_query(sql: &str) -> Option<std::borrow::Cow<'_, str>> {
     }
     if punct(1, "(") {
         let close = closing(1)?;
-        return to_stdout(close + 1).then(|| sql[sig[1].end..sig[close].start].into());
+        return to_stdout(close + 1).then(|| sql[sig[1].end()..sig[close].start()].into());
     }
     // The table's name: words, quoted names and dots, up to its column list or TO.
     let end = (1..sig.len()).find(|&i| punct(i, "(") || word(i, "to"))?;
@@ -300,10 +303,10 @@ pub fn copy_query(sql: &str) -> Option<std::borrow::Cow<'_, str>> {
     if !named {
         return None;
     }
-    let table = &sql[sig[1].start..sig[end - 1].end];
+    let table = &sql[sig[1].start()..sig[end - 1].end()];
     if punct(end, "(") {
         let close = closing(end)?;
-        let columns = &sql[sig[end].end..sig[close].start];
+        let columns = &sql[sig[end].end()..sig[close].start()];
         return to_stdout(close + 1).then(|| format!("SELECT {columns} FROM {table}").into());
     }
     to_stdout(end).then(|| format!("SELECT * FROM {table}").into())
@@ -316,8 +319,8 @@ pub fn without_terminator(sql: &str) -> &str {
     let last = toks.iter().rev().find(|t| t.is_significant());
     match last {
         Some(t) if t.kind == lex::TokKind::Punct && t.text(sql) == ";" => {
-            let before = toks.iter().rev().find(|x| x.is_significant() && x.start < t.start);
-            &sql[..before.map_or(0, |b| b.end)]
+            let before = toks.iter().rev().find(|x| x.is_significant() && x.start() < t.start());
+            &sql[..before.map_or(0, |b| b.end())]
         }
         _ => sql,
     }
@@ -409,8 +412,13 @@ fn classify_chunks(
         run.iter().map(|c| classify_chunk(sql, &toks[c.first..c.last], standard, &mut proven, cx)).collect::<Vec<_>>()
     };
     let bytes: usize = chunks.iter().map(|c| c.end - c.start).sum();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
-    if workers < 2 || bytes < PARALLEL_BYTES {
+    if bytes < PARALLEL_BYTES || chunks.len() < 2 {
+        return run(chunks);
+    }
+    // Asked once: the standard library reads the cgroup's CPU quota from files each time.
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let workers = (*CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))).min(chunks.len());
+    if workers < 2 {
         return run(chunks);
     }
     // Contiguous runs of about equal size, so the verdicts come back in order.
@@ -505,7 +513,12 @@ fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], sta
                 // still must not act.
                 if let Some(effect) = classify::lexical_effect(sql, &atoks[..u]) {
                     let why = format!("before the string it leaves open, it {effect}");
-                    mark_written(statements, offset + chunk.start, offset + atoks[u].start.max(chunk.start + 1), &why);
+                    mark_written(
+                        statements,
+                        offset + chunk.start,
+                        offset + atoks[u].start().max(chunk.start + 1),
+                        &why,
+                    );
                 }
             }
             None => differ.push(chunk),
@@ -523,7 +536,7 @@ fn refuse_if_read_differently(sql: &str, offset: usize, toks: &[lex::Token], sta
 /// Do `alt` tokens stand, one for one, at the same places in `toks`?
 fn same_tokens(toks: &[lex::Token], alt: &[lex::Token]) -> bool {
     let Some(first) = alt.first() else { return true };
-    let at = toks.partition_point(|t| t.start < first.start);
+    let at = toks.partition_point(|t| t.start() < first.start());
     toks.get(at..at + alt.len()).is_some_and(|mine| mine == alt)
 }
 

@@ -82,6 +82,15 @@ type Incident = Option<(String, std::path::PathBuf)>;
 /// The running read's canceller, set by the database task while it is connected.
 type SharedCanceller = Arc<Mutex<Option<Canceller>>>;
 
+/// The terminal's output, buffered for a whole frame: written in one go (ratatui flushes it
+/// at the end of each frame), not in standard output's 1 KB pieces.
+fn backend() -> CrosstermBackend<io::BufWriter<io::Stdout>> {
+    CrosstermBackend::new(io::BufWriter::with_capacity(256 * 1024, io::stdout()))
+}
+
+/// How long a frame waits for a read that just started before it shows it running.
+const FIRST_ROWS_WAIT: Duration = Duration::from_millis(12);
+
 /// Opens the cockpit and runs it until the user quits (or a signal ends it).
 pub fn cockpit(launch: Launch) -> Result<(), CockpitError> {
     use std::io::IsTerminal;
@@ -148,7 +157,7 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
     use tokio::signal::unix::{SignalKind, signal};
 
     // The terminal first: it asks where the cursor is, and the answer must not go to the input thread.
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut terminal = Terminal::new(backend())?;
     let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
     let (workers, setup, joins) = start(launch, &msg_tx)?;
     let opened = Instant::now();
@@ -160,13 +169,14 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
 
     let mut effects = state.startup_effects();
     let mut redraw_all = false;
+    let mut started: Option<u64> = None;
     loop {
         for e in effects.drain(..) {
             if let Then::Suspend = workers.carry_out(e) {
                 suspend(&title)?;
                 // A fresh terminal draws every cell again (never `clear`, which asks
                 // for the cursor position while the input thread is reading).
-                terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+                terminal = Terminal::new(backend())?;
                 redraw_all = true;
             }
         }
@@ -177,6 +187,19 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
             state.now = Instant::now();
             let size = terminal::size()?;
             effects.extend(update(&mut state, Msg::Resize(size.0, size.1)));
+        }
+        // A read just started: most come back within a few milliseconds, so its rows are
+        // drawn in the next frame rather than behind a "running" frame drawn first.
+        if let Some(id) = started.take() {
+            let deadline = tokio::time::Instant::now() + FIRST_ROWS_WAIT;
+            while effects.is_empty() && state.running.as_ref().is_some_and(|r| r.id == id) {
+                let Ok(Some(m)) = tokio::time::timeout_at(deadline, msg_rx.recv()).await else { break };
+                state.now = Instant::now();
+                effects.extend(update(&mut state, m));
+            }
+            if !effects.is_empty() {
+                continue;
+            }
         }
         terminal.draw(|f| crate::ui::draw(f, &state))?;
         let first = tokio::select! {
@@ -189,10 +212,12 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         while let Ok(m) = msg_rx.try_recv() {
             batch.push(m);
         }
+        let run_before = state.running.as_ref().map(|r| r.id);
         for m in batch {
             state.now = Instant::now();
             effects.extend(update(&mut state, m));
         }
+        started = state.running.as_ref().map(|r| r.id).filter(|id| Some(*id) != run_before);
     }
     finish(state, workers, joins, opened).await;
     Ok(())
