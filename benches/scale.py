@@ -56,7 +56,7 @@ def connected(term):
     for run in range(RUNS):
         t = term.run([WARROOM, "--config", config, "--profile", "bench", "--incident", f"scale-{time.time_ns()}"],
                      {"XDG_STATE_HOME": state})
-        times.append(term.until("read-only  ") - t)
+        times.append(term.until("read-only  ", lines=(3, 3)) - t)
         term.keys("C-q")
         time.sleep(0.3)
     return med(times) * 1e3

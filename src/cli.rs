@@ -1,6 +1,6 @@
 //! The command line: clap definitions, each subcommand a thin adapter over the library.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -466,7 +466,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("warroom: {e}");
+            // Not eprintln!: with the terminal gone, a failed write must not become a panic.
+            let _ = writeln!(std::io::stderr(), "warroom: {e}");
             ExitCode::from(e.status())
         }
     }

@@ -472,3 +472,67 @@ fn watching_the_blocked_sessions_move() {
     let reads = events.as_array().unwrap().iter().filter(|e| e["kind"] == "read").count();
     assert_eq!(reads, 1, "the F5 is a read; the watch's runs are not one event each");
 }
+
+/// A terminal that goes away with no hangup reaching warroom (here: warroom in a session of
+/// its own, as under a tracer or a detached wrapper) ends the cockpit, recorded as such,
+/// instead of leaving it spinning on a dead terminal; the demo's server goes with it.
+#[test]
+fn a_terminal_gone_without_a_hangup_ends_the_cockpit() {
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    if !have("tmux") || !have("setsid") || warroom::demo::find_bin_dir().is_none() {
+        assert!(!ci, "tmux, setsid and PostgreSQL are needed for this test in CI");
+        eprintln!("SKIPPING: tmux, setsid or PostgreSQL is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let tmux = Tmux { socket: format!("warroom-test-gone-{}", std::process::id()), dir };
+    let state = tmux.dir.path().join("state");
+    let script = format!(
+        "XDG_STATE_HOME='{}' TMPDIR='{}' setsid -w '{}' demo",
+        state.display(),
+        tmux.dir.path().display(),
+        env!("CARGO_BIN_EXE_warroom")
+    );
+    assert!(tmux.cmd(&["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", &script]).status.success());
+    tmux.wait_for("the banner", Duration::from_secs(60), |s| s.contains("PRODUCTION") && s.contains("connected"));
+    // The demo's own process: the test's binary, with the test's state folder in its environment.
+    let running = || {
+        let me =
+            Command::new("pgrep").args(["-f", &format!("{} demo", env!("CARGO_BIN_EXE_warroom"))]).output().unwrap();
+        String::from_utf8_lossy(&me.stdout).lines().any(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|e| String::from_utf8_lossy(&e).contains(&state.display().to_string()))
+        })
+    };
+    assert!(running(), "the cockpit runs");
+    // The terminal goes: the tmux server and its pane are killed; no SIGHUP reaches warroom.
+    tmux.cmd(&["kill-server"]);
+    let since = Instant::now();
+    while running() && since.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!running(), "the cockpit ended within {:?} of its terminal going away", since.elapsed());
+    let journals: Vec<PathBuf> = walk(&state).into_iter().filter(|p| p.ends_with("timeline.jsonl")).collect();
+    let text: String = journals.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    assert!(text.contains("\"reason\":\"the terminal went away\""), "the session's end says why:\n{text}");
+    assert!(!text.contains("\"kind\":\"error\""), "nothing crashed on the way out:\n{text}");
+    let wait = Instant::now();
+    while demo_folder(tmux.dir.path()).is_some() && wait.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(demo_folder(tmux.dir.path()).is_none(), "the demo server is stopped and deleted");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}

@@ -292,6 +292,9 @@ pub enum Msg {
     Key(KeyEvent),
     Paste(String),
     Resize(u16, u16),
+    /// The terminal went away (its window closed, the connection to it dropped) without a
+    /// hangup signal reaching warroom: the cockpit ends as on SIGHUP.
+    TerminalGone,
     /// Time passes while a read runs (the spinner, the elapsed time).
     Tick,
     Analyzed(Analysis),
@@ -449,6 +452,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
         Msg::Key(_) => vec![],
         Msg::Paste(text) => editor::pasted(state, text),
+        Msg::TerminalGone => {
+            state.quit = true;
+            vec![]
+        }
         Msg::Resize(w, h) => {
             state.size = (w, h);
             state.relayout();

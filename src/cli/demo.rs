@@ -34,7 +34,9 @@ pub fn demo(args: DemoArgs) -> Result<u8, CliError> {
         };
         let setup = super::cockpit::setup(&resolved, look)?;
         let result = super::cockpit::launch(setup, resolved);
-        eprintln!("warroom demo: stopping and deleting the demo server…");
+        // Not eprintln!: the terminal may be gone (its window closed), and a failed write
+        // must not become a panic while the server is still to be stopped.
+        let _ = writeln!(std::io::stderr(), "warroom demo: stopping and deleting the demo server…");
         drop(cluster);
         return result;
     }

@@ -220,6 +220,11 @@ async fn event_loop(launch: Launch, title: String) -> Result<(), CockpitError> {
         started = state.running.as_ref().map(|r| r.id).filter(|id| Some(*id) != run_before);
     }
     finish(state, workers, joins, opened).await;
+    if workers::terminal_gone() {
+        // ratatui's Terminal shows the cursor when dropped and prints to standard error when
+        // it cannot: with the terminal gone, that print would panic. There is nothing to show.
+        std::mem::forget(terminal);
+    }
     Ok(())
 }
 
@@ -247,7 +252,11 @@ async fn finish(mut state: State, workers: Workers, joins: Joins, opened: Instan
     if let Some(start) = crate::app::banner::start_entry(&mut state) {
         let _ = workers.journal.send(JournalJob::Record(start));
     }
-    let why = if state.quit { "quit" } else { "ended by a signal" };
+    let why = match (state.quit, workers::terminal_gone()) {
+        (_, true) => "the terminal went away",
+        (true, false) => "quit",
+        (false, false) => "ended by a signal",
+    };
     let _ = workers.journal.send(JournalJob::Record(Entry::session_end(why, opened.elapsed().as_secs())));
     drop(workers);
     let _ = joins.journal.join();

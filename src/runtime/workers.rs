@@ -14,15 +14,65 @@ use crate::timeline::{self, Entry, Journal};
 use crate::words::plural;
 
 /// Terminal events, read on a thread of their own so the loop never blocks on input.
+/// How long the input thread waits for a key before it looks for a resize and whether the
+/// terminal is still there.
+const INPUT_LOOK: Duration = Duration::from_millis(100);
+
+/// Whether standard input has something to read within `wait` (`Some(true)`), nothing
+/// (`Some(false)`), or its terminal has hung up or closed (`None`).
+pub(super) fn stdin_ready(wait: Duration) -> Option<bool> {
+    let mut fd = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    let ms = libc::c_int::try_from(wait.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: one pollfd, valid for the call.
+    let n = unsafe { libc::poll(&mut fd, 1, ms) };
+    if n < 0 {
+        let interrupted = std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+        return interrupted.then_some(false);
+    }
+    if fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return None;
+    }
+    Some(n > 0)
+}
+
+/// Whether standard input's terminal has hung up (or is no longer open).
+pub(super) fn terminal_gone() -> bool {
+    stdin_ready(Duration::ZERO).is_none()
+}
+
 pub(super) fn spawn_input(tx: UnboundedSender<Msg>) {
     std::thread::spawn(move || {
         loop {
+            // crossterm's reader retries a failing read for ever once the terminal has hung
+            // up (its window closed, and no SIGHUP reached warroom: under a tracer, or a
+            // session that left the terminal), spinning a CPU. So warroom waits on the
+            // terminal itself, and calls crossterm only with input waiting (or, between
+            // looks, for the resize it has noted), after making sure the terminal is there.
+            let wait = match stdin_ready(INPUT_LOOK) {
+                None => {
+                    let _ = tx.send(Msg::TerminalGone);
+                    break;
+                }
+                Some(true) => INPUT_LOOK,
+                Some(false) => Duration::ZERO,
+            };
+            if terminal_gone() {
+                let _ = tx.send(Msg::TerminalGone);
+                break;
+            }
+            if !matches!(crossterm::event::poll(wait), Ok(true)) {
+                continue;
+            }
             let msg = match crossterm::event::read() {
                 Ok(Event::Key(k)) => Msg::Key(k),
                 Ok(Event::Paste(p)) => Msg::Paste(p),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                 Ok(_) => continue,
-                Err(_) => break,
+                Err(_) if terminal_gone() => {
+                    let _ = tx.send(Msg::TerminalGone);
+                    break;
+                }
+                Err(_) => continue,
             };
             if tx.send(msg).is_err() {
                 break;
