@@ -12,6 +12,8 @@ use crate::words::plural;
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub revision: u64,
+    /// Made as a connected session's text proof (`review_best_case`) or an offline one.
+    pub connected: bool,
     pub review: Review,
     /// The review view: a summary, then each statement's badge, its coloured text and reasons.
     pub lines: Vec<Line<'static>>,
@@ -147,5 +149,5 @@ pub fn analyze_against(revision: u64, text: &str, theme: &Theme, colour: bool, c
             Line::from(spans)
         })
         .collect();
-    Analysis { revision, review, lines, pinned, heads }
+    Analysis { revision, connected, review, lines, pinned, heads }
 }
