@@ -35,11 +35,7 @@ def report(what, base, ours, unit, goal_ratio=None, goal_plus=None):
 
 
 demo, dsn = demo_server.start()
-admin = dsn.replace("user=warroom_ro", "user=postgres")
-subprocess.run([PSQL, "-X", "-q", admin, "-c",
-                "CREATE TABLE million AS SELECT g AS id, md5(g::text) AS hash, g * 1.5 AS amount "
-                "FROM generate_series(1, 1000000) g; ALTER TABLE million ADD PRIMARY KEY (id); ANALYZE million; "
-                "GRANT SELECT ON million TO warroom_ro"], check=True)
+demo_server.million(dsn)
 state = tempfile.mkdtemp()
 config = os.path.join(state, "config.toml")
 with open(config, "w") as f:

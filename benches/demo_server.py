@@ -27,3 +27,12 @@ def stop(demo):
     """Stops the demo server (it deletes its folder)."""
     demo.send_signal(signal.SIGINT)
     demo.wait()
+
+
+def million(dsn):
+    """A million-row table with a primary key, readable by the read-only role."""
+    admin = dsn.replace("user=warroom_ro", "user=postgres")
+    subprocess.run([PSQL, "-X", "-q", admin, "-c",
+                    "CREATE TABLE million AS SELECT g AS id, md5(g::text) AS hash, g * 1.5 AS amount "
+                    "FROM generate_series(1, 1000000) g; ALTER TABLE million ADD PRIMARY KEY (id); ANALYZE million; "
+                    "GRANT SELECT ON million TO warroom_ro"], check=True)

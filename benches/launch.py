@@ -22,12 +22,8 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 QUERY = "SELECT * FROM million ORDER BY id LIMIT 100;"
 
 demo, dsn = demo_server.start()
-admin = dsn.replace("user=warroom_ro", "user=postgres")
 import subprocess, tempfile
-subprocess.run([PSQL, "-X", "-q", admin, "-c",
-                "CREATE TABLE million AS SELECT g AS id, md5(g::text) AS hash, g * 1.5 AS amount "
-                "FROM generate_series(1, 1000000) g; ALTER TABLE million ADD PRIMARY KEY (id); ANALYZE million; "
-                "GRANT SELECT ON million TO warroom_ro"], check=True)
+demo_server.million(dsn)
 config = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
 config.write(f'[profiles.checked]\nenvironment = "production"\ndsn = "{dsn}"\n'
              f'[profiles.unchecked]\nenvironment = "production"\ndsn = "{dsn}"\nmax_rows_scanned = 0\nmax_cost = 0\n')

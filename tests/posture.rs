@@ -78,30 +78,20 @@ fn what_a_role_holds_is_found_through_its_roles_columns_sequences_and_functions(
     if common::database("holdings", ADMIN, HOLDINGS).is_none() {
         return;
     }
-    let member = checks("p_member", "holdings", false);
-    assert_eq!(check(&member, "write privileges"), ("fail".into(), check(&member, "write privileges").1));
-    assert!(check(&member, "write privileges").1.contains("public.t1 (INSERT)"), "{member:?}");
-
-    let column = checks("p_column", "holdings", false);
-    let (level, finding) = check(&column, "write privileges");
-    assert!(level == "fail" && finding.contains("public.t2 (UPDATE)"), "{finding}");
-
-    let sequence = checks("p_sequence", "holdings", false);
-    let (level, finding) = check(&sequence, "write privileges");
-    assert!(level == "fail" && finding.contains("public.s (UPDATE)"), "{finding}");
-
-    let definer = checks("p_definer", "holdings", false);
-    let (level, finding) = check(&definer, "security definer functions");
-    assert!(level == "warn" && finding.contains("definer()"), "{finding}");
-
-    // Ownership is of any kind of object, not only tables and functions.
-    let types = checks("p_types", "holdings", false);
-    let (level, finding) = check(&types, "ownership");
-    assert!(level == "fail" && finding.contains("type public.mood"), "{finding}");
-
-    let becomes = checks("p_becomes", "holdings", false);
-    let (level, finding) = check(&becomes, "role powers");
-    assert!(level == "fail" && finding.contains("superuser role p_super_group"), "{finding}");
+    // (role, check, level, what its finding names). Ownership is of any kind of object, not
+    // only tables and functions; a superuser role the role may become is a role power.
+    let found = [
+        ("p_member", "write privileges", "fail", "public.t1 (INSERT)"),
+        ("p_column", "write privileges", "fail", "public.t2 (UPDATE)"),
+        ("p_sequence", "write privileges", "fail", "public.s (UPDATE)"),
+        ("p_definer", "security definer functions", "warn", "definer()"),
+        ("p_types", "ownership", "fail", "type public.mood"),
+        ("p_becomes", "role powers", "fail", "superuser role p_super_group"),
+    ];
+    for (role, name, want, names) in found {
+        let (level, finding) = check(&checks(role, "holdings", false), name);
+        assert!(level == want && finding.contains(names), "{role}, {name}: {level} {finding}");
+    }
 
     // SELECT grants alone are no finding.
     let reader = checks("p_reader", "holdings", false);

@@ -474,7 +474,11 @@ async fn recommended_sql(
 ) -> Result<String, DbError> {
     let schemas: Vec<String> =
         texts(session, &format!("SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMAS} ORDER BY 1")).await?;
-    let owners: Vec<(String, String)> = session
+    // Before 14 the fix grants table by table, with default privileges per owner and schema.
+    let owners: Vec<(String, String)> = if session.info.version_num >= 140000 {
+        Vec::new()
+    } else {
+        session
         .catalog(&format!(
             "SELECT DISTINCT pg_get_userbyid(c.relowner)::text, n.nspname::text FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1, 2"
@@ -482,7 +486,8 @@ async fn recommended_sql(
         .await?
         .iter()
         .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        .collect()
+    };
     let public_grants: Vec<String> = session
         .catalog(
             "SELECT 'SCHEMA ' || quote_ident(n.nspname) FROM pg_namespace n, aclexplode(n.nspacl) a \
@@ -532,14 +537,12 @@ async fn recommended_sql(
         sql.push_str(&format!("GRANT SELECT ON ALL TABLES IN SCHEMA {schema_list} TO {ro};\n"));
     }
     sql.push_str(&format!("GRANT pg_monitor TO {ro};  -- to see sessions, locks and replication\n"));
-    if session.info.version_num < 140000 {
-        for (owner, schema) in &owners {
-            sql.push_str(&format!(
-                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {ro};\n",
-                ident(owner),
-                ident(schema)
-            ));
-        }
+    for (owner, schema) in &owners {
+        sql.push_str(&format!(
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT SELECT ON TABLES TO {ro};\n",
+            ident(owner),
+            ident(schema)
+        ));
     }
     sql.push_str(&format!(
         "ALTER ROLE {ro} SET default_transaction_read_only = on;\n\
